@@ -1,0 +1,368 @@
+/* tmdb-fetch: read TMDB API objects and write them as JSON Lines. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <curl/curl.h>
+
+#include "buf.h"
+#include "cred.h"
+#include "http.h"
+#include "idset.h"
+#include "jsonl.h"
+#include "log.h"
+#include "tmdb.h"
+
+#define DEFAULT_BASE_URL "https://api.themoviedb.org/3"
+
+static const char usage_text[] =
+	"usage: tmdb-fetch [options] person [ID...]     /person/ID/movie_credits\n"
+	"       tmdb-fetch [options] movie [ID...]      /movie/ID with credits and every review page\n"
+	"       tmdb-fetch [options] search [NAME...]   /search/person, one line per person found\n"
+	"       tmdb-fetch [options] get PATH [K=V...]  any GET, the response on one line\n"
+	"\n"
+	"With no ID (or -), IDs are read from standard input: one number or one JSON\n"
+	"object with an \"id\" per line. Repeated IDs are fetched once; output keeps input order.\n"
+	"\n"
+	"options:\n"
+	"  -c, --config FILE     credentials from FILE: {\"api_key\": \"...\"} or {\"access_token\": \"...\"}\n"
+	"      --base-url URL    API root (default $TMDB_BASE_URL or " DEFAULT_BASE_URL ")\n"
+	"      --language LANG   language of the responses (default en-US)\n"
+	"      --retries N       retries of a transient failure (default 3)\n"
+	"      --timeout SECONDS bound on one request (default 30)\n"
+	"      --strict          a 404 fails the run (exit 65) instead of a warning\n"
+	"      --record DIR      save every response under DIR\n"
+	"      --replay DIR      answer every request from DIR, with no network and no credentials\n"
+	"  -q, --quiet           no warnings\n"
+	"  -v, --verbose         log each request (-vv more, -vvv headers); credentials show as ***\n"
+	"  -h, --help            this text\n"
+	"      --version         the version\n"
+	"\n"
+	"environment: TMDB_API_KEY (v3 key), TMDB_ACCESS_TOKEN (v4 token), TMDB_BASE_URL,\n"
+	"TMDB_RETRY_BASE_MS (first backoff, default 1000)\n"
+	"exit: 0 ok, 64 usage, 65 bad input or 404 with --strict, 66 no input, 69 API unavailable,\n"
+	"73 cannot record, 74 I/O error, 77 credentials refused, 78 no credentials or bad config\n";
+
+struct settings {
+	const char *config_path;
+	const char *base_url;
+	const char *language;
+	const char *record_dir;
+	const char *replay_dir;
+	long retries;
+	long timeout_s;
+	int strict;
+	int verbosity;
+};
+
+/* What the run has met that decides its exit status. */
+struct run {
+	struct tmdb api;
+	struct idset seen;
+	int not_found;
+	int strict;
+};
+
+static _Noreturn void usage_error(const char *fmt, const char *arg)
+{
+	if (fmt) {
+		fprintf(stderr, "tmdb-fetch: ");
+		fprintf(stderr, fmt, arg);
+		fputc('\n', stderr);
+	}
+	fputs(usage_text, stderr);
+	exit(EXIT_USAGE);
+}
+
+static long parse_count(const char *text, const char *option, long max)
+{
+	char *end;
+	errno = 0;
+	long value = strtol(text, &end, 10);
+	if (errno || end == text || *end || value < 0 || value > max) {
+		fprintf(stderr, "tmdb-fetch: %s: '%s' is not a number from 0 to %ld\n", option, text, max);
+		exit(EXIT_USAGE);
+	}
+	return value;
+}
+
+static int parse_options(int argc, char **argv, struct settings *s)
+{
+	enum { OPT_BASE_URL = 256, OPT_LANGUAGE, OPT_RETRIES, OPT_TIMEOUT, OPT_STRICT,
+	       OPT_RECORD, OPT_REPLAY, OPT_VERSION };
+	static const struct option options[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"base-url", required_argument, NULL, OPT_BASE_URL},
+		{"language", required_argument, NULL, OPT_LANGUAGE},
+		{"retries", required_argument, NULL, OPT_RETRIES},
+		{"timeout", required_argument, NULL, OPT_TIMEOUT},
+		{"strict", no_argument, NULL, OPT_STRICT},
+		{"record", required_argument, NULL, OPT_RECORD},
+		{"replay", required_argument, NULL, OPT_REPLAY},
+		{"quiet", no_argument, NULL, 'q'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, OPT_VERSION},
+		{0},
+	};
+	int c;
+	while ((c = getopt_long(argc, argv, "c:qvh", options, NULL)) != -1) {
+		switch (c) {
+		case 'c': s->config_path = optarg; break;
+		case OPT_BASE_URL: s->base_url = optarg; break;
+		case OPT_LANGUAGE: s->language = optarg; break;
+		case OPT_RETRIES: s->retries = parse_count(optarg, "--retries", 100); break;
+		case OPT_TIMEOUT: s->timeout_s = parse_count(optarg, "--timeout", 86400); break;
+		case OPT_STRICT: s->strict = 1; break;
+		case OPT_RECORD: s->record_dir = optarg; break;
+		case OPT_REPLAY: s->replay_dir = optarg; break;
+		case 'q': s->verbosity = -1; break;
+		case 'v': s->verbosity++; break;
+		case 'h': fputs(usage_text, stdout); exit(0);
+		case OPT_VERSION: printf("tmdb-fetch %s\n", TMDB_VERSION); exit(0);
+		default: usage_error(NULL, NULL);
+		}
+	}
+	if (s->timeout_s == 0)
+		usage_error("--timeout: %s must be at least 1 second", "the bound");
+	if (s->record_dir && s->replay_dir)
+		usage_error("%s: choose one of --record and --replay", "--record");
+	return optind;
+}
+
+/* Reports a failed fetch of `what` and ends the run when it must. */
+static void report_failure(struct run *run, const char *what, const struct http_result *r)
+{
+	switch (r->outcome) {
+	case HTTP_NOT_FOUND:
+		log_warn("%s: not found (%s)", what, r->message);
+		run->not_found++;
+		return;
+	case HTTP_DENIED:
+		die(EXIT_NOPERM, "%s: TMDB refused the credentials: %s", what, r->message);
+	default:
+		die(EXIT_UNAVAILABLE, "%s: %s", what, r->message);
+	}
+}
+
+typedef void fetch_fn(struct tmdb *api, long long id, struct http_result *result);
+
+static void fetch_and_print(struct run *run, const char *kind, fetch_fn *fetch, long long id)
+{
+	if (!idset_add(&run->seen, id))
+		return;
+	struct http_result r;
+	fetch(&run->api, id, &r);
+	if (r.outcome == HTTP_OK) {
+		jsonl_print(r.json);
+		json_decref(r.json);
+		return;
+	}
+	char what[64];
+	snprintf(what, sizeof what, "%s %lld", kind, id);
+	report_failure(run, what, &r);
+}
+
+/* "525", or a JSON object whose "id" is a number or a numeric string. */
+static int parse_id(const char *text, long long *id)
+{
+	char *end;
+	while (*text == ' ' || *text == '\t')
+		text++;
+	if (*text == '{') {
+		json_t *object = json_loads(text, 0, NULL);
+		json_t *member = json_object_get(object, "id");
+		int ok = json_is_integer(member) && (*id = json_integer_value(member)) > 0;
+		if (!ok && json_is_string(member))
+			ok = parse_id(json_string_value(member), id) == 0;
+		json_decref(object);
+		return ok ? 0 : -1;
+	}
+	errno = 0;
+	*id = strtoll(text, &end, 10);
+	while (*end == ' ' || *end == '\t')
+		end++;
+	return errno || end == text || *end || *id <= 0 ? -1 : 0;
+}
+
+static void fetch_ids_from(struct run *run, const char *kind, fetch_fn *fetch, const char *input)
+{
+	struct line_reader reader;
+	line_reader_open(&reader, input);
+	size_t len;
+	for (char *line; (line = line_reader_next(&reader, &len));) {
+		long long id;
+		if (line[strspn(line, " \t")] == '\0')
+			continue;
+		if (parse_id(line, &id) < 0)
+			die(EXIT_DATAERR, "%s:%ld: expected a %s ID or a JSON object with an \"id\"",
+			    reader.name, reader.lineno, kind);
+		fetch_and_print(run, kind, fetch, id);
+	}
+	line_reader_close(&reader);
+}
+
+static void fetch_ids(struct run *run, const char *kind, fetch_fn *fetch, int argc, char **argv)
+{
+	if (argc == 0) {
+		fetch_ids_from(run, kind, fetch, "-");
+		return;
+	}
+	for (int i = 0; i < argc; i++) {
+		long long id;
+		if (strcmp(argv[i], "-") == 0)
+			fetch_ids_from(run, kind, fetch, "-");
+		else if (parse_id(argv[i], &id) < 0 || argv[i][0] == '{')
+			usage_error("'%s' is not a TMDB ID", argv[i]);
+		else
+			fetch_and_print(run, kind, fetch, id);
+	}
+}
+
+/* Prints every person on every page of results for one name. */
+static void search_name(struct run *run, const char *name)
+{
+	for (int page = 1, pages = 1; page <= pages; page++) {
+		struct http_result r;
+		tmdb_search_person(&run->api, name, page, &r);
+		if (r.outcome != HTTP_OK) {
+			char what[300];
+			snprintf(what, sizeof what, "search '%s'", name);
+			report_failure(run, what, &r);
+			return;
+		}
+		json_t *results = json_object_get(r.json, "results");
+		size_t i;
+		json_t *person;
+		json_array_foreach(results, i, person)
+			jsonl_print(person);
+		pages = (int)json_integer_value(json_object_get(r.json, "total_pages"));
+		json_decref(r.json);
+	}
+}
+
+static void search(struct run *run, int argc, char **argv)
+{
+	if (argc > 0) {
+		struct buf name = {0};
+		for (int i = 0; i < argc; i++)
+			if ((i && buf_putc(&name, ' ')) || buf_puts(&name, argv[i]))
+				die(EXIT_SOFTWARE, "out of memory");
+		search_name(run, name.data);
+		buf_free(&name);
+		return;
+	}
+	struct line_reader reader;
+	line_reader_open(&reader, "-");
+	size_t len;
+	for (char *line; (line = line_reader_next(&reader, &len));)
+		if (line[strspn(line, " \t")] != '\0')
+			search_name(run, line);
+	line_reader_close(&reader);
+}
+
+/* get PATH [K=V...]: any GET, printed as it came. */
+static void get(struct run *run, int argc, char **argv)
+{
+	if (argc < 1)
+		usage_error("get: %s", "missing PATH");
+	struct buf path = {0};
+	if ((argv[0][0] != '/' && buf_putc(&path, '/')) || buf_puts(&path, argv[0]))
+		die(EXIT_SOFTWARE, "out of memory");
+	struct query q = {0};
+	query_set(&q, "language", run->api.language);
+	for (int i = 1; i < argc; i++) {
+		char *equals = strchr(argv[i], '=');
+		if (!equals || equals == argv[i])
+			usage_error("get: '%s' is not NAME=VALUE", argv[i]);
+		*equals = '\0';
+		if (strcmp(argv[i], "api_key") == 0)
+			usage_error("get: %s is never taken on the command line; use the environment or --config",
+				    "api_key");
+		if (query_set(&q, argv[i], equals + 1) < 0)
+			usage_error("get: too many parameters at '%s'", argv[i]);
+	}
+	struct http_result r;
+	http_get(run->api.http, path.data, &q, &r);
+	if (r.outcome == HTTP_OK) {
+		jsonl_print(r.json);
+		json_decref(r.json);
+	} else {
+		report_failure(run, path.data, &r);
+	}
+	buf_free(&path);
+}
+
+static const char *choose_base_url(const char *option)
+{
+	const char *env = getenv("TMDB_BASE_URL");
+	return option ? option : env && *env ? env : DEFAULT_BASE_URL;
+}
+
+int main(int argc, char **argv)
+{
+	log_init(argv[0]);
+	signal(SIGPIPE, SIG_IGN);	/* a closed pipe shows up as EPIPE, handled quietly */
+	struct settings s = {.language = "en-US", .retries = 3, .timeout_s = 30};
+	int first = parse_options(argc, argv, &s);
+	log_set_verbosity(s.verbosity);
+	if (first >= argc)
+		usage_error("%s", "missing command: person, movie, search or get");
+	const char *command = argv[first];
+	int nargs = argc - first - 1;
+	char **args = argv + first + 1;
+	if (strcmp(command, "person") && strcmp(command, "movie") && strcmp(command, "search") &&
+	    strcmp(command, "get"))
+		usage_error("unknown command '%s'", command);
+
+	struct credential cred = {0};
+	struct stat st;
+	if (s.replay_dir && (stat(s.replay_dir, &st) < 0 || !S_ISDIR(st.st_mode)))
+		die(EXIT_NOINPUT, "%s: no such recording folder", s.replay_dir);
+	if (!s.replay_dir)
+		cred_load(&cred, s.config_path);
+
+	struct buf user_agent = {0};
+	buf_printf(&user_agent, "tmdb-toolkit/%s (tmdb-fetch) libcurl/%s", TMDB_VERSION,
+		   curl_version_info(CURLVERSION_NOW)->version);
+	struct buf base_url = {0};
+	buf_puts(&base_url, choose_base_url(s.base_url));
+	while (base_url.len && base_url.data[base_url.len - 1] == '/')
+		base_url.data[--base_url.len] = '\0';
+	struct http_options http = {
+		.base_url = base_url.data,
+		.cred = s.replay_dir ? NULL : &cred,
+		.user_agent = user_agent.data,
+		.timeout_s = s.timeout_s,
+		.retries = (int)s.retries,
+		.record_dir = s.record_dir,
+		.replay_dir = s.replay_dir,
+	};
+	struct run run = {.api.language = s.language, .strict = s.strict};
+	if (!base_url.data || !user_agent.data || !(run.api.http = http_client_new(&http)))
+		die(EXIT_SOFTWARE, "cannot set up the HTTP client");
+
+	if (strcmp(command, "person") == 0)
+		fetch_ids(&run, "person", tmdb_person_credits, nargs, args);
+	else if (strcmp(command, "movie") == 0)
+		fetch_ids(&run, "movie", tmdb_movie, nargs, args);
+	else if (strcmp(command, "search") == 0)
+		search(&run, nargs, args);
+	else
+		get(&run, nargs, args);
+	jsonl_finish();
+
+	http_client_free(run.api.http);
+	idset_free(&run.seen);
+	cred_free(&cred);
+	buf_free(&user_agent);
+	buf_free(&base_url);
+	if (run.not_found && run.strict) {
+		log_error("%d not found (--strict)", run.not_found);
+		return EXIT_DATAERR;
+	}
+	return 0;
+}

@@ -1,0 +1,21 @@
+/* A growable byte buffer, always NUL-terminated for convenience. */
+#ifndef TMDB_BUF_H
+#define TMDB_BUF_H
+
+#include <stddef.h>
+
+struct buf {
+	char *data;
+	size_t len;
+	size_t cap;
+};
+
+/* Each returns 0, or -1 when memory ran out (the buffer is left as it was). */
+int buf_append(struct buf *b, const void *bytes, size_t n);
+int buf_puts(struct buf *b, const char *s);
+int buf_putc(struct buf *b, char c);
+int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void buf_clear(struct buf *b);
+void buf_free(struct buf *b);
+
+#endif

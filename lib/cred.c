@@ -1,0 +1,72 @@
+#include "cred.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <jansson.h>
+
+#include "log.h"
+
+static void cred_set(struct credential *cred, enum cred_kind kind, const char *secret)
+{
+	cred->kind = kind;
+	cred->secret = strdup(secret);
+	if (!cred->secret)
+		die(EXIT_SOFTWARE, "out of memory");
+	log_add_secret(secret);
+}
+
+/* Reads the seed's configuration.json: {"api_key": "…"} or {"access_token": "…"}. */
+static void cred_from_config(struct credential *cred, const char *path)
+{
+	json_error_t error;
+	json_t *config = json_load_file(path, 0, &error);
+	/* jansson's error text quotes the input near the fault, which may be the key
+	 * itself, so only the position is shown. */
+	if (!config && error.line < 1)
+		die(EXIT_CONFIG, "%s: cannot read configuration: %s", path, strerror(errno));
+	if (!config)
+		die(EXIT_CONFIG, "%s:%d:%d: configuration is not valid JSON", path, error.line,
+		    error.column);
+	if (!json_is_object(config))
+		die(EXIT_CONFIG, "%s: configuration must be a JSON object", path);
+	const char *names[] = {"access_token", "api_key"};
+	for (int i = 0; i < 2; i++) {
+		json_t *value = json_object_get(config, names[i]);
+		if (!value)
+			continue;
+		if (!json_is_string(value) || json_string_length(value) == 0)
+			die(EXIT_CONFIG, "%s: \"%s\" must be a non-empty string", path, names[i]);
+		cred_set(cred, i == 0 ? CRED_BEARER : CRED_API_KEY, json_string_value(value));
+		json_decref(config);
+		return;
+	}
+	json_decref(config);
+	die(EXIT_CONFIG, "%s: no \"api_key\" or \"access_token\" in configuration", path);
+}
+
+void cred_load(struct credential *cred, const char *config_path)
+{
+	const char *token = getenv("TMDB_ACCESS_TOKEN");
+	const char *key = getenv("TMDB_API_KEY");
+	if (config_path)
+		cred_from_config(cred, config_path);
+	else if (token && *token)
+		cred_set(cred, CRED_BEARER, token);
+	else if (key && *key)
+		cred_set(cred, CRED_API_KEY, key);
+	else
+		die(EXIT_CONFIG, "no TMDB credentials: set TMDB_API_KEY (v3 key), "
+		    "TMDB_ACCESS_TOKEN (v4 read-access token), or pass --config FILE "
+		    "with {\"api_key\": \"...\"}");
+}
+
+void cred_free(struct credential *cred)
+{
+	if (cred->secret) {
+		/* Don't leave the key lying in freed heap memory. */
+		memset(cred->secret, 0, strlen(cred->secret));
+		free(cred->secret);
+	}
+	cred->secret = NULL;
+}

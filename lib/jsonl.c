@@ -1,0 +1,68 @@
+#include "jsonl.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+void line_reader_open(struct line_reader *r, const char *path)
+{
+	*r = (struct line_reader){.fp = stdin, .name = "-"};
+	if (strcmp(path, "-") == 0)
+		return;
+	r->fp = fopen(path, "r");
+	if (!r->fp)
+		die(EXIT_NOINPUT, "%s: %s", path, strerror(errno));
+	r->name = path;
+}
+
+char *line_reader_next(struct line_reader *r, size_t *len)
+{
+	errno = 0;
+	ssize_t n = getline(&r->line, &r->cap, r->fp);
+	if (n < 0) {
+		if (ferror(r->fp))
+			die(EXIT_IOERR, "%s: read error: %s", r->name, strerror(errno ? errno : EIO));
+		return NULL;
+	}
+	r->lineno++;
+	if (n > 0 && r->line[n - 1] == '\n')
+		r->line[--n] = '\0';
+	if (n > 0 && r->line[n - 1] == '\r')
+		r->line[--n] = '\0';
+	*len = (size_t)n;
+	return r->line;
+}
+
+void line_reader_close(struct line_reader *r)
+{
+	if (r->fp && r->fp != stdin)
+		fclose(r->fp);
+	free(r->line);
+	r->line = NULL;
+	r->fp = NULL;
+}
+
+static void stdout_failed(void)
+{
+	if (errno == EPIPE)
+		exit(0);	/* the reader has all it wanted, as with `| head -1` */
+	die(EXIT_IOERR, "standard output: %s", strerror(errno));
+}
+
+void jsonl_print(const json_t *value)
+{
+	static struct buf line;
+	buf_clear(&line);
+	if (json_write_compact(&line, value) < 0 || buf_putc(&line, '\n') < 0)
+		die(EXIT_SOFTWARE, "out of memory writing a line");
+	if (fwrite(line.data, 1, line.len, stdout) != line.len || fflush(stdout) == EOF)
+		stdout_failed();
+}
+
+void jsonl_finish(void)
+{
+	if (fflush(stdout) == EOF || ferror(stdout))
+		stdout_failed();
+}

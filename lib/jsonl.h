@@ -1,0 +1,37 @@
+/* JSON Lines: reading lines with their numbers, writing one compact value per line. */
+#ifndef TMDB_JSONL_H
+#define TMDB_JSONL_H
+
+#include <stdio.h>
+#include <jansson.h>
+
+#include "buf.h"
+
+struct line_reader {
+	FILE *fp;
+	const char *name;	/* "-" for standard input, as messages show it */
+	long lineno;
+	char *line;
+	size_t cap;
+};
+
+/* Opens path ("-" is standard input); exits 66 naming the file when it cannot. */
+void line_reader_open(struct line_reader *r, const char *path);
+/* Returns the next line without its newline (NULL at end of input); *len gets its length.
+ * A read error exits 74 naming the input. */
+char *line_reader_next(struct line_reader *r, size_t *len);
+void line_reader_close(struct line_reader *r);
+
+/* Appends value as compact JSON; reals take the shortest form that reads back exactly
+ * (jansson alone would print 8.369 as 8.3689999999999998). */
+int json_write_compact(struct buf *out, const json_t *value);
+
+/* Writes value and a newline to standard output and flushes, so a pipeline sees each
+ * line as soon as it exists. A closed pipe ends the program quietly (status 0);
+ * any other write error exits 74. */
+void jsonl_print(const json_t *value);
+
+/* Checks that everything written reached standard output (exit 74 if not). */
+void jsonl_finish(void);
+
+#endif

@@ -1,0 +1,20 @@
+/* Recordings of API responses: one file per request, in a tree that mirrors the API,
+ * so `--record DIR` and `--replay DIR` need nothing else and DIR reads like the API:
+ *   DIR/movie/550/append_to_response=credits,reviews&language=en-US.json
+ * A 404 is kept as NAME.404.json. The credential is never part of a name or a body. */
+#ifndef TMDB_RECORD_H
+#define TMDB_RECORD_H
+
+#include "buf.h"
+#include "query.h"
+
+/* Writes the response atomically; returns 0, or -1 with errno set. */
+int record_save(const char *dir, const char *path, const struct query *q, long status,
+		const struct buf *body);
+
+/* Loads the response into body and its status into *status; returns 0, or -1 when
+ * the recording has no such request (errno ENOENT) or it cannot be read. */
+int record_load(const char *dir, const char *path, const struct query *q, long *status,
+		struct buf *body);
+
+#endif
