@@ -1,0 +1,302 @@
+#!/usr/bin/env bats
+# tmdb-fetch against the fake TMDB server: the contract's tmdb-fetch section.
+
+load test_helper
+
+FIXTURES="$BATS_TEST_DIRNAME/fixtures/tmdb"
+
+setup_file() {
+	start_fake_tmdb
+}
+
+teardown_file() {
+	stop_fake_tmdb
+}
+
+setup() {
+	fake_reset
+}
+
+@test "--help prints every option to stdout and exits 0" {
+	run --separate-stderr tmdb-fetch --help
+	assert_success
+	for option in --config --base-url --language --retries --timeout --strict --record --replay --quiet --verbose --version; do
+		assert_output --partial -- "$option"
+	done
+	[ -z "$stderr" ]
+}
+
+@test "--version prints the program and its version" {
+	run tmdb-fetch --version
+	assert_success
+	assert_output --regexp '^tmdb-fetch [0-9]+\.[0-9]+\.[0-9]+$'
+}
+
+@test "a bad command line exits 64 with usage on stderr" {
+	run -64 --separate-stderr tmdb-fetch
+	[[ $stderr == *usage:* ]]
+	run -64 --separate-stderr tmdb-fetch frobnicate 1
+	[[ $stderr == *"unknown command 'frobnicate'"* ]]
+	run -64 --separate-stderr tmdb-fetch movie abc
+	[[ $stderr == *"'abc' is not a TMDB ID"* ]]
+	run -64 --separate-stderr tmdb-fetch --retries lots movie 1
+	[[ $stderr == *"--retries"* ]]
+	[ -z "$output" ]
+	[ "$(fake_count .)" -eq 0 ]
+}
+
+@test "person 525 prints one line equal to the server's movie_credits" {
+	run --separate-stderr tmdb-fetch person 525
+	assert_success
+	[ "${#lines[@]}" -eq 1 ]
+	json_eq <(printf '%s\n' "$output") "$FIXTURES/person/525/movie_credits.json"
+	[ "$(fake_requests 'select(.path == "/3/person/525/movie_credits") | .query.api_key')" = "\"$FAKE_API_KEY\"" ]
+}
+
+@test "options may stand after the command" {
+	run --separate-stderr tmdb-fetch person -q 525 --language en-US
+	assert_success
+	[ "${#lines[@]}" -eq 1 ]
+}
+
+@test "movie merges every page of reviews: 65 reviews from 4 pages" {
+	run --separate-stderr tmdb-fetch movie 155
+	assert_success
+	[ "${#lines[@]}" -eq 1 ]
+	[ "$(jq '.reviews.results | length' <<<"$output")" -eq 65 ]
+	diff <(jq -r '.reviews.results[].id' <<<"$output") <(jq -r '.results[].id' "$FIXTURES/movie/155/reviews.json")
+	[ "$(fake_count '^/3/movie/155$')" -eq 1 ]
+	[ "$(fake_requests 'select(.path == "/3/movie/155/reviews") | .query.page' | tr -d '"' | tr '\n' ' ')" = "2 3 4 " ]
+}
+
+@test "movie carries the details, the appended credits and the reviews as the API gave them" {
+	run --separate-stderr tmdb-fetch movie 550
+	assert_success
+	json_eq <(jq 'del(.credits, .reviews)' <<<"$output") "$FIXTURES/movie/550.json"
+	json_eq <(jq '.credits' <<<"$output") <(jq 'del(.id)' "$FIXTURES/movie/550/credits.json")
+	[ "$(jq '.reviews.results | length' <<<"$output")" -eq "$(jq '.results | length' "$FIXTURES/movie/550/reviews.json")" ]
+	[ "$(fake_requests 'select(.path == "/3/movie/550") | .query.append_to_response')" = '"credits,reviews"' ]
+}
+
+@test "requests name the toolkit, accept gzip and reuse one connection" {
+	run --separate-stderr tmdb-fetch movie 155 550
+	assert_success
+	fake_requests '.headers["user-agent"]' | grep -q '^"tmdb-toolkit/[0-9.]* (tmdb-fetch)'
+	[ "$(fake_requests 'select(.headers["accept-encoding"] | test("gzip")) | .path' | wc -l)" -eq 5 ]
+	[ "$(fake_requests '.client_port' | sort -u | wc -l)" -eq 1 ]
+}
+
+@test "two 429s with Retry-After: 1 are waited out and the output is complete" {
+	fake_fault '{"match": "^/3/movie/550$", "kind": "status", "status": 429, "retry_after": "1", "times": 2}'
+	run --separate-stderr tmdb-fetch movie 550
+	assert_success
+	[ "$(jq '.reviews.results | length' <<<"$output")" -eq 9 ]
+	[ "$(fake_count '^/3/movie/550$')" -eq 3 ]
+	# Each retry waited at least the second the server asked for.
+	fake_requests 'select(.path == "/3/movie/550") | .t' | jq -s -e '.[1] - .[0] >= 1 and .[2] - .[1] >= 1'
+	[[ $stderr == *"HTTP 429"*"retry 1 of 3"* ]]
+}
+
+@test "five 500s with --retries 3 exit 69 naming the movie, and print nothing for it" {
+	fake_fault '{"match": "^/3/movie/550$", "kind": "status", "status": 500, "times": 5}'
+	run -69 --separate-stderr tmdb-fetch --retries 3 movie 155 550
+	[[ $stderr == *"movie 550"*"HTTP 500"* ]]
+	[ "${#lines[@]}" -eq 1 ]
+	[ "$(jq .id <<<"$output")" -eq 155 ]
+	[ "$(fake_count '^/3/movie/550$')" -eq 4 ]
+}
+
+@test "a failed review page fails the movie: no partial line" {
+	fake_fault '{"match": "^/3/movie/155/reviews$", "kind": "status", "status": 503, "times": 10}'
+	run -69 --separate-stderr tmdb-fetch --retries 1 movie 155
+	[ -z "$output" ]
+	[[ $stderr == *"movie 155: reviews page 2: HTTP 503"* ]]
+}
+
+@test "408, 502, 503 and 504 are retried too" {
+	for status in 408 502 503 504; do
+		fake_reset
+		fake_fault "{\"match\": \"^/3/person/525/movie_credits$\", \"kind\": \"status\", \"status\": $status}"
+		run --separate-stderr tmdb-fetch person 525
+		assert_success
+		[ "$(fake_count '^/3/person/525/movie_credits$')" -eq 2 ]
+	done
+}
+
+@test "other errors are not retried: 400 exits 69 at once" {
+	fake_fault '{"match": "^/3/movie/550$", "kind": "status", "status": 400, "times": 5}'
+	run -69 --separate-stderr tmdb-fetch movie 550
+	[ "$(fake_count '^/3/movie/550$')" -eq 1 ]
+}
+
+@test "reset, truncated body, invalid JSON and a slow response are retried, then succeed" {
+	expected=$(tmdb-fetch movie 550)
+	for fault in '"kind": "reset"' '"kind": "truncate"' '"kind": "invalid_json"' '"kind": "slow", "delay": 3'; do
+		fake_reset
+		fake_fault "{\"match\": \"^/3/movie/550$\", $fault}"
+		run --separate-stderr tmdb-fetch --timeout 1 movie 550
+		assert_success
+		[ "$output" = "$expected" ]
+		[ "$(fake_count '^/3/movie/550$')" -eq 2 ]
+		[[ $stderr == *"retry 1 of 3"* ]]
+	done
+}
+
+@test "persistent invalid JSON exits 69 without crashing" {
+	fake_fault '{"match": "^/3/movie/550$", "kind": "invalid_json", "times": 10}'
+	run -69 --separate-stderr tmdb-fetch movie 550
+	[[ $stderr == *"movie 550: response is not valid JSON"* ]]
+	[ -z "$output" ]
+}
+
+@test "a 404 warns naming the ID and the run goes on; --strict makes it 65" {
+	run --separate-stderr tmdb-fetch movie 550 999999999 155
+	assert_success
+	[ "${#lines[@]}" -eq 2 ]
+	[[ $stderr == *"movie 999999999: not found"*"could not be found"* ]]
+	run -65 --separate-stderr tmdb-fetch --strict movie 550 999999999 155
+	[ "${#lines[@]}" -eq 2 ]
+	run --separate-stderr tmdb-fetch -q movie 999999999
+	assert_success
+	[ -z "$stderr" ]
+}
+
+@test "no credentials exit 78 naming all three ways to give them" {
+	unset TMDB_API_KEY
+	run -78 --separate-stderr tmdb-fetch person 525
+	[[ $stderr == *TMDB_API_KEY* && $stderr == *TMDB_ACCESS_TOKEN* && $stderr == *--config* ]]
+	[ "$(fake_count .)" -eq 0 ]
+}
+
+@test "a refused key exits 77 quoting TMDB's status_message" {
+	TMDB_API_KEY=wrong-key run -77 --separate-stderr tmdb-fetch person 525
+	[[ $stderr == *"Invalid API key: You must be granted a valid key."* ]]
+	[ "$(fake_count .)" -eq 1 ]
+	[ -z "$output" ]
+}
+
+@test "a v4 token is sent as a Bearer header and no api_key goes in the URL" {
+	unset TMDB_API_KEY
+	TMDB_ACCESS_TOKEN=$FAKE_TOKEN run --separate-stderr tmdb-fetch person 525
+	assert_success
+	[ "$(fake_requests '.headers.authorization')" = "\"Bearer $FAKE_TOKEN\"" ]
+	[ "$(fake_requests '.query.api_key')" = null ]
+}
+
+@test "--config reads the seed's configuration.json and wins over the environment" {
+	printf '{"api_key": "%s"}\n' "$FAKE_API_KEY" >"$BATS_TEST_TMPDIR/configuration.json"
+	TMDB_API_KEY=wrong-key run --separate-stderr tmdb-fetch --config "$BATS_TEST_TMPDIR/configuration.json" person 525
+	assert_success
+	printf '{"access_token": "%s"}\n' "$FAKE_TOKEN" >"$BATS_TEST_TMPDIR/token.json"
+	run --separate-stderr tmdb-fetch -c "$BATS_TEST_TMPDIR/token.json" person 525
+	assert_success
+}
+
+@test "a malformed or incomplete configuration exits 78 without showing its content" {
+	printf '{"api_key": %s}\n' "$FAKE_API_KEY" >"$BATS_TEST_TMPDIR/bad.json"
+	run -78 --separate-stderr tmdb-fetch --config "$BATS_TEST_TMPDIR/bad.json" person 525
+	[[ $stderr == *"bad.json:1:"*"not valid JSON"* ]]
+	[[ $stderr != *"$FAKE_API_KEY"* ]]
+	printf '{"key": "x"}\n' >"$BATS_TEST_TMPDIR/empty.json"
+	run -78 --separate-stderr tmdb-fetch --config "$BATS_TEST_TMPDIR/empty.json" person 525
+	[[ $stderr == *'no "api_key" or "access_token"'* ]]
+	run -78 --separate-stderr tmdb-fetch --config "$BATS_TEST_TMPDIR/missing.json" person 525
+	[[ $stderr == *missing.json* ]]
+	[ "$(fake_count .)" -eq 0 ]
+}
+
+@test "with -vvv every request is logged masked and the key appears nowhere" {
+	fake_fault '{"match": "^/3/movie/550$", "kind": "status", "status": 500}'
+	run --separate-stderr tmdb-fetch -vvv --record "$BATS_TEST_TMPDIR/rec" movie 550 155 999999999
+	assert_success
+	[[ $stderr == *"GET http://127.0.0.1:$FAKE_PORT/3/movie/550?append_to_response=credits%2Creviews&language=en-US&api_key=***: HTTP 500"* ]]
+	[[ $stderr == *"> GET /3/movie/155"*"api_key=***"* ]]
+	[[ $stderr != *"$FAKE_API_KEY"* ]]
+	! grep -rq -- "$FAKE_API_KEY" "$BATS_TEST_TMPDIR/rec"
+	! grep -rlq 'api_key' "$BATS_TEST_TMPDIR/rec"
+	unset TMDB_API_KEY
+	TMDB_ACCESS_TOKEN=$FAKE_TOKEN run --separate-stderr tmdb-fetch -vvv movie 550
+	assert_success
+	[[ $stderr == *"Authorization: Bearer ***"* ]]
+	[[ $stderr != *"$FAKE_TOKEN"* ]]
+}
+
+@test "the key is not in the process's argument list while it runs" {
+	fake_fault '{"match": "^/3/movie/550$", "kind": "slow", "delay": 2}'
+	tmdb-fetch movie 550 >"$BATS_TEST_TMPDIR/out" 2>&1 &
+	pid=$!
+	for _ in $(seq 50); do
+		[ "$(fake_count '^/3/movie/550$')" -ge 1 ] && break
+		sleep 0.05
+	done
+	tr '\0' ' ' <"/proc/$pid/cmdline" >"$BATS_TEST_TMPDIR/cmdline"
+	wait "$pid"
+	grep -q 'tmdb-fetch movie 550' "$BATS_TEST_TMPDIR/cmdline"
+	! grep -q -- "$FAKE_API_KEY" "$BATS_TEST_TMPDIR/cmdline"
+}
+
+@test "IDs 3, 1, 2 on stdin come out in that order; a repeated ID is fetched and printed once" {
+	for id in 1 2 3; do
+		fake_resource "{\"path\": \"movie/$id\", \"json\": {\"id\": $id, \"title\": \"Movie $id\"}}"
+	done
+	run --separate-stderr tmdb-fetch movie <<<$'3\n1\n3\n2\n1'
+	assert_success
+	[ "$(jq -c .id <<<"$output" | tr '\n' ' ')" = "3 1 2 " ]
+	for id in 1 2 3; do
+		[ "$(fake_count "^/3/movie/$id\$")" -eq 1 ]
+	done
+}
+
+@test "stdin takes JSON objects with an id, as tmdb-director writes them" {
+	run --separate-stderr tmdb-fetch movie <<<$'{"id":550,"job":"Director"}\n\n{"id":"155"}'
+	assert_success
+	[ "$(jq -c .id <<<"$output" | tr '\n' ' ')" = "550 155 " ]
+}
+
+@test "a bad input line exits 65 naming its line number" {
+	run -65 --separate-stderr tmdb-fetch movie <<<$'550\n{"title":"no id"}\n155'
+	[[ $stderr == *"-:2:"* ]]
+	[ "${#lines[@]}" -eq 1 ]
+	run -65 --separate-stderr tmdb-fetch person - <<<$'525\nnolan'
+	[[ $stderr == *"-:2:"* ]]
+}
+
+@test "a closed downstream pipe ends the program quietly" {
+	run --separate-stderr bash -c 'set -o pipefail; tmdb-fetch movie 155 550 27205 157336 | head -1 | jq -r .title'
+	assert_success
+	[ -z "$stderr" ]
+	assert_output "The Dark Knight"
+}
+
+@test "search prints one line per matching person" {
+	run --separate-stderr tmdb-fetch search Christopher Nolan
+	assert_success
+	jq -e -s 'map(.id) | index(525) != null and index(3428591) != null' <<<"$output"
+	jq -e -s 'all(.name | test("nolan"; "i"))' <<<"$output"
+	[ "$(fake_requests '.query.query')" = '"Christopher Nolan"' ]
+}
+
+@test "get prints any GET as the API answered it; api_key is refused on the command line" {
+	run --separate-stderr tmdb-fetch get /movie/550/credits
+	assert_success
+	json_eq <(printf '%s\n' "$output") "$FIXTURES/movie/550/credits.json"
+	run --separate-stderr tmdb-fetch get movie/155/reviews page=4
+	assert_success
+	[ "$(jq '.results | length' <<<"$output")" -eq 5 ]
+	run -64 --separate-stderr tmdb-fetch get /movie/550 "api_key=$FAKE_API_KEY"
+	[[ $stderr != *"$FAKE_API_KEY"* ]]
+}
+
+@test "reals keep their shortest form, as the API wrote them" {
+	run --separate-stderr tmdb-fetch get /movie/550
+	assert_success
+	[[ $output == *'"vote_average":8.438,'* ]]
+	[[ $output == *'"popularity":24.1745,'* ]]
+}
+
+@test "a recording that cannot be written exits 73" {
+	touch "$BATS_TEST_TMPDIR/file"
+	run -73 --separate-stderr tmdb-fetch --record "$BATS_TEST_TMPDIR/file/rec" movie 550
+	[[ $stderr == *"cannot record"* ]]
+	[ -z "$output" ]
+}
