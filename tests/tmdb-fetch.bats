@@ -300,3 +300,11 @@ setup() {
 	[[ $stderr == *"cannot record"* ]]
 	[ -z "$output" ]
 }
+
+@test "the backoff doubles with each retry (jitter keeps at least half of it)" {
+	fake_fault '{"match": "^/3/person/525/movie_credits$", "kind": "status", "status": 503, "times": 3}'
+	TMDB_RETRY_BASE_MS=200 run --separate-stderr tmdb-fetch person 525
+	assert_success
+	# Sleeps never end early, so these lower bounds hold on any machine.
+	fake_requests '.t' | jq -s -e '.[1] - .[0] >= 0.1 and .[2] - .[1] >= 0.2 and .[3] - .[2] >= 0.4'
+}
