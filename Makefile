@@ -20,7 +20,7 @@ override LDLIBS += $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 BUILD ?= build
 BIN ?= bin
 
-PROGRAMS = tmdb-fetch
+PROGRAMS = $(sort $(basename $(notdir $(wildcard cmd/*.c))))
 LIB_SRC = $(wildcard lib/*.c)
 LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o)
 HEADERS = $(wildcard lib/*.h)

@@ -3,16 +3,23 @@
 
 load test_helper
 
-PROGRAMS=(tmdb-fetch)
+# Every program in cmd/ must have its page.
+mapfile -t PROGRAMS < <(cd "$PROJECT_ROOT/cmd" && ls -- *.c | sed 's/\.c$//')
 
 long_options_of() {
 	"$1" --help | grep -o -- '--[a-z][a-z-]*' | sort -u
 }
 
-@test "every program's man page lints clean" {
+@test "every program has --help, --version and a man page that lints clean" {
+	[ "${#PROGRAMS[@]}" -ge 1 ]
 	for program in "${PROGRAMS[@]}"; do
 		run mandoc -T lint -W warning "$PROJECT_ROOT/man/$program.1"
 		assert_success
+		run "$program" --version
+		assert_output --regexp "^$program [0-9]+\.[0-9]+\.[0-9]+\$"
+		run --separate-stderr "$program" --help
+		assert_success
+		[[ $output == *usage:* && -z $stderr ]]
 	done
 }
 

@@ -1,0 +1,42 @@
+/* The warehouse tables, declared once: tmdb-shape builds rows from them and
+ * tmdb-load creates, types and keys its tables from them. */
+#ifndef TMDB_TABLES_H
+#define TMDB_TABLES_H
+
+#include <stddef.h>
+#include <jansson.h>
+
+enum column_type { COLUMN_TEXT, COLUMN_INTEGER, COLUMN_REAL };
+
+/* Where a row's value comes from: the movie object, or the list item the row is for. */
+enum column_scope { FROM_MOVIE, FROM_ITEM };
+
+struct column {
+	const char *name;
+	enum column_type type;
+	enum column_scope scope;
+	const char *source;	/* dotted path inside the scope object, e.g. "author_details.rating" */
+};
+
+struct table {
+	const char *name;
+	const char *key;	/* the primary key column */
+	const char *items;	/* dotted path of the list with one row per item; NULL: one row per movie */
+	const char *parent_key;	/* child tables: a load replaces every row of a parent it sees */
+	size_t column_count;
+	const struct column *columns;
+};
+
+extern const struct table tmdb_tables[];
+extern const size_t tmdb_table_count;
+
+/* NULL when name is not one of the toolkit's tables. */
+const struct table *table_find(const char *name);
+const struct column *table_column(const struct table *table, const char *name);
+
+const char *column_type_sql(enum column_type type);	/* TEXT, INTEGER, REAL */
+
+/* The Singer SCHEMA message for a table: JSON Schema types, key_properties. */
+json_t *table_singer_schema(const struct table *table);
+
+#endif
