@@ -9,6 +9,7 @@
 #include <curl/curl.h>
 
 #include "buf.h"
+#include "cli.h"
 #include "cred.h"
 #include "http.h"
 #include "idset.h"
@@ -66,25 +67,13 @@ struct run {
 	int strict;
 };
 
-static _Noreturn void usage_error(const char *fmt, const char *arg)
-{
-	if (fmt) {
-		fprintf(stderr, "tmdb-fetch: ");
-		fprintf(stderr, fmt, arg);
-		fputc('\n', stderr);
-	}
-	fputs(usage_text, stderr);
-	exit(EXIT_USAGE);
-}
-
 static long parse_count(const char *text, const char *option, long max)
 {
 	char *end;
 	errno = 0;
 	long value = strtol(text, &end, 10);
 	if (errno || end == text || *end || value < 0 || value > max) {
-		fprintf(stderr, "tmdb-fetch: %s: '%s' is not a number from 0 to %ld\n", option, text, max);
-		exit(EXIT_USAGE);
+		cli_usage_error(usage_text, "%s: '%s' is not a number from 0 to %ld", option, text, max);
 	}
 	return value;
 }
@@ -121,15 +110,15 @@ static int parse_options(int argc, char **argv, struct settings *s)
 		case OPT_REPLAY: s->replay_dir = optarg; break;
 		case 'q': s->verbosity = -1; break;
 		case 'v': s->verbosity++; break;
-		case 'h': fputs(usage_text, stdout); exit(0);
-		case OPT_VERSION: printf("tmdb-fetch %s\n", TMDB_VERSION); exit(0);
-		default: usage_error(NULL, NULL);
+		case 'h': cli_help(usage_text);
+		case OPT_VERSION: cli_version();
+		default: cli_usage_error(usage_text, NULL);
 		}
 	}
 	if (s->timeout_s == 0)
-		usage_error("--timeout: %s must be at least 1 second", "the bound");
+		cli_usage_error(usage_text, "--timeout: the bound must be at least 1 second");
 	if (s->record_dir && s->replay_dir)
-		usage_error("%s: choose one of --record and --replay", "--record");
+		cli_usage_error(usage_text, "choose one of --record and --replay");
 	return optind;
 }
 
@@ -216,7 +205,7 @@ static void fetch_ids(struct run *run, const char *kind, fetch_fn *fetch, int ar
 		if (strcmp(argv[i], "-") == 0)
 			fetch_ids_from(run, kind, fetch, "-");
 		else if (parse_id(argv[i], &id) < 0 || argv[i][0] == '{')
-			usage_error("'%s' is not a TMDB ID", argv[i]);
+			cli_usage_error(usage_text, "'%s' is not a TMDB ID", argv[i]);
 		else
 			fetch_and_print(run, kind, fetch, id);
 	}
@@ -268,7 +257,7 @@ static void search(struct run *run, int argc, char **argv)
 static void get(struct run *run, int argc, char **argv)
 {
 	if (argc < 1)
-		usage_error("get: %s", "missing PATH");
+		cli_usage_error(usage_text, "get: missing PATH");
 	struct buf path = {0};
 	if ((argv[0][0] != '/' && buf_putc(&path, '/')) || buf_puts(&path, argv[0]))
 		die(EXIT_SOFTWARE, "out of memory");
@@ -277,13 +266,13 @@ static void get(struct run *run, int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		char *equals = strchr(argv[i], '=');
 		if (!equals || equals == argv[i])
-			usage_error("get: '%s' is not NAME=VALUE", argv[i]);
+			cli_usage_error(usage_text, "get: '%s' is not NAME=VALUE", argv[i]);
 		*equals = '\0';
 		if (strcmp(argv[i], "api_key") == 0)
-			usage_error("get: %s is never taken on the command line; use the environment or --config",
-				    "api_key");
+			cli_usage_error(usage_text, "get: api_key is never taken on the command line; "
+					"use the environment or --config");
 		if (query_set(&q, argv[i], equals + 1) < 0)
-			usage_error("get: too many parameters at '%s'", argv[i]);
+			cli_usage_error(usage_text, "get: too many parameters at '%s'", argv[i]);
 	}
 	struct http_result r;
 	http_get(run->api.http, path.data, &q, &r);
@@ -310,13 +299,13 @@ int main(int argc, char **argv)
 	int first = parse_options(argc, argv, &s);
 	log_set_verbosity(s.verbosity);
 	if (first >= argc)
-		usage_error("%s", "missing command: person, movie, search or get");
+		cli_usage_error(usage_text, "missing command: person, movie, search or get");
 	const char *command = argv[first];
 	int nargs = argc - first - 1;
 	char **args = argv + first + 1;
 	if (strcmp(command, "person") && strcmp(command, "movie") && strcmp(command, "search") &&
 	    strcmp(command, "get"))
-		usage_error("unknown command '%s'", command);
+		cli_usage_error(usage_text, "unknown command '%s'", command);
 
 	struct credential cred = {0};
 	struct stat st;

@@ -44,6 +44,37 @@ void line_reader_close(struct line_reader *r)
 	r->fp = NULL;
 }
 
+static void read_input(const char *name, line_fn *each_line, void *context)
+{
+	struct line_reader reader;
+	line_reader_open(&reader, name);
+	size_t len;
+	for (char *line; (line = line_reader_next(&reader, &len));)
+		if (line[strspn(line, " \t")] != '\0')
+			each_line(&reader, line, len, context);
+	line_reader_close(&reader);
+}
+
+void jsonl_read_inputs(int count, char **names, line_fn *each_line, void *context)
+{
+	if (count == 0)
+		read_input("-", each_line, context);
+	for (int i = 0; i < count; i++)
+		read_input(names[i], each_line, context);
+}
+
+json_t *jsonl_parse_object(const struct line_reader *reader, const char *line, size_t len)
+{
+	json_error_t error;
+	json_t *value = json_loadb(line, len, JSON_DECODE_ANY, &error);
+	if (!value)
+		die(EXIT_DATAERR, "%s:%ld: not JSON: %s (column %d)", reader->name, reader->lineno,
+		    error.text, error.column);
+	if (!json_is_object(value))
+		die(EXIT_DATAERR, "%s:%ld: expected a JSON object", reader->name, reader->lineno);
+	return value;
+}
+
 static void stdout_failed(void)
 {
 	if (errno == EPIPE)

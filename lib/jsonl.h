@@ -22,6 +22,14 @@ void line_reader_open(struct line_reader *r, const char *path);
 char *line_reader_next(struct line_reader *r, size_t *len);
 void line_reader_close(struct line_reader *r);
 
+/* Calls each_line for every line of every named input ("-" or no names: standard
+ * input), in order, with the reader for its name and line number. Blank lines are skipped. */
+typedef void line_fn(struct line_reader *reader, char *line, size_t len, void *context);
+void jsonl_read_inputs(int count, char **names, line_fn *each_line, void *context);
+
+/* Parses a line that must hold one JSON object; exits 65 naming the input and line. */
+json_t *jsonl_parse_object(const struct line_reader *reader, const char *line, size_t len);
+
 /* Appends value as compact JSON; reals take the shortest form that reads back exactly
  * (jansson alone would print 8.369 as 8.3689999999999998). */
 int json_write_compact(struct buf *out, const json_t *value);

@@ -4,38 +4,38 @@
 
 /* The seed's three tables: its names, column order and keys, typed. */
 static const struct column movie_columns[] = {
-	{"movie_id", COLUMN_TEXT, FROM_MOVIE, "id"},
-	{"title", COLUMN_TEXT, FROM_MOVIE, "title"},
-	{"overview", COLUMN_TEXT, FROM_MOVIE, "overview"},
-	{"release_date", COLUMN_TEXT, FROM_MOVIE, "release_date"},
-	{"runtime", COLUMN_INTEGER, FROM_MOVIE, "runtime"},
-	{"budget", COLUMN_INTEGER, FROM_MOVIE, "budget"},
-	{"revenue", COLUMN_INTEGER, FROM_MOVIE, "revenue"},
-	{"vote_average", COLUMN_REAL, FROM_MOVIE, "vote_average"},
-	{"vote_count", COLUMN_INTEGER, FROM_MOVIE, "vote_count"},
-	{"popularity", COLUMN_REAL, FROM_MOVIE, "popularity"},
+	{"movie_id", COLUMN_TEXT, FROM_MOVIE, "id", 0},
+	{"title", COLUMN_TEXT, FROM_MOVIE, "title", 0},
+	{"overview", COLUMN_TEXT, FROM_MOVIE, "overview", 0},
+	{"release_date", COLUMN_TEXT, FROM_MOVIE, "release_date", 1},
+	{"runtime", COLUMN_INTEGER, FROM_MOVIE, "runtime", 0},
+	{"budget", COLUMN_INTEGER, FROM_MOVIE, "budget", 0},
+	{"revenue", COLUMN_INTEGER, FROM_MOVIE, "revenue", 0},
+	{"vote_average", COLUMN_REAL, FROM_MOVIE, "vote_average", 0},
+	{"vote_count", COLUMN_INTEGER, FROM_MOVIE, "vote_count", 0},
+	{"popularity", COLUMN_REAL, FROM_MOVIE, "popularity", 0},
 };
 
 static const struct column credit_columns[] = {
-	{"credit_id", COLUMN_TEXT, FROM_ITEM, "credit_id"},
-	{"movie_id", COLUMN_TEXT, FROM_MOVIE, "id"},
-	{"title", COLUMN_TEXT, FROM_MOVIE, "title"},
-	{"person_id", COLUMN_TEXT, FROM_ITEM, "id"},
-	{"person_name", COLUMN_TEXT, FROM_ITEM, "name"},
-	{"character", COLUMN_TEXT, FROM_ITEM, "character"},
-	{"order", COLUMN_INTEGER, FROM_ITEM, "order"},
-	{"cast_id", COLUMN_INTEGER, FROM_ITEM, "cast_id"},
+	{"credit_id", COLUMN_TEXT, FROM_ITEM, "credit_id", 0},
+	{"movie_id", COLUMN_TEXT, FROM_MOVIE, "id", 0},
+	{"title", COLUMN_TEXT, FROM_MOVIE, "title", 0},
+	{"person_id", COLUMN_TEXT, FROM_ITEM, "id", 0},
+	{"person_name", COLUMN_TEXT, FROM_ITEM, "name", 0},
+	{"character", COLUMN_TEXT, FROM_ITEM, "character", 0},
+	{"order", COLUMN_INTEGER, FROM_ITEM, "order", 0},
+	{"cast_id", COLUMN_INTEGER, FROM_ITEM, "cast_id", 0},
 };
 
 static const struct column review_columns[] = {
-	{"review_id", COLUMN_TEXT, FROM_ITEM, "id"},
-	{"movie_id", COLUMN_TEXT, FROM_MOVIE, "id"},
-	{"title", COLUMN_TEXT, FROM_MOVIE, "title"},
-	{"author", COLUMN_TEXT, FROM_ITEM, "author"},
-	{"content", COLUMN_TEXT, FROM_ITEM, "content"},
-	{"created_at", COLUMN_TEXT, FROM_ITEM, "created_at"},
-	{"updated_at", COLUMN_TEXT, FROM_ITEM, "updated_at"},
-	{"rating", COLUMN_REAL, FROM_ITEM, "author_details.rating"},
+	{"review_id", COLUMN_TEXT, FROM_ITEM, "id", 0},
+	{"movie_id", COLUMN_TEXT, FROM_MOVIE, "id", 0},
+	{"title", COLUMN_TEXT, FROM_MOVIE, "title", 0},
+	{"author", COLUMN_TEXT, FROM_ITEM, "author", 0},
+	{"content", COLUMN_TEXT, FROM_ITEM, "content", 0},
+	{"created_at", COLUMN_TEXT, FROM_ITEM, "created_at", 0},
+	{"updated_at", COLUMN_TEXT, FROM_ITEM, "updated_at", 0},
+	{"rating", COLUMN_REAL, FROM_ITEM, "author_details.rating", 0},
 };
 
 #define COLUMNS(list) sizeof list / sizeof list[0], list

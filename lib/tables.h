@@ -16,6 +16,7 @@ struct column {
 	enum column_type type;
 	enum column_scope scope;
 	const char *source;	/* dotted path inside the scope object, e.g. "author_details.rating" */
+	int empty_is_null;	/* TMDB sends "" for an unknown date */
 };
 
 struct table {

@@ -1,0 +1,106 @@
+/* tmdb-director: the crew credits of movie_credits objects whose job is wanted. */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "idset.h"
+#include "jsonl.h"
+#include "log.h"
+
+#define MAX_JOBS 32
+
+static const char usage_text[] =
+	"usage: tmdb-director [options] [FILE...]\n"
+	"\n"
+	"Reads movie_credits objects (tmdb-fetch person) and writes each crew credit whose\n"
+	"job is one of the JOBs, as the API gave it. A person credited twice in the same\n"
+	"job on one movie yields one line.\n"
+	"\n"
+	"options:\n"
+	"  -j, --job JOB   a job to keep, repeatable (default Director)\n"
+	"  -q, --quiet     no warnings\n"
+	"  -v, --verbose   more detail\n"
+	"  -h, --help      this text\n"
+	"      --version   the version\n"
+	"\n"
+	"exit: 0 ok, 64 usage, 65 bad input (the message names the line), 66 no input, 74 I/O error\n";
+
+struct jobs {
+	const char *names[MAX_JOBS];
+	int count;
+};
+
+static int job_index(const struct jobs *jobs, const char *job)
+{
+	for (int i = 0; job && i < jobs->count; i++)
+		if (strcmp(jobs->names[i], job) == 0)
+			return i;
+	return -1;
+}
+
+static void print_wanted_credits(struct line_reader *reader, char *line, size_t len, void *context)
+{
+	const struct jobs *jobs = context;
+	json_t *credits = jsonl_parse_object(reader, line, len);
+	json_t *crew = json_object_get(credits, "crew");
+	if (!json_is_array(crew))
+		die(EXIT_DATAERR, "%s:%ld: not a movie_credits object: no \"crew\" array",
+		    reader->name, reader->lineno);
+	/* One line per (movie, job): TMDB sometimes lists the same credit twice. */
+	struct idset printed = {0};
+	size_t i;
+	json_t *credit;
+	json_array_foreach(crew, i, credit) {
+		int job = job_index(jobs, json_string_value(json_object_get(credit, "job")));
+		if (job < 0)
+			continue;
+		json_int_t movie = json_integer_value(json_object_get(credit, "id"));
+		if (movie <= 0)
+			die(EXIT_DATAERR, "%s:%ld: crew credit %zu has no movie \"id\"", reader->name,
+			    reader->lineno, i);
+		if (idset_add(&printed, movie * MAX_JOBS + job))
+			jsonl_print(credit);
+	}
+	idset_free(&printed);
+	json_decref(credits);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{"job", required_argument, NULL, 'j'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{0},
+	};
+	log_init(argv[0]);
+	signal(SIGPIPE, SIG_IGN);
+	struct jobs jobs = {0};
+	int c, verbosity = 0;
+	while ((c = getopt_long(argc, argv, "j:qvh", options, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			if (jobs.count == MAX_JOBS)
+				cli_usage_error(usage_text, "--job: at most %d jobs", MAX_JOBS);
+			if (!*optarg)
+				cli_usage_error(usage_text, "--job: a job cannot be empty");
+			jobs.names[jobs.count++] = optarg;
+			break;
+		case 'q': verbosity = -1; break;
+		case 'v': verbosity++; break;
+		case 'h': cli_help(usage_text);
+		case 'V': cli_version();
+		default: cli_usage_error(usage_text, NULL);
+		}
+	}
+	log_set_verbosity(verbosity);
+	if (jobs.count == 0)
+		jobs.names[jobs.count++] = "Director";
+	jsonl_read_inputs(argc - optind, argv + optind, print_wanted_credits, &jobs);
+	jsonl_finish();
+	return 0;
+}

@@ -1,0 +1,127 @@
+/* tmdb-shape: rows of the movies, credits and reviews tables from movie objects. */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "jsonl.h"
+#include "log.h"
+#include "shape.h"
+#include "tables.h"
+
+static const char usage_text[] =
+	"usage: tmdb-shape TABLE [FILE...]     rows of TABLE (movies, credits or reviews), one per line\n"
+	"       tmdb-shape [--all] [FILE...]   a Singer stream: SCHEMA, then RECORD messages, every table\n"
+	"       tmdb-shape --schema            the Singer SCHEMA message of every table\n"
+	"\n"
+	"Reads the movie objects that tmdb-fetch movie writes. Ids are text, money and counts\n"
+	"integers, ratings reals; a missing value or an empty release_date is null.\n"
+	"\n"
+	"options:\n"
+	"      --all       a Singer stream of every table (the default without TABLE)\n"
+	"      --schema    print the schemas and exit\n"
+	"  -q, --quiet     no warnings\n"
+	"  -v, --verbose   more detail\n"
+	"  -h, --help      this text\n"
+	"      --version   the version\n"
+	"\n"
+	"exit: 0 ok, 64 usage, 65 bad input (the message names the line), 66 no input, 74 I/O error\n";
+
+struct shaping {
+	const struct table *table;	/* NULL: every table, as a Singer stream */
+};
+
+static void print_row(const struct table *table, json_t *row, void *context)
+{
+	(void)table;
+	(void)context;
+	jsonl_print(row);
+}
+
+static void print_record(const struct table *table, json_t *row, void *context)
+{
+	(void)context;
+	json_t *message = json_pack("{s s, s s, s O}", "type", "RECORD", "stream", table->name,
+				    "record", row);
+	if (!message)
+		die(EXIT_SOFTWARE, "out of memory");
+	jsonl_print(message);
+	json_decref(message);
+}
+
+static void shape_line(struct line_reader *reader, char *line, size_t len, void *context)
+{
+	const struct shaping *shaping = context;
+	json_t *movie = jsonl_parse_object(reader, line, len);
+	char why[256];
+	for (size_t i = 0; i < tmdb_table_count; i++) {
+		const struct table *table = shaping->table ? shaping->table : &tmdb_tables[i];
+		row_fn *print = shaping->table ? print_row : print_record;
+		if (shape_movie(table, movie, print, NULL, why, sizeof why) < 0)
+			die(EXIT_DATAERR, "%s:%ld: %s", reader->name, reader->lineno, why);
+		if (shaping->table)
+			break;
+	}
+	json_decref(movie);
+}
+
+static void print_schemas(void)
+{
+	for (size_t i = 0; i < tmdb_table_count; i++) {
+		json_t *schema = table_singer_schema(&tmdb_tables[i]);
+		if (!schema)
+			die(EXIT_SOFTWARE, "out of memory");
+		jsonl_print(schema);
+		json_decref(schema);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	enum { OPT_ALL = 256, OPT_SCHEMA, OPT_VERSION };
+	static const struct option options[] = {
+		{"all", no_argument, NULL, OPT_ALL},
+		{"schema", no_argument, NULL, OPT_SCHEMA},
+		{"quiet", no_argument, NULL, 'q'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, OPT_VERSION},
+		{0},
+	};
+	log_init(argv[0]);
+	signal(SIGPIPE, SIG_IGN);
+	int c, verbosity = 0, all = 0, schema_only = 0;
+	while ((c = getopt_long(argc, argv, "qvh", options, NULL)) != -1) {
+		switch (c) {
+		case OPT_ALL: all = 1; break;
+		case OPT_SCHEMA: schema_only = 1; break;
+		case 'q': verbosity = -1; break;
+		case 'v': verbosity++; break;
+		case 'h': cli_help(usage_text);
+		case OPT_VERSION: cli_version();
+		default: cli_usage_error(usage_text, NULL);
+		}
+	}
+	log_set_verbosity(verbosity);
+	if (schema_only) {
+		if (optind < argc || all)
+			cli_usage_error(usage_text, "--schema takes no TABLE, FILE or --all");
+		print_schemas();
+		jsonl_finish();
+		return 0;
+	}
+	/* A first argument that names a table picks plain rows; files named like a
+	 * table can be given as ./movies. */
+	struct shaping shaping = {0};
+	if (optind < argc && (shaping.table = table_find(argv[optind]))) {
+		if (all)
+			cli_usage_error(usage_text, "--all and TABLE %s exclude each other", argv[optind]);
+		optind++;
+	} else {
+		print_schemas();
+	}
+	jsonl_read_inputs(argc - optind, argv + optind, shape_line, &shaping);
+	jsonl_finish();
+	return 0;
+}

@@ -1,0 +1,33 @@
+#include "cli.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "log.h"
+
+_Noreturn void cli_usage_error(const char *usage, const char *fmt, ...)
+{
+	if (fmt) {
+		va_list ap;
+		va_start(ap, fmt);
+		fprintf(stderr, "%s: ", log_progname());
+		vfprintf(stderr, fmt, ap);
+		fputc('\n', stderr);
+		va_end(ap);
+	}
+	fputs(usage, stderr);
+	exit(EXIT_USAGE);
+}
+
+_Noreturn void cli_help(const char *usage)
+{
+	fputs(usage, stdout);
+	exit(fflush(stdout) == 0 ? 0 : EXIT_IOERR);
+}
+
+_Noreturn void cli_version(void)
+{
+	printf("%s %s\n", log_progname(), TMDB_VERSION);
+	exit(fflush(stdout) == 0 ? 0 : EXIT_IOERR);
+}
