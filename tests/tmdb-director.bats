@@ -1,0 +1,75 @@
+#!/usr/bin/env bats
+# tmdb-director: crew credits by job, as the API gave them, once per movie and job.
+
+load test_helper
+
+CREDITS="$BATS_TEST_DIRNAME/fixtures/tmdb/person/525/movie_credits.json"
+FACTS="$BATS_TEST_DIRNAME/fixtures/tmdb-facts.json"
+
+@test "the default job is Director: one line per directed movie, in crew order" {
+	run --separate-stderr tmdb-director "$CREDITS"
+	assert_success
+	diff <(jq -c .id <<<"$output" | paste -sd,) <(jq -c '.person_525_director_movie_ids[]' "$FACTS" | paste -sd,)
+	jq -e -s 'all(.job == "Director")' <<<"$output"
+}
+
+@test "a Director credit listed twice for one movie yields one line" {
+	movie=$(jq .duplicate_director_credit.movie_id "$FACTS")
+	[ "$(jq --argjson m "$movie" '[.crew[] | select(.id == $m and .job == "Director")] | length' "$CREDITS")" -eq 2 ]
+	run --separate-stderr tmdb-director "$CREDITS"
+	[ "$(jq --argjson m "$movie" 'select(.id == $m)' <<<"$output" | jq -s length)" -eq 1 ]
+}
+
+@test "each line is the crew credit exactly as the API gave it" {
+	run --separate-stderr tmdb-director "$CREDITS"
+	while read -r credit; do
+		id=$(jq -r .credit_id <<<"$credit")
+		json_eq <(printf '%s\n' "$credit") <(jq --arg id "$id" '.crew[] | select(.credit_id == $id)' "$CREDITS")
+	done <<<"$output"
+}
+
+@test "--job is repeatable and matches jobs exactly" {
+	run --separate-stderr tmdb-director --job Director -j Writer "$CREDITS"
+	assert_success
+	expected=$(jq '[.crew[] | select(.job == "Director" or .job == "Writer") | [.id, .job]] | unique | length' "$CREDITS")
+	[ "${#lines[@]}" -eq "$expected" ]
+	run --separate-stderr tmdb-director --job director "$CREDITS"
+	assert_success
+	[ -z "$output" ]
+}
+
+@test "cast credits are never written" {
+	jq -c '{id: 1, cast: [.crew[0]], crew: []}' "$CREDITS" >"$BATS_TEST_TMPDIR/cast-only"
+	run --separate-stderr tmdb-director "$BATS_TEST_TMPDIR/cast-only"
+	assert_success
+	[ -z "$output" ]
+}
+
+@test "reads standard input and several files in order; - is standard input" {
+	jq -c . "$CREDITS" >"$BATS_TEST_TMPDIR/one"
+	jq -c '.crew |= map(select(.id == 27205))' "$CREDITS" >"$BATS_TEST_TMPDIR/two"
+	run --separate-stderr tmdb-director "$BATS_TEST_TMPDIR/two" - <"$BATS_TEST_TMPDIR/one"
+	assert_success
+	[ "$(jq -s 'length' <<<"$output")" -eq 14 ]
+	[ "$(head -1 <<<"$output" | jq .id)" -eq 27205 ]
+}
+
+@test "a bad line exits 65 naming its number" {
+	run -65 --separate-stderr tmdb-director <<<"$(jq -c . "$CREDITS")"$'\n{"crew": [}'
+	[[ $stderr == *"-:2:"* ]]
+	run -65 --separate-stderr tmdb-director <<<'{"cast": []}'
+	[[ $stderr == *'-:1: not a movie_credits object: no "crew" array'* ]]
+	run -65 --separate-stderr tmdb-director <<<'[1,2]'
+	[[ $stderr == *"-:1:"* ]]
+}
+
+@test "a missing file exits 66 naming it" {
+	run -66 --separate-stderr tmdb-director "$BATS_TEST_TMPDIR/nope.json"
+	[[ $stderr == *nope.json* ]]
+}
+
+@test "a closed downstream pipe ends quietly" {
+	run --separate-stderr bash -c "set -o pipefail; tmdb-director '$CREDITS' | head -1 >/dev/null"
+	assert_success
+	[ -z "$stderr" ]
+}

@@ -1,0 +1,93 @@
+#!/usr/bin/env bats
+# tmdb-shape: the seed's three tables, typed, from movie objects; a Singer stream with --all.
+
+load test_helper
+
+REAL="$BATS_TEST_DIRNAME/fixtures/tmdb-real"
+
+# Fight Club as tmdb-fetch movie writes it, built from the real recorded responses.
+fight_club() {
+	jq -c --slurpfile credits "$REAL/movie_550_credits.json" --slurpfile reviews "$REAL/movie_550_reviews.json" \
+		'. + {credits: ($credits[0] | del(.id)), reviews: ($reviews[0] | del(.id))}' \
+		"$REAL/movie_550_details_2025-09-10.json"
+}
+
+@test "the real Fight Club responses shape to the expected movies row" {
+	run --separate-stderr tmdb-shape movies <(fight_club)
+	assert_success
+	[ "${#lines[@]}" -eq 1 ]
+	[ "$(jq -c 'keys_unsorted' <<<"$output")" = '["movie_id","title","overview","release_date","runtime","budget","revenue","vote_average","vote_count","popularity"]' ]
+	jq -e '.movie_id == "550" and .title == "Fight Club" and .release_date == "1999-10-15"
+		and .runtime == 139 and .budget == 63000000 and .revenue == 100853753
+		and .vote_average == 8.438 and .vote_count == 30717 and .popularity == 24.1745
+		and (.overview | startswith("A ticking-time-bomb insomniac"))' <<<"$output"
+}
+
+@test "credits are the cast: one typed row per cast credit" {
+	run --separate-stderr tmdb-shape credits <(fight_club)
+	assert_success
+	[ "${#lines[@]}" -eq "$(jq '.cast | length' "$REAL/movie_550_credits.json")" ]
+	[ "$(head -1 <<<"$output")" = '{"credit_id":"52fe4250c3a36847f80149f3","movie_id":"550","title":"Fight Club","person_id":"819","person_name":"Edward Norton","character":"Narrator","order":0,"cast_id":4}' ]
+	jq -e -s 'all(.person_id | type == "string") and all(.order | type == "number")' <<<"$output"
+}
+
+@test "reviews keep every review; a null rating stays null and ratings are reals" {
+	run --separate-stderr tmdb-shape reviews <(fight_club)
+	assert_success
+	[ "${#lines[@]}" -eq 9 ]
+	goddard=$(grep '"author":"Goddard"' <<<"$output")
+	[ "$(jq -c '[.review_id, .movie_id, .title, .rating]' <<<"$goddard")" = '["5b1c13b9c3a36848f2026384","550","Fight Club",null]' ]
+	[[ $(grep '"author":"Brett Pascoe"' <<<"$output") == *'"rating":9.0}' ]]
+	jq -e -s 'all(.created_at | test("^[0-9]{4}-"))' <<<"$output"
+}
+
+@test "the real Inception details shape; with no credits or reviews appended there are no such rows" {
+	run --separate-stderr tmdb-shape movies <(jq -c . "$REAL/movie_27205_inception_details_2025-06-01.json")
+	assert_success
+	jq -e '.movie_id == "27205" and .budget == 160000000 and .revenue == 839030630 and .runtime == 148' <<<"$output"
+	run --separate-stderr tmdb-shape credits <(jq -c . "$REAL/movie_27205_inception_details_2025-06-01.json")
+	assert_success
+	[ -z "$output" ]
+}
+
+@test "missing fields are null and an empty release_date is null" {
+	run --separate-stderr tmdb-shape movies <<<'{"id": 7, "title": "Untitled", "release_date": "", "vote_average": 0}'
+	assert_success
+	assert_output '{"movie_id":"7","title":"Untitled","overview":null,"release_date":null,"runtime":null,"budget":null,"revenue":null,"vote_average":0.0,"vote_count":null,"popularity":null}'
+}
+
+@test "--all is a Singer stream: each table's SCHEMA before its RECORDs" {
+	run --separate-stderr tmdb-shape --all <(fight_club)
+	assert_success
+	[ "$(jq -r 'select(.type == "SCHEMA") | .stream' <<<"$output" | paste -sd,)" = movies,credits,reviews ]
+	jq -e -s '
+		(map(select(.type == "SCHEMA")) | map({(.stream): .key_properties}) | add)
+			== {movies: ["movie_id"], credits: ["credit_id"], reviews: ["review_id"]}
+		and (to_entries | map(select(.value.type == "RECORD")) | all(.key >= 3))
+		and ([.[] | select(.type == "RECORD")] | group_by(.stream) | map({(.[0].stream): length}) | add)
+			== {movies: 1, credits: 76, reviews: 9}' <<<"$output"
+	# Without TABLE the stream is the default.
+	run --separate-stderr tmdb-shape <(fight_club)
+	[ "${#lines[@]}" -eq 89 ]
+}
+
+@test "--schema prints JSON Schema types, nullable except the key" {
+	run --separate-stderr tmdb-shape --schema
+	assert_success
+	[ "${#lines[@]}" -eq 3 ]
+	jq -e -s '.[0].schema.properties | .movie_id.type == "string" and .budget.type == ["integer", "null"] and .vote_average.type == ["number", "null"]' <<<"$output"
+}
+
+@test "a bad line exits 65 naming the line; a value of the wrong kind names the column" {
+	run -65 --separate-stderr tmdb-shape movies <<<$'{"id": 1}\n{"id": 2}\nnot json'
+	[[ $stderr == *"-:3:"* ]]
+	run -65 --separate-stderr tmdb-shape movies <<<$'{"id": 1}\n{"id": 2, "budget": "lots"}'
+	[[ $stderr == *"-:2: movies.budget: expected an integer"* ]]
+	run -65 --separate-stderr tmdb-shape credits <<<'{"title": "no id"}'
+	[[ $stderr == *'-:1: not a movie object'* ]]
+}
+
+@test "--all with a TABLE, or --schema with input, is a usage error" {
+	run -64 --separate-stderr tmdb-shape --all movies
+	run -64 --separate-stderr tmdb-shape --schema movies
+}
