@@ -177,33 +177,40 @@ static int parse_id(const char *text, long long *id)
 	return errno || end == text || *end || *id <= 0 ? -1 : 0;
 }
 
-static void fetch_ids_from(struct run *run, const char *kind, fetch_fn *fetch, const char *input)
+/* What reading IDs from standard input needs to know. */
+struct id_input {
+	struct run *run;
+	const char *kind;
+	fetch_fn *fetch;
+};
+
+static void fetch_id_line(struct line_reader *reader, char *line, size_t len, void *context)
 {
-	struct line_reader reader;
-	line_reader_open(&reader, input);
-	size_t len;
-	for (char *line; (line = line_reader_next(&reader, &len));) {
-		long long id;
-		if (line[strspn(line, " \t")] == '\0')
-			continue;
-		if (parse_id(line, &id) < 0)
-			die(EXIT_DATAERR, "%s:%ld: expected a %s ID or a JSON object with an \"id\"",
-			    reader.name, reader.lineno, kind);
-		fetch_and_print(run, kind, fetch, id);
-	}
-	line_reader_close(&reader);
+	(void)len;
+	struct id_input *input = context;
+	long long id;
+	if (parse_id(line, &id) < 0)
+		die(EXIT_DATAERR, "%s:%ld: expected a %s ID or a JSON object with an \"id\"",
+		    reader->name, reader->lineno, input->kind);
+	fetch_and_print(input->run, input->kind, input->fetch, id);
+}
+
+static void fetch_ids_from_stdin(struct run *run, const char *kind, fetch_fn *fetch)
+{
+	struct id_input input = {run, kind, fetch};
+	jsonl_read_inputs(0, NULL, fetch_id_line, &input);
 }
 
 static void fetch_ids(struct run *run, const char *kind, fetch_fn *fetch, int argc, char **argv)
 {
 	if (argc == 0) {
-		fetch_ids_from(run, kind, fetch, "-");
+		fetch_ids_from_stdin(run, kind, fetch);
 		return;
 	}
 	for (int i = 0; i < argc; i++) {
 		long long id;
 		if (strcmp(argv[i], "-") == 0)
-			fetch_ids_from(run, kind, fetch, "-");
+			fetch_ids_from_stdin(run, kind, fetch);
 		else if (parse_id(argv[i], &id) < 0 || argv[i][0] == '{')
 			cli_usage_error(usage_text, "'%s' is not a TMDB ID", argv[i]);
 		else
@@ -233,6 +240,13 @@ static void search_name(struct run *run, const char *name)
 	}
 }
 
+static void search_line(struct line_reader *reader, char *line, size_t len, void *context)
+{
+	(void)reader;
+	(void)len;
+	search_name(context, line);
+}
+
 static void search(struct run *run, int argc, char **argv)
 {
 	if (argc > 0) {
@@ -244,13 +258,7 @@ static void search(struct run *run, int argc, char **argv)
 		buf_free(&name);
 		return;
 	}
-	struct line_reader reader;
-	line_reader_open(&reader, "-");
-	size_t len;
-	for (char *line; (line = line_reader_next(&reader, &len));)
-		if (line[strspn(line, " \t")] != '\0')
-			search_name(run, line);
-	line_reader_close(&reader);
+	jsonl_read_inputs(0, NULL, search_line, run);
 }
 
 /* get PATH [K=V...]: any GET, printed as it came. */

@@ -308,3 +308,10 @@ setup() {
 	# Sleeps never end early, so these lower bounds hold on any machine.
 	fake_requests '.t' | jq -s -e '.[1] - .[0] >= 0.1 and .[2] - .[1] >= 0.2 and .[3] - .[2] >= 0.4'
 }
+
+@test "search reads one name per line from standard input when given none" {
+	run --separate-stderr tmdb-fetch search <<<$'Steven Spielberg\n\nChristopher Nolan'
+	assert_success
+	[ "$(jq -s -c 'map(.id) | .[0]' <<<"$output")" -eq 488 ]
+	jq -e -s 'map(.id) | index(525) != null' <<<"$output"
+}
