@@ -20,10 +20,7 @@ static const char usage_text[] =
 	"\n"
 	"options:\n"
 	"  -j, --job JOB   a job to keep, repeatable (default Director)\n"
-	"  -q, --quiet     no warnings\n"
-	"  -v, --verbose   more detail\n"
-	"  -h, --help      this text\n"
-	"      --version   the version\n"
+	CLI_COMMON_USAGE
 	"\n"
 	"exit: 0 ok, 64 usage, 65 bad input (the message names the line), 66 no input, 74 I/O error\n";
 
@@ -71,17 +68,16 @@ int main(int argc, char **argv)
 {
 	static const struct option options[] = {
 		{"job", required_argument, NULL, 'j'},
-		{"quiet", no_argument, NULL, 'q'},
-		{"verbose", no_argument, NULL, 'v'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
+		CLI_COMMON_OPTIONS,
 		{0},
 	};
 	log_init(argv[0]);
 	signal(SIGPIPE, SIG_IGN);
 	struct jobs jobs = {0};
-	int c, verbosity = 0;
-	while ((c = getopt_long(argc, argv, "j:qvh", options, NULL)) != -1) {
+	int c;
+	while ((c = getopt_long(argc, argv, "j:" CLI_COMMON_SHORT, options, NULL)) != -1) {
+		if (cli_common_option(c, usage_text))
+			continue;
 		switch (c) {
 		case 'j':
 			if (jobs.count == MAX_JOBS)
@@ -90,14 +86,8 @@ int main(int argc, char **argv)
 				cli_usage_error(usage_text, "--job: a job cannot be empty");
 			jobs.names[jobs.count++] = optarg;
 			break;
-		case 'q': verbosity = -1; break;
-		case 'v': verbosity++; break;
-		case 'h': cli_help(usage_text);
-		case 'V': cli_version();
-		default: cli_usage_error(usage_text, NULL);
 		}
 	}
-	log_set_verbosity(verbosity);
 	if (jobs.count == 0)
 		jobs.names[jobs.count++] = "Director";
 	jsonl_read_inputs(argc - optind, argv + optind, print_wanted_credits, &jobs);

@@ -37,10 +37,8 @@ static const char usage_text[] =
 	"      --strict          a 404 fails the run (exit 65) instead of a warning\n"
 	"      --record DIR      save every response under DIR\n"
 	"      --replay DIR      answer every request from DIR, with no network and no credentials\n"
-	"  -q, --quiet           no warnings\n"
-	"  -v, --verbose         log each request (-vv more, -vvv headers); credentials show as ***\n"
-	"  -h, --help            this text\n"
-	"      --version         the version\n"
+	CLI_COMMON_USAGE
+	"-v logs each request, -vvv the headers too; credentials show as ***\n"
 	"\n"
 	"environment: TMDB_API_KEY (v3 key), TMDB_ACCESS_TOKEN (v4 token), TMDB_BASE_URL,\n"
 	"TMDB_RETRY_BASE_MS (first backoff, default 1000)\n"
@@ -56,7 +54,6 @@ struct settings {
 	long retries;
 	long timeout_s;
 	int strict;
-	int verbosity;
 };
 
 /* What the run has met that decides its exit status. */
@@ -81,7 +78,7 @@ static long parse_count(const char *text, const char *option, long max)
 static int parse_options(int argc, char **argv, struct settings *s)
 {
 	enum { OPT_BASE_URL = 256, OPT_LANGUAGE, OPT_RETRIES, OPT_TIMEOUT, OPT_STRICT,
-	       OPT_RECORD, OPT_REPLAY, OPT_VERSION };
+	       OPT_RECORD, OPT_REPLAY };
 	static const struct option options[] = {
 		{"config", required_argument, NULL, 'c'},
 		{"base-url", required_argument, NULL, OPT_BASE_URL},
@@ -91,14 +88,13 @@ static int parse_options(int argc, char **argv, struct settings *s)
 		{"strict", no_argument, NULL, OPT_STRICT},
 		{"record", required_argument, NULL, OPT_RECORD},
 		{"replay", required_argument, NULL, OPT_REPLAY},
-		{"quiet", no_argument, NULL, 'q'},
-		{"verbose", no_argument, NULL, 'v'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, OPT_VERSION},
+		CLI_COMMON_OPTIONS,
 		{0},
 	};
 	int c;
-	while ((c = getopt_long(argc, argv, "c:qvh", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:" CLI_COMMON_SHORT, options, NULL)) != -1) {
+		if (cli_common_option(c, usage_text))
+			continue;
 		switch (c) {
 		case 'c': s->config_path = optarg; break;
 		case OPT_BASE_URL: s->base_url = optarg; break;
@@ -108,11 +104,6 @@ static int parse_options(int argc, char **argv, struct settings *s)
 		case OPT_STRICT: s->strict = 1; break;
 		case OPT_RECORD: s->record_dir = optarg; break;
 		case OPT_REPLAY: s->replay_dir = optarg; break;
-		case 'q': s->verbosity = -1; break;
-		case 'v': s->verbosity++; break;
-		case 'h': cli_help(usage_text);
-		case OPT_VERSION: cli_version();
-		default: cli_usage_error(usage_text, NULL);
 		}
 	}
 	if (s->timeout_s == 0)
@@ -305,7 +296,6 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);	/* a closed pipe shows up as EPIPE, handled quietly */
 	struct settings s = {.language = "en-US", .retries = 3, .timeout_s = 30};
 	int first = parse_options(argc, argv, &s);
-	log_set_verbosity(s.verbosity);
 	if (first >= argc)
 		cli_usage_error(usage_text, "missing command: person, movie, search or get");
 	const char *command = argv[first];

@@ -21,10 +21,7 @@ static const char usage_text[] =
 	"options:\n"
 	"      --all       a Singer stream of every table (the default without TABLE)\n"
 	"      --schema    print the schemas and exit\n"
-	"  -q, --quiet     no warnings\n"
-	"  -v, --verbose   more detail\n"
-	"  -h, --help      this text\n"
-	"      --version   the version\n"
+	CLI_COMMON_USAGE
 	"\n"
 	"exit: 0 ok, 64 usage, 65 bad input (the message names the line), 66 no input, 74 I/O error\n";
 
@@ -79,31 +76,24 @@ static void print_schemas(void)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_ALL = 256, OPT_SCHEMA, OPT_VERSION };
+	enum { OPT_ALL = 256, OPT_SCHEMA };
 	static const struct option options[] = {
 		{"all", no_argument, NULL, OPT_ALL},
 		{"schema", no_argument, NULL, OPT_SCHEMA},
-		{"quiet", no_argument, NULL, 'q'},
-		{"verbose", no_argument, NULL, 'v'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, OPT_VERSION},
+		CLI_COMMON_OPTIONS,
 		{0},
 	};
 	log_init(argv[0]);
 	signal(SIGPIPE, SIG_IGN);
-	int c, verbosity = 0, all = 0, schema_only = 0;
-	while ((c = getopt_long(argc, argv, "qvh", options, NULL)) != -1) {
-		switch (c) {
-		case OPT_ALL: all = 1; break;
-		case OPT_SCHEMA: schema_only = 1; break;
-		case 'q': verbosity = -1; break;
-		case 'v': verbosity++; break;
-		case 'h': cli_help(usage_text);
-		case OPT_VERSION: cli_version();
-		default: cli_usage_error(usage_text, NULL);
-		}
+	int c, all = 0, schema_only = 0;
+	while ((c = getopt_long(argc, argv, CLI_COMMON_SHORT, options, NULL)) != -1) {
+		if (cli_common_option(c, usage_text))
+			continue;
+		if (c == OPT_ALL)
+			all = 1;
+		else if (c == OPT_SCHEMA)
+			schema_only = 1;
 	}
-	log_set_verbosity(verbosity);
 	if (schema_only) {
 		if (optind < argc || all)
 			cli_usage_error(usage_text, "--schema takes no TABLE, FILE or --all");

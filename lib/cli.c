@@ -31,3 +31,15 @@ _Noreturn void cli_version(void)
 	printf("%s %s\n", log_progname(), TMDB_VERSION);
 	exit(fflush(stdout) == 0 ? 0 : EXIT_IOERR);
 }
+
+int cli_common_option(int c, const char *usage)
+{
+	switch (c) {
+	case 'q': log_set_verbosity(-1); return 1;
+	case 'v': log_set_verbosity(log_verbosity() < 0 ? 1 : log_verbosity() + 1); return 1;
+	case 'h': cli_help(usage);
+	case CLI_OPT_VERSION: cli_version();
+	case '?': cli_usage_error(usage, NULL);
+	default: return 0;
+	}
+}
