@@ -15,6 +15,7 @@
 #include "idset.h"
 #include "jsonl.h"
 #include "log.h"
+#include "state.h"
 #include "tmdb.h"
 
 #define DEFAULT_BASE_URL "https://api.themoviedb.org/3"
@@ -37,6 +38,9 @@ static const char usage_text[] =
 	"      --strict          a 404 fails the run (exit 65) instead of a warning\n"
 	"      --record DIR      save every response under DIR\n"
 	"      --replay DIR      answer every request from DIR, with no network and no credentials\n"
+	"      --state FILE      the last sync's state: print only movies changed since\n"
+	"      --state-out FILE  write the state for the next sync (atomically, on success)\n"
+	"      --summary         end with one line on stderr: fetched, unchanged, not found, requests\n"
 	CLI_COMMON_USAGE
 	"-v logs each request, -vvv the headers too; credentials show as ***\n"
 	"\n"
@@ -51,6 +55,9 @@ struct settings {
 	const char *language;
 	const char *record_dir;
 	const char *replay_dir;
+	const char *state_in;
+	const char *state_out;
+	int summary;
 	long retries;
 	long timeout_s;
 	int strict;
@@ -60,6 +67,8 @@ struct settings {
 struct run {
 	struct tmdb api;
 	struct idset seen;
+	int fetched;
+	int unchanged;
 	int not_found;
 	int strict;
 };
@@ -78,7 +87,7 @@ static long parse_count(const char *text, const char *option, long max)
 static int parse_options(int argc, char **argv, struct settings *s)
 {
 	enum { OPT_BASE_URL = 256, OPT_LANGUAGE, OPT_RETRIES, OPT_TIMEOUT, OPT_STRICT,
-	       OPT_RECORD, OPT_REPLAY };
+	       OPT_RECORD, OPT_REPLAY, OPT_STATE, OPT_STATE_OUT, OPT_SUMMARY };
 	static const struct option options[] = {
 		{"config", required_argument, NULL, 'c'},
 		{"base-url", required_argument, NULL, OPT_BASE_URL},
@@ -88,6 +97,9 @@ static int parse_options(int argc, char **argv, struct settings *s)
 		{"strict", no_argument, NULL, OPT_STRICT},
 		{"record", required_argument, NULL, OPT_RECORD},
 		{"replay", required_argument, NULL, OPT_REPLAY},
+		{"state", required_argument, NULL, OPT_STATE},
+		{"state-out", required_argument, NULL, OPT_STATE_OUT},
+		{"summary", no_argument, NULL, OPT_SUMMARY},
 		CLI_COMMON_OPTIONS,
 		{0},
 	};
@@ -104,6 +116,9 @@ static int parse_options(int argc, char **argv, struct settings *s)
 		case OPT_STRICT: s->strict = 1; break;
 		case OPT_RECORD: s->record_dir = optarg; break;
 		case OPT_REPLAY: s->replay_dir = optarg; break;
+		case OPT_STATE: s->state_in = optarg; break;
+		case OPT_STATE_OUT: s->state_out = optarg; break;
+		case OPT_SUMMARY: s->summary = 1; break;
 		}
 	}
 	if (s->timeout_s == 0)
@@ -136,14 +151,18 @@ static void fetch_and_print(struct run *run, const char *kind, fetch_fn *fetch, 
 		return;
 	struct http_result r;
 	fetch(&run->api, id, &r);
+	char what[64];
+	snprintf(what, sizeof what, "%s %lld", kind, id);
 	if (r.outcome == HTTP_OK) {
 		jsonl_print(r.json);
 		json_decref(r.json);
-		return;
+		run->fetched++;
+	} else if (r.outcome == HTTP_NOT_MODIFIED) {
+		log_debug(1, "%s: unchanged since the last sync", what);
+		run->unchanged++;
+	} else {
+		report_failure(run, what, &r);
 	}
-	char what[64];
-	snprintf(what, sizeof what, "%s %lld", kind, id);
-	report_failure(run, what, &r);
 }
 
 /* "525", or a JSON object whose "id" is a number or a numeric string. */
@@ -329,6 +348,15 @@ int main(int argc, char **argv)
 		.replay_dir = s.replay_dir,
 	};
 	struct run run = {.api.language = s.language, .strict = s.strict};
+	struct state previous = {0}, next = {0};
+	if (s.state_in) {
+		state_load(&previous, s.state_in);
+		run.api.previous = &previous;
+	}
+	if (s.state_out) {
+		state_init(&next);
+		run.api.next = &next;
+	}
 	if (!base_url.data || !user_agent.data || !(run.api.http = http_client_new(&http)))
 		die(EXIT_SOFTWARE, "cannot set up the HTTP client");
 
@@ -341,7 +369,15 @@ int main(int argc, char **argv)
 	else
 		get(&run, nargs, args);
 	jsonl_finish();
+	if (s.summary)
+		log_error("%d fetched, %d unchanged, %d not found; %ld requests", run.fetched,
+			  run.unchanged, run.not_found, http_request_count(run.api.http));
+	/* Only a run that got everything it asked for may move the state on. */
+	if (s.state_out && !(run.not_found && run.strict))
+		state_save(&next, s.state_out);
 
+	state_free(&previous);
+	state_free(&next);
 	http_client_free(run.api.http);
 	idset_free(&run.seen);
 	cred_free(&cred);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <curl/curl.h>
 
 #include "buf.h"
@@ -21,6 +22,7 @@ struct http_client {
 	struct curl_slist *headers;
 	struct buf body;
 	char curl_error[CURL_ERROR_SIZE];
+	char etag[160];		/* of the last response */
 	long requests;
 };
 
@@ -37,6 +39,24 @@ static size_t collect_body(char *data, size_t size, size_t count, void *userdata
 	size_t n = size * count;
 	if (body->len + n > MAX_BODY_BYTES || buf_append(body, data, n) < 0)
 		return 0;	/* makes libcurl fail the transfer with CURLE_WRITE_ERROR */
+	return n;
+}
+
+static size_t collect_etag(char *data, size_t size, size_t count, void *userdata)
+{
+	struct http_client *client = userdata;
+	size_t n = size * count;
+	if (n > 5 && strncasecmp(data, "etag:", 5) == 0) {
+		size_t start = 5 + strspn(data + 5, " \t");
+		size_t len = n > start ? n - start : 0;
+		while (len && (data[start + len - 1] == '\r' || data[start + len - 1] == '\n' ||
+			       data[start + len - 1] == ' '))
+			len--;
+		if (len < sizeof client->etag) {
+			memcpy(client->etag, data + start, len);
+			client->etag[len] = '\0';
+		}
+	}
 	return n;
 }
 
@@ -85,6 +105,8 @@ static int configure_handle(struct http_client *client)
 	failed |= curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect_body);
 	failed |= curl_easy_setopt(c, CURLOPT_WRITEDATA, &client->body);
 	failed |= curl_easy_setopt(c, CURLOPT_ERRORBUFFER, client->curl_error);
+	failed |= curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, collect_etag);
+	failed |= curl_easy_setopt(c, CURLOPT_HEADERDATA, client);
 	if (log_verbosity() >= 3) {
 		failed |= curl_easy_setopt(c, CURLOPT_DEBUGFUNCTION, trace_headers);
 		failed |= curl_easy_setopt(c, CURLOPT_VERBOSE, 1L);
@@ -153,6 +175,7 @@ static struct attempt perform_once(struct http_client *client, const char *url)
 	struct attempt a = {0};
 	buf_clear(&client->body);
 	client->curl_error[0] = '\0';
+	client->etag[0] = '\0';
 	client->requests++;
 	curl_easy_setopt(client->curl, CURLOPT_URL, url);
 	a.code = curl_easy_perform(client->curl);
@@ -188,6 +211,7 @@ static void describe_status(struct http_result *result, long status, const struc
 static int classify(struct http_client *client, const struct attempt *a, struct http_result *result)
 {
 	result->status = a->status;
+	snprintf(result->etag, sizeof result->etag, "%s", client->etag);
 	if (a->code != CURLE_OK) {
 		result->outcome = HTTP_FAILED;
 		snprintf(result->message, sizeof result->message, "%s",
@@ -208,6 +232,10 @@ static int classify(struct http_client *client, const struct attempt *a, struct 
 		snprintf(result->message, sizeof result->message,
 			 "response is not valid JSON (at byte %d: %s)", error.position, error.text);
 		return 1;
+	}
+	if (a->status == 304) {
+		result->outcome = HTTP_NOT_MODIFIED;
+		return 0;
 	}
 	describe_status(result, a->status, &client->body);
 	result->outcome = a->status == 404 ? HTTP_NOT_FOUND :
@@ -247,6 +275,43 @@ static void replay(struct http_client *client, const char *path, const struct qu
 	else
 		snprintf(result->message, sizeof result->message,
 			 "%s: recorded response is not valid JSON (at byte %d)", dir, error.position);
+}
+
+/* The fixed headers plus If-None-Match, for one request. */
+static struct curl_slist *conditional_headers(const struct http_client *client, const char *etag)
+{
+	struct curl_slist *list = NULL;
+	for (const struct curl_slist *h = client->headers; h; h = h->next)
+		if (!(list = curl_slist_append(list, h->data)))
+			return NULL;
+	struct buf line = {0};
+	if (buf_printf(&line, "If-None-Match: %s", etag) < 0) {
+		curl_slist_free_all(list);
+		return NULL;
+	}
+	struct curl_slist *with_etag = curl_slist_append(list, line.data);
+	buf_free(&line);
+	if (!with_etag)
+		curl_slist_free_all(list);
+	return with_etag;
+}
+
+void http_get_if_changed(struct http_client *client, const char *path, const struct query *q,
+			 const char *etag, struct http_result *result)
+{
+	if (!etag || !*etag || client->options.replay_dir) {
+		http_get(client, path, q, result);
+		return;
+	}
+	struct curl_slist *headers = conditional_headers(client, etag);
+	if (!headers) {
+		*result = (struct http_result){.outcome = HTTP_FAILED, .message = "out of memory"};
+		return;
+	}
+	curl_easy_setopt(client->curl, CURLOPT_HTTPHEADER, headers);
+	http_get(client, path, q, result);
+	curl_easy_setopt(client->curl, CURLOPT_HTTPHEADER, client->headers);
+	curl_slist_free_all(headers);
 }
 
 void http_get(struct http_client *client, const char *path, const struct query *q,

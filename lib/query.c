@@ -1,6 +1,9 @@
 #include "query.h"
 
+#include <stdlib.h>
 #include <string.h>
+
+#include "buf.h"
 
 int query_set(struct query *q, const char *name, const char *value)
 {
@@ -22,4 +25,31 @@ const char *query_get(const struct query *q, const char *name)
 		if (strcmp(q->params[i].name, name) == 0)
 			return q->params[i].value;
 	return NULL;
+}
+
+static int by_name(const void *a, const void *b)
+{
+	const struct query_param *x = a, *y = b;
+	return strcmp(x->name, y->name);
+}
+
+void query_sort(struct query *q)
+{
+	qsort(q->params, q->count, sizeof q->params[0], by_name);
+}
+
+int query_request_key(struct buf *out, const char *path, const struct query *q)
+{
+	struct query sorted = *q;
+	query_sort(&sorted);
+	int failed = buf_puts(out, path);
+	char separator = '?';
+	for (size_t i = 0; i < sorted.count && !failed; i++) {
+		if (strcmp(sorted.params[i].name, "api_key") == 0)
+			continue;
+		failed = buf_printf(out, "%c%s=%s", separator, sorted.params[i].name,
+				    sorted.params[i].value);
+		separator = '&';
+	}
+	return failed ? -1 : 0;
 }

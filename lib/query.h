@@ -18,4 +18,12 @@ struct query {
 int query_set(struct query *q, const char *name, const char *value);
 const char *query_get(const struct query *q, const char *name);
 
+/* Orders the parameters by name, so equal requests have equal keys. */
+void query_sort(struct query *q);
+
+/* "path?a=1&b=2": the request with its parameters sorted and the API key left out,
+ * the same whatever order they were added in. Returns 0, or -1 out of memory. */
+struct buf;
+int query_request_key(struct buf *out, const char *path, const struct query *q);
+
 #endif

@@ -25,12 +25,6 @@ static int put_escaped(struct buf *b, const char *s)
 	return 0;
 }
 
-static int by_name(const void *a, const void *b)
-{
-	const struct query_param *x = a, *y = b;
-	return strcmp(x->name, y->name);
-}
-
 /* DIR/PATH/SORTED-QUERY[.404].json; -1 (EINVAL) for a path that could leave DIR. */
 static int record_file_name(struct buf *name, const char *dir, const char *path,
 			    const struct query *q, long status)
@@ -40,7 +34,7 @@ static int record_file_name(struct buf *name, const char *dir, const char *path,
 		return -1;
 	}
 	struct query sorted = *q;
-	qsort(sorted.params, sorted.count, sizeof sorted.params[0], by_name);
+	query_sort(&sorted);
 	int failed = buf_puts(name, dir) || buf_putc(name, '/') ||
 		     buf_puts(name, path + (path[0] == '/'));
 	failed = failed || buf_putc(name, '/');

@@ -315,3 +315,42 @@ setup() {
 	[ "$(jq -s -c 'map(.id) | .[0]' <<<"$output")" -eq 488 ]
 	jq -e -s 'map(.id) | index(525) != null' <<<"$output"
 }
+
+@test "--state-out records ETags; with --state an unchanged source prints nothing and sends no bodies" {
+	run --separate-stderr tmdb-fetch --state-out "$BATS_TEST_TMPDIR/s1" movie 155 550
+	assert_success
+	[ "${#lines[@]}" -eq 2 ]
+	jq -e '.version == 1 and (.etags | keys | length) == 5' "$BATS_TEST_TMPDIR/s1"
+	! grep -q -- "$FAKE_API_KEY" "$BATS_TEST_TMPDIR/s1"
+	fake_reset
+	run --separate-stderr tmdb-fetch --summary --state "$BATS_TEST_TMPDIR/s1" --state-out "$BATS_TEST_TMPDIR/s2" movie 155 550
+	assert_success
+	[ -z "$output" ]
+	[[ $stderr == *"0 fetched, 2 unchanged, 0 not found; 5 requests"* ]]
+	[ "$(fake_requests 'select(.status != 304)' | wc -l)" -eq 0 ]
+	[ "$(fake_requests 'select(.headers["if-none-match"] != null)' | wc -l)" -eq 5 ]
+	cmp "$BATS_TEST_TMPDIR/s1" "$BATS_TEST_TMPDIR/s2"
+}
+
+@test "with --state a changed movie, or a change on a later review page, is fetched whole again" {
+	tmdb-fetch --state-out "$BATS_TEST_TMPDIR/s1" movie 155 550 >/dev/null
+	fake_resource "$(jq -c '{path: "movie/550", json: (.revenue = 100853754)}' "$FIXTURES/movie/550.json")"
+	fake_resource "$(jq -c '{path: "movie/155/reviews", json: (.results[45].content = "Edited.")}' "$FIXTURES/movie/155/reviews.json")"
+	run --separate-stderr tmdb-fetch --state "$BATS_TEST_TMPDIR/s1" --state-out "$BATS_TEST_TMPDIR/s2" movie 155 550
+	assert_success
+	[ "$(jq -c .id <<<"$output" | paste -sd,)" = "155,550" ]
+	[ "$(jq -s '.[1].revenue' <<<"$output")" -eq 100853754 ]
+	[ "$(jq -r -s '.[0].reviews.results[45].content' <<<"$output")" = "Edited." ]
+	[ "$(jq -s '.[0].reviews.results | length' <<<"$output")" -eq 65 ]
+	! cmp -s "$BATS_TEST_TMPDIR/s1" "$BATS_TEST_TMPDIR/s2"
+}
+
+@test "a failed run leaves --state-out unwritten; a missing --state is a first run" {
+	fake_fault '{"match": "^/3/movie/550$", "kind": "status", "status": 500, "times": 10}'
+	run -69 --separate-stderr tmdb-fetch --retries 0 --state "$BATS_TEST_TMPDIR/none" --state-out "$BATS_TEST_TMPDIR/out" movie 155 550
+	[ ! -e "$BATS_TEST_TMPDIR/out" ]
+	[ "$(jq .id <<<"$output")" -eq 155 ]
+	printf 'not json' >"$BATS_TEST_TMPDIR/bad"
+	run -78 --separate-stderr tmdb-fetch --state "$BATS_TEST_TMPDIR/bad" movie 155
+	[[ $stderr == *"bad"*"state file"* ]]
+}

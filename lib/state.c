@@ -1,0 +1,69 @@
+#include "state.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "log.h"
+
+#define STATE_VERSION 1
+
+void state_init(struct state *state)
+{
+	state->etags = json_object();
+	if (!state->etags)
+		die(EXIT_SOFTWARE, "out of memory");
+}
+
+void state_load(struct state *state, const char *path)
+{
+	json_error_t error;
+	if (access(path, F_OK) < 0 && errno == ENOENT) {
+		state_init(state);
+		return;
+	}
+	json_t *root = json_load_file(path, 0, &error);
+	if (!root)
+		die(EXIT_CONFIG, "%s:%d: not a readable state file: %s", path, error.line, error.text);
+	json_t *etags = json_object_get(root, "etags");
+	if (json_integer_value(json_object_get(root, "version")) != STATE_VERSION ||
+	    !json_is_object(etags))
+		die(EXIT_CONFIG, "%s: not a tmdb-fetch state file (version %d)", path, STATE_VERSION);
+	state->etags = json_incref(etags);
+	json_decref(root);
+}
+
+const char *state_etag(const struct state *state, const char *key)
+{
+	return json_string_value(json_object_get(state->etags, key));
+}
+
+void state_set_etag(struct state *state, const char *key, const char *etag)
+{
+	if (json_object_set_new(state->etags, key, json_string(etag)) < 0)
+		die(EXIT_SOFTWARE, "out of memory");
+}
+
+void state_save(const struct state *state, const char *path)
+{
+	struct buf temp = {0};
+	if (buf_printf(&temp, "%s.tmp.%ld", path, (long)getpid()) < 0)
+		die(EXIT_SOFTWARE, "out of memory");
+	json_t *root = json_pack("{s i, s O}", "version", STATE_VERSION, "etags", state->etags);
+	int failed = !root || json_dump_file(root, temp.data, JSON_INDENT(1) | JSON_SORT_KEYS) < 0;
+	json_decref(root);
+	if (failed || rename(temp.data, path) < 0) {
+		int saved = errno;
+		unlink(temp.data);
+		die(EXIT_CANTCREAT, "%s: cannot write state: %s", path, strerror(saved ? saved : EIO));
+	}
+	buf_free(&temp);
+}
+
+void state_free(struct state *state)
+{
+	json_decref(state->etags);
+	state->etags = NULL;
+}

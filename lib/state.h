@@ -1,0 +1,22 @@
+/* Sync state between runs: the ETag of every movie request, so the next run can ask
+ * "changed since?" (If-None-Match) and skip what did not change. */
+#ifndef TMDB_STATE_H
+#define TMDB_STATE_H
+
+#include <jansson.h>
+
+struct state {
+	json_t *etags;		/* request key -> ETag */
+};
+
+/* Reads FILE; a missing file is an empty state (the first run). Exits 78 when the
+ * file is not a state this toolkit wrote. */
+void state_load(struct state *state, const char *path);
+void state_init(struct state *state);
+const char *state_etag(const struct state *state, const char *key);
+void state_set_etag(struct state *state, const char *key, const char *etag);
+/* Writes atomically (temp file + rename); exits 73 when it cannot. */
+void state_save(const struct state *state, const char *path);
+void state_free(struct state *state);
+
+#endif
