@@ -74,11 +74,15 @@ reset_state() {
 prepare_files() {
 	echo "Creating files directory..."
 	mkdir -p files
-	for file in configuration.json spec.json; do
-		if [[ -f $file ]]; then
-			cp -v "$file" files/
-		fi
-	done
+	if [[ -f configuration.json ]]; then
+		cp -v configuration.json files/
+	fi
+	# The seed's spec.json: the one here if any, else the one shipped beside this script.
+	if [[ -f spec.json ]]; then
+		cp -v spec.json files/
+	else
+		cp -v "$here/spec.json" files/
+	fi
 	echo "Contents of files directory:"
 	ls -la files/
 }
@@ -107,7 +111,8 @@ load_command() {
 
 # The pipeline; the new state is promoted only once the load has committed.
 run_pipeline() {
-	local state_next state_in=() load
+	local state_in=() load
+	# Global: the EXIT trap runs after this function's locals are gone.
 	state_next=$(mktemp files/state.json.next.XXXXXX)
 	trap 'rm -f "$state_next"' EXIT
 	if ((incremental)) && [[ -f files/state.json ]]; then

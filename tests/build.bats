@@ -28,7 +28,13 @@ build_with() {
 	assert_output --partial "-Werror"
 }
 
-@test "the shell scripts are shellcheck-clean" {
-	run shellcheck -s bash "$PROJECT_ROOT"/tests/*.bash "$PROJECT_ROOT"/tests/*.sh
+@test "the shell scripts are shellcheck-clean, and every pipeline has --help" {
+	run shellcheck -s bash "$PROJECT_ROOT"/tests/*.bash "$PROJECT_ROOT"/tests/*.sh "$PROJECT_ROOT"/pipelines/*.sh
 	assert_success
+	for script in "$PROJECT_ROOT"/pipelines/*.sh; do
+		grep -q '^set -euo pipefail$' "$script" || fail "$script: no set -euo pipefail"
+		run --separate-stderr bash "$script" --help
+		assert_success
+		assert_output --partial usage:
+	done
 }

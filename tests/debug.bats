@@ -1,0 +1,134 @@
+#!/usr/bin/env bats
+# pipelines/debug.sh: the seed's local run, incremental state, failures, offline sample.
+
+load test_helper
+
+FACTS="$BATS_TEST_DIRNAME/fixtures/tmdb-facts.json"
+FIXTURES="$BATS_TEST_DIRNAME/fixtures/tmdb"
+DEBUG="$BATS_TEST_DIRNAME/../pipelines/debug.sh"
+
+setup_file() {
+	start_fake_tmdb
+}
+
+teardown_file() {
+	stop_fake_tmdb
+}
+
+setup() {
+	fake_reset
+	cd "$BATS_TEST_TMPDIR"
+}
+
+rows() {
+	sqlite3 files/warehouse.db "$1"
+}
+
+@test "--help prints usage and exits 0; a bad option exits 64" {
+	run --separate-stderr bash "$DEBUG" --help
+	assert_success
+	assert_output --partial "--director ID|NAME"
+	run -64 --separate-stderr bash "$DEBUG" --frobnicate
+}
+
+@test "a full run resets, prepares files/, loads every table and writes the state" {
+	mkdir -p files
+	echo stale >files/state.json
+	printf '{"api_key": "%s"}\n' "$FAKE_API_KEY" >configuration.json
+	unset TMDB_API_KEY
+	run --separate-stderr bash "$DEBUG"
+	assert_success
+	[[ $output == *"Contents of files directory:"*configuration.json*spec.json* ]]
+	[[ $stderr == *"movies: 13 inserted"* ]]
+	[ "$(rows 'SELECT count(*) FROM movies')" -eq "$(jq '.person_525_director_movie_ids | length' "$FACTS")" ]
+	jq -e '.version == 1 and (.etags | length) > 0' files/state.json
+	cmp configuration.json files/configuration.json
+	jq -e .connectionSpecification files/spec.json
+}
+
+@test "an unchanged source: the incremental run writes no rows and no movie body is sent" {
+	bash "$DEBUG" 2>/dev/null
+	fake_reset
+	run --separate-stderr bash "$DEBUG" --incremental
+	assert_success
+	for table in movies credits reviews; do
+		[[ $stderr == *"$table: 0 inserted, 0 updated"* ]]
+	done
+	[ "$(fake_requests 'select(.path | startswith("/3/movie/")) | select(.status != 304)' | wc -l)" -eq 0 ]
+	[ "$(fake_requests 'select(.path | startswith("/3/movie/")) | .bytes' | jq -s add)" -eq 0 ]
+}
+
+@test "a changed revenue and a removed review: the incremental run updates exactly that movie" {
+	bash "$DEBUG" 2>/dev/null
+	bash "$DEBUG" --incremental 2>/dev/null
+	fake_resource "$(jq -c '{path: "movie/27205", json: (.revenue = 839030631)}' "$FIXTURES/movie/27205.json")"
+	gone=$(jq -r '.results[5].id' "$FIXTURES/movie/27205/reviews.json")
+	fake_resource "$(jq -c '{path: "movie/27205/reviews", json: (.results |= del(.[5]))}' "$FIXTURES/movie/27205/reviews.json")"
+	run --separate-stderr bash "$DEBUG" --incremental
+	assert_success
+	[[ $stderr == *"movies: 0 inserted, 1 updated"* ]]
+	[[ $stderr == *"reviews: 0 inserted, 0 updated, 26 unchanged, 1 deleted"* ]]
+	[ "$(rows "SELECT revenue FROM movies WHERE movie_id = '27205'")" -eq 839030631 ]
+	[ "$(rows "SELECT count(*) FROM reviews WHERE review_id = '$gone'")" -eq 0 ]
+	[[ $stderr == *"1 fetched, 12 unchanged"* ]]
+}
+
+@test "a failure at the last movie: non-zero exit, the state untouched; the next run completes" {
+	bash "$DEBUG" 2>/dev/null
+	cp files/state.json state.before
+	last=$(jq '.person_525_director_movie_ids[-1]' "$FACTS")
+	fake_resource "$(jq -c '{path: "movie/155", json: (.budget = 1)}' "$FIXTURES/movie/155.json")"
+	fake_resource "$(jq -c "{path: \"movie/$last\", json: (.budget = 2)}" "$FIXTURES/movie/$last.json")"
+	# Four answers of 503: the first try and its three retries.
+	fake_fault "{\"match\": \"^/3/movie/$last\$\", \"kind\": \"status\", \"status\": 503, \"times\": 4}"
+	run --separate-stderr bash "$DEBUG" --incremental
+	assert_failure
+	[[ $stderr == *"movie $last"* ]]
+	cmp files/state.json state.before
+	[ -z "$(find files -name 'state.json.next.*')" ]
+	run --separate-stderr bash "$DEBUG" --incremental
+	assert_success
+	[ "$(rows "SELECT budget FROM movies WHERE movie_id = '$last'")" -eq 2 ]
+	[ "$(rows "SELECT budget FROM movies WHERE movie_id = '155'")" -eq 1 ]
+	! cmp -s files/state.json state.before
+}
+
+@test "--director NAME resolves through search, preferring people known for Directing" {
+	run --separate-stderr bash "$DEBUG" --director "Steven Spielberg"
+	assert_success
+	assert_output --partial "Director: Steven Spielberg (TMDB person 488, known for Directing)"
+	[ "$(rows 'SELECT count(*) FROM movies')" -eq "$(jq '.person_488_director_movie_ids | length' "$FACTS")" ]
+	run --separate-stderr bash "$DEBUG" --director "Christopher Nolan"
+	assert_output --partial "TMDB person 525"
+	run -65 --separate-stderr bash "$DEBUG" --director "Nobody Atall"
+	[[ $stderr == *"no TMDB person named 'Nobody Atall'"* ]]
+}
+
+@test "--job follows another crew job" {
+	run --separate-stderr bash "$DEBUG" --job Writer
+	assert_success
+	expected=$(jq '[.crew[] | select(.job == "Writer") | .id] | unique | length' "$FIXTURES/person/525/movie_credits.json")
+	[ "$(rows 'SELECT count(*) FROM movies')" -eq "$expected" ]
+}
+
+@test "--csv DIR writes the three tables as CSV instead" {
+	run --separate-stderr bash "$DEBUG" --csv out
+	assert_success
+	[ ! -e files/warehouse.db ]
+	[ "$(python3 -c 'import csv,sys; print(sum(1 for _ in csv.DictReader(open(sys.argv[1], newline=""))))' out/movies.csv)" -eq 13 ]
+	[ -s out/credits.csv ] && [ -s out/reviews.csv ]
+}
+
+@test "--offline replays the bundled sample with no server and no key" {
+	unset TMDB_API_KEY
+	TMDB_BASE_URL=http://127.0.0.1:9/3 run --separate-stderr bash "$DEBUG" --offline
+	assert_success
+	[ "$(rows 'SELECT count(*) FROM movies')" -eq 13 ]
+	[ "$(rows "SELECT count(*) FROM reviews WHERE movie_id = '155'")" -eq 65 ]
+	[ "$(fake_count .)" -eq 0 ]
+}
+
+@test "the bundled sample is exactly what the fixtures record today" {
+	bash "$PROJECT_ROOT/tests/make_sample.sh" "$BATS_TEST_TMPDIR/sample" >/dev/null
+	diff -r "$PROJECT_ROOT/pipelines/sample" "$BATS_TEST_TMPDIR/sample"
+}
