@@ -14,7 +14,7 @@ PKGS = libcurl jansson sqlite3
 # instead of dropping -Werror or the include paths.
 override CFLAGS += -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -Ilib \
 	-DTMDB_VERSION=\"$(VERSION)\" $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-override LDLIBS += $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+override LDLIBS += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 
 # BUILD and BIN are settable so a sanitizer build lives beside the normal one.
 BUILD ?= build
