@@ -1,0 +1,42 @@
+/* One row of input as typed values, one per column of its table's layout. */
+#ifndef TMDB_CELLS_H
+#define TMDB_CELLS_H
+
+#include <stddef.h>
+#include <jansson.h>
+
+#include "buf.h"
+#include "layout.h"
+
+enum cell_type { CELL_NULL, CELL_TEXT, CELL_INTEGER, CELL_REAL };
+
+struct cell {
+	enum cell_type type;
+	const char *text;	/* CELL_TEXT: the row's own string, or compact JSON held in json */
+	size_t len;
+	long long integer;
+	double real;
+	struct buf json;	/* an object or array value, written out */
+};
+
+struct cells {
+	struct cell *cell;	/* in layout column order */
+	size_t count, cap;
+};
+
+/* The first member of row that layout has no column for, or NULL. */
+const char *cells_unknown_column(const struct layout *layout, const json_t *row);
+
+/* Types every value of row by its column's kind; a missing member is null. Returns 0,
+ * or -1 with why filled in: a value of the wrong kind, a column named twice, a key that
+ * is missing or null. The cells point into row, which must outlive them. */
+int cells_from_row(struct cells *cells, const struct layout *layout, const json_t *row,
+		   struct buf *why);
+
+/* Appends the value as text: digits, a real's shortest round-trip form, the text
+ * itself; nothing for null. */
+void cell_format(const struct cell *cell, struct buf *out);
+
+void cells_free(struct cells *cells);
+
+#endif

@@ -1,0 +1,281 @@
+#include "layout.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "log.h"
+#include "xalloc.h"
+
+static struct layout *layout_new(const char *name)
+{
+	struct layout *layout = xcalloc(1, sizeof *layout);
+	layout->name = xstrdup(name);
+	layout->parent = LAYOUT_NONE;
+	return layout;
+}
+
+static enum value_kind kind_of_column_type(enum column_type type)
+{
+	return type == COLUMN_INTEGER ? KIND_INTEGER : type == COLUMN_REAL ? KIND_NUMBER : KIND_STRING;
+}
+
+/* Whether some table of the toolkit names rows of this one in its parent column. */
+static int has_children(const struct table *table)
+{
+	for (size_t i = 0; i < tmdb_table_count; i++)
+		if (tmdb_tables[i].parent_key && strcmp(tmdb_tables[i].parent_key, table->key) == 0)
+			return 1;
+	return 0;
+}
+
+struct layout *layout_for_table(const struct table *table)
+{
+	struct layout *layout = layout_new(table->name);
+	layout->known = table;
+	for (size_t i = 0; i < table->column_count; i++) {
+		const struct column *column = &table->columns[i];
+		layout_add_column(layout, column->name, kind_of_column_type(column->type));
+	}
+	layout->key = xmalloc(sizeof *layout->key);
+	layout->key[0] = layout_column_index(layout, table->key);
+	layout->key_count = 1;
+	if (table->parent_key)
+		layout->parent = layout_column_index(layout, table->parent_key);
+	layout->is_parent = has_children(table);
+	return layout;
+}
+
+static int kind_of_type_name(const char *name, enum value_kind *kind)
+{
+	static const struct { const char *name; enum value_kind kind; } names[] = {
+		{"string", KIND_STRING}, {"integer", KIND_INTEGER}, {"number", KIND_NUMBER},
+		{"boolean", KIND_BOOLEAN}, {"object", KIND_OBJECT}, {"array", KIND_ARRAY},
+	};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		if (strcmp(names[i].name, name) == 0) {
+			*kind = names[i].kind;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* A property's "type": one JSON Schema type, or a list of one type and "null";
+ * "integer" with "number" is a number. Anything else is not a column type. */
+static int kind_of_property(const json_t *property, enum value_kind *kind)
+{
+	const json_t *type = json_object_get(property, "type");
+	if (json_is_string(type))
+		return kind_of_type_name(json_string_value(type), kind);
+	if (!json_is_array(type))
+		return -1;
+	int found = 0, integer = 0, number = 0;
+	size_t i;
+	const json_t *item;
+	json_array_foreach(type, i, item) {
+		if (!json_is_string(item))
+			return -1;
+		const char *name = json_string_value(item);
+		if (strcmp(name, "null") == 0)
+			continue;
+		if (kind_of_type_name(name, kind) < 0)
+			return -1;
+		found++;
+		integer |= *kind == KIND_INTEGER;
+		number |= *kind == KIND_NUMBER;
+	}
+	if (found == 2 && integer && number) {
+		*kind = KIND_NUMBER;
+		return 0;
+	}
+	return found == 1 ? 0 : -1;
+}
+
+static int add_schema_columns(struct layout *layout, const json_t *properties, struct buf *why)
+{
+	const char *name;
+	const json_t *property;
+	json_object_foreach((json_t *)properties, name, property) {
+		enum value_kind kind;
+		if (!*name) {
+			buf_puts(why, "SCHEMA has a property with an empty name");
+			return -1;
+		}
+		if (layout_column_index(layout, name) != LAYOUT_NONE) {
+			buf_puts(why, "SCHEMA names column ");
+			layout_quote_name(why, name);
+			buf_puts(why, " twice (column names ignore case)");
+			return -1;
+		}
+		if (kind_of_property(property, &kind) < 0) {
+			buf_puts(why, "SCHEMA: column ");
+			layout_quote_name(why, name);
+			buf_puts(why, ": unsupported type (expected one of string, integer, number, "
+				      "boolean, object, array, optionally with null)");
+			return -1;
+		}
+		layout_add_column(layout, name, kind);
+	}
+	return 0;
+}
+
+static int set_schema_key(struct layout *layout, const json_t *key_properties, struct buf *why)
+{
+	if (!json_is_array(key_properties) || json_array_size(key_properties) == 0) {
+		buf_puts(why, "SCHEMA needs a non-empty key_properties list");
+		return -1;
+	}
+	layout->key = xcalloc(json_array_size(key_properties), sizeof *layout->key);
+	size_t i;
+	const json_t *item;
+	json_array_foreach(key_properties, i, item) {
+		const char *name = json_string_value(item);
+		size_t column = name ? layout_column_index(layout, name) : LAYOUT_NONE;
+		if (column == LAYOUT_NONE) {
+			buf_puts(why, "SCHEMA: key_properties names no property: ");
+			if (name)
+				layout_quote_name(why, name);
+			else
+				buf_puts(why, "(not a string)");
+			return -1;
+		}
+		for (size_t k = 0; k < layout->key_count; k++) {
+			if (layout->key[k] == column) {
+				buf_puts(why, "SCHEMA: key_properties names a column twice");
+				return -1;
+			}
+		}
+		layout->key[layout->key_count++] = column;
+	}
+	return 0;
+}
+
+struct layout *layout_for_schema(const char *name, const json_t *message, struct buf *why)
+{
+	const json_t *schema = json_object_get(message, "schema");
+	const json_t *properties = json_object_get(schema, "properties");
+	if (!json_is_object(properties)) {
+		buf_puts(why, "SCHEMA without a \"schema\" object with \"properties\"");
+		return NULL;
+	}
+	struct layout *layout = layout_new(name);
+	if (add_schema_columns(layout, properties, why) < 0 ||
+	    set_schema_key(layout, json_object_get(message, "key_properties"), why) < 0) {
+		layout_free(layout);
+		return NULL;
+	}
+	return layout;
+}
+
+int layout_same_key(const struct layout *layout, const json_t *message)
+{
+	const json_t *key_properties = json_object_get(message, "key_properties");
+	if (json_array_size(key_properties) != layout->key_count)
+		return 0;
+	for (size_t k = 0; k < layout->key_count; k++) {
+		const char *name = json_string_value(json_array_get(key_properties, k));
+		if (!name || strcasecmp(name, layout->columns[layout->key[k]].name) != 0)
+			return 0;
+	}
+	return 1;
+}
+
+size_t layout_column_index(const struct layout *layout, const char *name)
+{
+	for (size_t i = 0; i < layout->column_count; i++)
+		if (strcasecmp(layout->columns[i].name, name) == 0)
+			return i;
+	return LAYOUT_NONE;
+}
+
+size_t layout_add_column(struct layout *layout, const char *name, enum value_kind kind)
+{
+	layout->columns = xgrow(layout->columns, &layout->column_cap, layout->column_count,
+				sizeof *layout->columns);
+	layout->columns[layout->column_count] = (struct layout_column){xstrdup(name), kind};
+	return layout->column_count++;
+}
+
+void layout_free(struct layout *layout)
+{
+	if (!layout)
+		return;
+	for (size_t i = 0; i < layout->column_count; i++)
+		free(layout->columns[i].name);
+	free(layout->columns);
+	free(layout->key);
+	free(layout->name);
+	free(layout);
+}
+
+enum value_kind value_kind_of_json(const json_t *value)
+{
+	switch (json_typeof(value)) {
+	case JSON_STRING: return KIND_STRING;
+	case JSON_INTEGER: return KIND_INTEGER;
+	case JSON_REAL: return KIND_NUMBER;
+	case JSON_TRUE:
+	case JSON_FALSE: return KIND_BOOLEAN;
+	case JSON_OBJECT: return KIND_OBJECT;
+	case JSON_ARRAY: return KIND_ARRAY;
+	default: return KIND_ANY;
+	}
+}
+
+/* SQLite's affinity rules (https://sqlite.org/datatype3.html, 3.1), less NUMERIC. */
+enum value_kind value_kind_of_sql(const char *declared_type)
+{
+	char upper[64];
+	size_t n = 0;
+	for (; declared_type[n] && n < sizeof upper - 1; n++)
+		upper[n] = (char)(declared_type[n] >= 'a' && declared_type[n] <= 'z'
+				  ? declared_type[n] - 'a' + 'A' : declared_type[n]);
+	upper[n] = '\0';
+	if (strstr(upper, "INT"))
+		return KIND_INTEGER;
+	if (strstr(upper, "CHAR") || strstr(upper, "CLOB") || strstr(upper, "TEXT"))
+		return KIND_STRING;
+	if (strstr(upper, "REAL") || strstr(upper, "FLOA") || strstr(upper, "DOUB"))
+		return KIND_NUMBER;
+	return KIND_ANY;
+}
+
+const char *value_kind_sql(enum value_kind kind)
+{
+	switch (kind) {
+	case KIND_INTEGER:
+	case KIND_BOOLEAN: return "INTEGER";
+	case KIND_NUMBER: return "REAL";
+	case KIND_ANY: return "";
+	default: return "TEXT";
+	}
+}
+
+const char *value_kind_noun(enum value_kind kind)
+{
+	switch (kind) {
+	case KIND_STRING: return "a string";
+	case KIND_INTEGER: return "an integer";
+	case KIND_NUMBER: return "a number";
+	case KIND_BOOLEAN: return "a boolean";
+	case KIND_OBJECT: return "an object";
+	case KIND_ARRAY: return "an array";
+	default: return "a value";
+	}
+}
+
+void layout_quote_name(struct buf *out, const char *name)
+{
+	buf_putc(out, '"');
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			buf_printf(out, "\\%c", *p);
+		else if (*p < 0x20 || *p == 0x7f)
+			buf_printf(out, "\\u%04x", *p);
+		else
+			buf_putc(out, (char)*p);
+	}
+	buf_putc(out, '"');
+}

@@ -1,0 +1,77 @@
+/* A table as one run of tmdb-load sees it: named, typed columns, a key, and the
+ * run's counts. Built from lib/tables.c for the toolkit's tables, from a Singer
+ * SCHEMA for any other stream; a sink may append columns (the database's own,
+ * or new ones with --alter), never remove or reorder them. */
+#ifndef TMDB_LAYOUT_H
+#define TMDB_LAYOUT_H
+
+#include <stddef.h>
+#include <jansson.h>
+
+#include "buf.h"
+#include "tables.h"
+
+/* What JSON a column accepts, named after JSON Schema's types. */
+enum value_kind {
+	KIND_STRING,	/* TEXT */
+	KIND_INTEGER,	/* INTEGER */
+	KIND_NUMBER,	/* REAL; an integer is taken as a real */
+	KIND_BOOLEAN,	/* INTEGER 0 or 1 */
+	KIND_OBJECT,	/* TEXT holding compact JSON */
+	KIND_ARRAY,	/* TEXT holding compact JSON */
+	KIND_ANY,	/* a column of unknown type (a CSV header, an untyped SQL column) */
+};
+
+#define LAYOUT_NONE ((size_t)-1)
+
+struct layout_column {
+	char *name;
+	enum value_kind kind;
+};
+
+struct load_counts {
+	long inserted, updated, unchanged, deleted;
+};
+
+struct layout {
+	char *name;
+	const struct table *known;	/* the toolkit's definition; NULL for another stream */
+	struct layout_column *columns;
+	size_t column_count, column_cap;
+	size_t *key;			/* indexes of the key columns, in key order */
+	size_t key_count;
+	size_t parent;			/* a child table's column naming its parent; else LAYOUT_NONE */
+	int is_parent;			/* its key is what child tables' parent column holds */
+	int loaded;			/* the sink took this table (for the summary) */
+	struct load_counts counts;
+};
+
+/* The layout of one of the toolkit's tables. */
+struct layout *layout_for_table(const struct table *table);
+
+/* The layout a Singer SCHEMA message declares for stream name; NULL with why filled
+ * in when the schema cannot be used (no properties, an unsupported type, no key). */
+struct layout *layout_for_schema(const char *name, const json_t *message, struct buf *why);
+
+/* The key a Singer SCHEMA message declares equals the layout's. */
+int layout_same_key(const struct layout *layout, const json_t *message);
+
+/* Column names compare as SQL identifiers do: ASCII case does not matter. */
+size_t layout_column_index(const struct layout *layout, const char *name);
+size_t layout_add_column(struct layout *layout, const char *name, enum value_kind kind);
+void layout_free(struct layout *layout);
+
+/* The kind a column made for this value by --alter gets; null gives KIND_ANY. */
+enum value_kind value_kind_of_json(const json_t *value);
+/* The kind of a column SQLite declares with this type (its affinity rules). */
+enum value_kind value_kind_of_sql(const char *declared_type);
+/* TEXT, INTEGER, REAL, or "" for KIND_ANY. */
+const char *value_kind_sql(enum value_kind kind);
+/* "a string", "an integer", ... for messages. */
+const char *value_kind_noun(enum value_kind kind);
+
+/* Appends name in double quotes with control characters, quotes and backslashes
+ * escaped as in JSON, so any name fits a one-line message. */
+void layout_quote_name(struct buf *out, const char *name);
+
+#endif

@@ -1,0 +1,215 @@
+#include "rows.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "xalloc.h"
+
+static const char *const singer_types[] = {"SCHEMA", "RECORD", "STATE", "ACTIVATE_VERSION"};
+
+static struct layout *find_layout(const struct row_reader *reader, const char *name)
+{
+	for (size_t i = 0; i < reader->count; i++)
+		if (strcmp(reader->layouts[i]->name, name) == 0)
+			return reader->layouts[i];
+	return NULL;
+}
+
+static struct layout *remember_layout(struct row_reader *reader, struct layout *layout)
+{
+	reader->layouts = xgrow(reader->layouts, &reader->cap, reader->count, sizeof *reader->layouts);
+	reader->layouts[reader->count++] = layout;
+	return layout;
+}
+
+void rows_open(struct row_reader *reader, const char *table_name)
+{
+	*reader = (struct row_reader){.table_name = table_name};
+	line_reader_open(&reader->lines, "-");
+	const struct table *known = table_name ? table_find(table_name) : NULL;
+	if (known)
+		reader->announce = remember_layout(reader, layout_for_table(known));
+}
+
+/* The message's "type" when it is one of Singer's, else NULL. */
+static const char *singer_type(const json_t *object)
+{
+	const char *type = json_string_value(json_object_get(object, "type"));
+	for (size_t i = 0; type && i < sizeof singer_types / sizeof singer_types[0]; i++)
+		if (strcmp(type, singer_types[i]) == 0)
+			return singer_types[i];
+	return NULL;
+}
+
+/* A Singer message has a known type and the member it cannot do without, so a plain
+ * row that merely has a "type" column stays a row. */
+static int is_singer_message(const json_t *object)
+{
+	const char *type = singer_type(object);
+	if (!type)
+		return 0;
+	if (strcmp(type, "STATE") == 0)
+		return json_object_get(object, "value") != NULL;
+	return json_is_string(json_object_get(object, "stream"));
+}
+
+static void describe_stream(struct buf *why, const char *stream)
+{
+	buf_puts(why, "stream ");
+	layout_quote_name(why, stream);
+}
+
+/* SCHEMA: a new table, or the same key again for one met before. */
+static int take_schema(struct row_reader *reader, const json_t *message, const char *stream,
+		       struct row_item *item, struct buf *why)
+{
+	struct layout *layout = find_layout(reader, stream);
+	if (layout) {
+		/* Columns a later SCHEMA adds are checked row by row, like any other. */
+		if (layout->known || layout_same_key(layout, message))
+			return 0;
+		describe_stream(why, stream);
+		buf_puts(why, ": a second SCHEMA with another key_properties");
+		return -1;
+	}
+	const struct table *known = table_find(stream);
+	if (!known) {
+		struct buf problem = {0};
+		layout = layout_for_schema(stream, message, &problem);
+		if (!layout) {
+			describe_stream(why, stream);
+			buf_printf(why, ": %s", problem.data);
+			buf_free(&problem);
+			return -1;
+		}
+	}
+	item->event = ROWS_TABLE;
+	item->layout = remember_layout(reader, known ? layout_for_table(known) : layout);
+	return 0;
+}
+
+static int take_record(struct row_reader *reader, const json_t *message, const char *stream,
+		       struct row_item *item, struct buf *why)
+{
+	struct layout *layout = find_layout(reader, stream);
+	const json_t *record = json_object_get(message, "record");
+	if (!layout) {
+		buf_puts(why, "RECORD of ");
+		describe_stream(why, stream);
+		buf_puts(why, " before its SCHEMA");
+		return -1;
+	}
+	if (!json_is_object(record)) {
+		buf_puts(why, "RECORD without a \"record\" object");
+		return -1;
+	}
+	*item = (struct row_item){ROWS_ROW, layout, record};
+	return 0;
+}
+
+static int take_singer_message(struct row_reader *reader, const json_t *message,
+			       struct row_item *item, struct buf *why)
+{
+	const char *type = singer_type(message);
+	const char *stream = json_string_value(json_object_get(message, "stream"));
+	if (strcmp(type, "STATE") == 0) {
+		/* Kept for the state file a later issue writes once the load committed. */
+		json_decref(reader->state);
+		reader->state = json_incref(json_object_get(message, "value"));
+		return 0;
+	}
+	if (strcmp(type, "ACTIVATE_VERSION") == 0)
+		return 0;
+	if (!*stream) {
+		buf_printf(why, "%s with an empty \"stream\"", type);
+		return -1;
+	}
+	if (strcmp(type, "SCHEMA") == 0)
+		return take_schema(reader, message, stream, item, why);
+	return take_record(reader, message, stream, item, why);
+}
+
+static int take_plain_row(struct row_reader *reader, const json_t *row, struct row_item *item,
+			  struct buf *why)
+{
+	struct layout *layout = find_layout(reader, reader->table_name);
+	if (!layout) {
+		buf_puts(why, "table ");
+		layout_quote_name(why, reader->table_name);
+		buf_puts(why, " is not one of the toolkit's (movies, credits, reviews) and no "
+			      "Singer SCHEMA declared it");
+		return -1;
+	}
+	*item = (struct row_item){ROWS_ROW, layout, row};
+	return 0;
+}
+
+/* Says why a line that is neither a Singer message nor a row of TABLE is neither. */
+static void explain_stray_object(const json_t *object, struct buf *why)
+{
+	const char *type = json_string_value(json_object_get(object, "type"));
+	const char *singer = singer_type(object);
+	if (singer && strcmp(singer, "STATE") == 0)
+		buf_puts(why, "STATE message without a \"value\"");
+	else if (singer)
+		buf_printf(why, "%s message without a \"stream\"", singer);
+	else if (type) {
+		buf_puts(why, "unknown Singer message type ");
+		layout_quote_name(why, type);
+	} else {
+		buf_puts(why, "a plain row, but no TABLE was named for plain rows");
+	}
+}
+
+static int take_line(struct row_reader *reader, const char *text, size_t len,
+		     struct row_item *item, struct buf *why)
+{
+	json_error_t error;
+	json_decref(reader->line);
+	reader->line = json_loadb(text, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &error);
+	if (!reader->line) {
+		buf_printf(why, "not JSON: %s (column %d)", error.text, error.column);
+		return -1;
+	}
+	if (!json_is_object(reader->line)) {
+		buf_puts(why, "expected a JSON object");
+		return -1;
+	}
+	if (is_singer_message(reader->line))
+		return take_singer_message(reader, reader->line, item, why);
+	if (reader->table_name)
+		return take_plain_row(reader, reader->line, item, why);
+	explain_stray_object(reader->line, why);
+	return -1;
+}
+
+int rows_next(struct row_reader *reader, struct row_item *item, struct buf *why)
+{
+	*item = (struct row_item){ROWS_END, NULL, NULL};
+	if (reader->announce) {
+		*item = (struct row_item){ROWS_TABLE, reader->announce, NULL};
+		reader->announce = NULL;
+		return 0;
+	}
+	size_t len;
+	for (char *line; (line = line_reader_next(&reader->lines, &len));) {
+		if (line[strspn(line, " \t")] == '\0')
+			continue;
+		if (take_line(reader, line, len, item, why) < 0)
+			return -1;
+		if (item->event != ROWS_END)
+			return 0;
+	}
+	return 0;
+}
+
+void rows_close(struct row_reader *reader)
+{
+	for (size_t i = 0; i < reader->count; i++)
+		layout_free(reader->layouts[i]);
+	free(reader->layouts);
+	json_decref(reader->line);
+	json_decref(reader->state);
+	line_reader_close(&reader->lines);
+	*reader = (struct row_reader){0};
+}

@@ -1,0 +1,43 @@
+/* tmdb-load's input: plain row objects of one TABLE, or a Singer stream (SCHEMA,
+ * RECORD, STATE, ACTIVATE_VERSION messages), read line by line into table and row events. */
+#ifndef TMDB_ROWS_H
+#define TMDB_ROWS_H
+
+#include <jansson.h>
+
+#include "buf.h"
+#include "jsonl.h"
+#include "layout.h"
+
+enum row_event {
+	ROWS_END,	/* no more input */
+	ROWS_TABLE,	/* a table met for the first time: its layout */
+	ROWS_ROW,	/* a row of a table met before */
+};
+
+struct row_item {
+	enum row_event event;
+	struct layout *layout;
+	const json_t *row;	/* ROWS_ROW: valid until the next call */
+};
+
+struct row_reader {
+	struct line_reader lines;	/* its name and lineno place every message */
+	const char *table_name;		/* TABLE, whose rows plain rows are; NULL: Singer only */
+	struct layout **layouts;	/* every table met, in order of appearance */
+	size_t count, cap;
+	struct layout *announce;	/* a table to give as ROWS_TABLE before reading on */
+	json_t *line;			/* the current line's object */
+	json_t *state;			/* the last STATE message's value, or NULL */
+};
+
+/* Reads standard input. A TABLE the toolkit knows is met at once. */
+void rows_open(struct row_reader *reader, const char *table_name);
+
+/* Returns 0 with the next event in *item, or -1 with why saying what is wrong with
+ * the current line (the caller names reader->lines.name and lineno). */
+int rows_next(struct row_reader *reader, struct row_item *item, struct buf *why);
+
+void rows_close(struct row_reader *reader);
+
+#endif
