@@ -1,0 +1,44 @@
+/* Where tmdb-load writes: a SQLite database, a folder of CSV files, or CSV on standard
+ * output. Every call returns 0, or an exit status (65 bad data, 73, 74) with why filled
+ * in; after a failure the caller only calls close, which undoes the run. */
+#ifndef TMDB_SINK_H
+#define TMDB_SINK_H
+
+#include "buf.h"
+#include "cells.h"
+#include "layout.h"
+
+struct sink;
+
+struct sink_ops {
+	/* A table met for the first time; the sink may append columns to its layout. */
+	int (*open_table)(struct sink *sink, struct layout *layout, struct buf *why);
+	/* --alter: the layout got a column the sink must add too. */
+	int (*add_column)(struct sink *sink, struct layout *layout, size_t column, struct buf *why);
+	/* Upserts a row by key, counting it in layout->counts. */
+	int (*put_row)(struct sink *sink, struct layout *layout, const struct cells *row,
+		       struct buf *why);
+	/* The input ended well: replaces children, then commits. */
+	int (*finish)(struct sink *sink, struct buf *why);
+	/* Frees the sink; when the run failed (not finished), leaves the target as it was. */
+	void (*close)(struct sink *sink);
+};
+
+struct sink {
+	const struct sink_ops *ops;
+};
+
+struct sink_options {
+	int alter;		/* add columns the input has and a table lacks */
+	int busy_timeout_ms;	/* SQLite: how long to wait for a locked database */
+};
+
+/* Each returns 0 with *sink set, or an exit status with why filled in. */
+int sink_sqlite_open(const char *path, const struct sink_options *options, struct sink **sink,
+		     struct buf *why);
+int sink_csv_open(const char *dir, const struct sink_options *options, struct sink **sink,
+		  struct buf *why);
+/* Rows of one table as CSV on standard output, no merge; other tables are not its business. */
+int sink_csv_stdout_open(const char *table_name, struct sink **sink, struct buf *why);
+
+#endif

@@ -1,0 +1,624 @@
+/* The SQLite sink: one transaction per run, tables created from their layouts,
+ * rows upserted by key, children of every parent seen replaced. */
+#include "sink.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sqlite3.h>
+
+#include "log.h"
+#include "xalloc.h"
+
+/* A table of the run with its statements, prepared once and reused for every row
+ * (again after --alter changed its columns). */
+struct sqlite_table {
+	struct layout *layout;
+	sqlite3_stmt *find;	/* SELECT 1 ... WHERE key = ? */
+	sqlite3_stmt *upsert;	/* INSERT ... ON CONFLICT (key) DO UPDATE ... WHERE a value differs */
+};
+
+struct sqlite_sink {
+	struct sink base;
+	sqlite3 *db;
+	char *path;
+	int alter;
+	int in_transaction;
+	int warehouse_ready;		/* movies, credits, reviews and the view exist */
+	struct sqlite_table *tables;
+	size_t count, cap;
+	sqlite3_stmt *remember_key;	/* a child row's key came in this run */
+	sqlite3_stmt *remember_parent;	/* a parent row was seen in this run */
+};
+
+/* Where the run keeps what it has seen, for replacing children at the end. Temporary,
+ * so they vanish with the connection and never show in the warehouse. */
+static const char seen_tables_sql[] =
+	"CREATE TEMP TABLE tmdb_load_seen_keys (table_name TEXT NOT NULL, key_value NOT NULL,"
+	" PRIMARY KEY (table_name, key_value)) WITHOUT ROWID;"
+	"CREATE TEMP TABLE tmdb_load_seen_parents (parent_column TEXT NOT NULL, parent_value NOT NULL,"
+	" PRIMARY KEY (parent_column, parent_value)) WITHOUT ROWID;";
+
+/* One row per movie. Subqueries rather than joins, so a movie's credits do not
+ * multiply its reviews; avg() skips null ratings and is null without any. */
+static const char analysis_view_sql[] =
+	"CREATE VIEW IF NOT EXISTS main.movie_analysis_view AS\n"
+	"SELECT m.movie_id AS movie_id, m.title AS title, m.release_date AS release_date,\n"
+	"  m.budget AS budget, m.revenue AS revenue, m.vote_average AS vote_average,\n"
+	"  m.vote_count AS vote_count, m.popularity AS popularity, m.runtime AS runtime,\n"
+	"  (SELECT count(*) FROM credits c WHERE c.movie_id = m.movie_id) AS cast_size,\n"
+	"  (SELECT count(*) FROM reviews r WHERE r.movie_id = m.movie_id) AS review_count,\n"
+	"  (SELECT avg(r.rating) FROM reviews r WHERE r.movie_id = m.movie_id) AS avg_review_rating,\n"
+	"  m.revenue - m.budget AS profit,\n"
+	"  CASE WHEN m.budget > 0 THEN CAST(m.revenue - m.budget AS REAL) / m.budget END AS roi\n"
+	"FROM movies m";
+
+/* The exit status a failed SQLite call means: the data broke a rule, the database
+ * cannot be opened or written at all, or reading or writing it failed. */
+static int status_of(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_CONSTRAINT:
+	case SQLITE_MISMATCH:
+	case SQLITE_TOOBIG:
+		return EXIT_DATAERR;
+	case SQLITE_CANTOPEN:
+	case SQLITE_NOTADB:
+	case SQLITE_READONLY:
+	case SQLITE_PERM:
+		return EXIT_CANTCREAT;
+	default:
+		return EXIT_IOERR;
+	}
+}
+
+static int sqlite_failed(struct sqlite_sink *s, int rc, const char *what, struct buf *why)
+{
+	buf_printf(why, "%s: %s: %s", s->path, what, s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+	return status_of(rc);
+}
+
+/* SQL is built in a buf; running out of memory while building it ends the program. */
+static void sql_puts(struct buf *sql, const char *text)
+{
+	if (buf_puts(sql, text) < 0)
+		die(EXIT_SOFTWARE, "out of memory");
+}
+
+static void sql_number(struct buf *sql, const char *before, size_t number)
+{
+	if (buf_printf(sql, "%s?%zu", before, number) < 0)
+		die(EXIT_SOFTWARE, "out of memory");
+}
+
+/* Names from the input are only ever spliced as quoted identifiers: "x""y". */
+static void sql_identifier(struct buf *sql, const char *name)
+{
+	int failed = buf_putc(sql, '"');
+	for (const char *p = name; *p && !failed; p++)
+		failed = buf_putc(sql, *p) || (*p == '"' && buf_putc(sql, '"'));
+	if (failed || buf_putc(sql, '"') < 0)
+		die(EXIT_SOFTWARE, "out of memory");
+}
+
+static void sql_table(struct buf *sql, const struct layout *layout)
+{
+	/* main. so that no temporary table of ours can stand in for one of the input's. */
+	sql_puts(sql, "main.");
+	sql_identifier(sql, layout->name);
+}
+
+static int exec_sql(struct sqlite_sink *s, const char *sql, const char *what, struct buf *why)
+{
+	log_debug(3, "%s", sql);
+	int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+	return rc == SQLITE_OK ? 0 : sqlite_failed(s, rc, what, why);
+}
+
+static int prepare(struct sqlite_sink *s, const char *sql, sqlite3_stmt **stmt, struct buf *why)
+{
+	log_debug(3, "%s", sql);
+	int rc = sqlite3_prepare_v2(s->db, sql, -1, stmt, NULL);
+	return rc == SQLITE_OK ? 0 : sqlite_failed(s, rc, "cannot prepare a statement", why);
+}
+
+static int bind_cell(sqlite3_stmt *stmt, int index, const struct cell *cell)
+{
+	switch (cell->type) {
+	case CELL_TEXT:
+		return sqlite3_bind_text64(stmt, index, cell->text, cell->len, SQLITE_STATIC, SQLITE_UTF8);
+	case CELL_INTEGER:
+		return sqlite3_bind_int64(stmt, index, cell->integer);
+	case CELL_REAL:
+		return sqlite3_bind_double(stmt, index, cell->real);
+	default:
+		return sqlite3_bind_null(stmt, index);
+	}
+}
+
+/* Runs a statement that returns no row or one; *has_row says which. Leaves it reset
+ * and unbound, ready for the next row. */
+static int step_once(struct sqlite_sink *s, sqlite3_stmt *stmt, int *has_row, const char *what,
+		     struct buf *why)
+{
+	int rc = sqlite3_step(stmt);
+	int status = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : sqlite_failed(s, rc, what, why);
+	if (has_row)
+		*has_row = rc == SQLITE_ROW;
+	sqlite3_reset(stmt);
+	sqlite3_clear_bindings(stmt);
+	return status;
+}
+
+static struct sqlite_table *table_of(struct sqlite_sink *s, const struct layout *layout)
+{
+	for (size_t i = 0; i < s->count; i++)
+		if (s->tables[i].layout == layout)
+			return &s->tables[i];
+	return NULL;
+}
+
+static int create_table(struct sqlite_sink *s, const struct layout *layout, struct buf *why)
+{
+	struct buf sql = {0};
+	sql_puts(&sql, "CREATE TABLE IF NOT EXISTS ");
+	sql_table(&sql, layout);
+	sql_puts(&sql, " (");
+	for (size_t i = 0; i < layout->column_count; i++) {
+		sql_identifier(&sql, layout->columns[i].name);
+		const char *type = value_kind_sql(layout->columns[i].kind);
+		sql_puts(&sql, *type ? " " : "");
+		sql_puts(&sql, type);
+		sql_puts(&sql, ", ");
+	}
+	sql_puts(&sql, "PRIMARY KEY (");
+	for (size_t k = 0; k < layout->key_count; k++) {
+		sql_puts(&sql, k ? ", " : "");
+		sql_identifier(&sql, layout->columns[layout->key[k]].name);
+	}
+	sql_puts(&sql, "))");
+	int status = exec_sql(s, sql.data, "cannot create a table", why);
+	buf_free(&sql);
+	return status;
+}
+
+/* Child rows are found by their parent, when the view counts them and when a load
+ * replaces them. */
+static int index_parent_column(struct sqlite_sink *s, const struct layout *layout, struct buf *why)
+{
+	struct buf sql = {0}, name = {0};
+	if (buf_printf(&name, "%s_%s", layout->name, layout->columns[layout->parent].name) < 0)
+		die(EXIT_SOFTWARE, "out of memory");
+	sql_puts(&sql, "CREATE INDEX IF NOT EXISTS main.");
+	sql_identifier(&sql, name.data);
+	sql_puts(&sql, " ON ");
+	sql_identifier(&sql, layout->name);
+	sql_puts(&sql, " (");
+	sql_identifier(&sql, layout->columns[layout->parent].name);
+	sql_puts(&sql, ")");
+	int status = exec_sql(s, sql.data, "cannot create an index", why);
+	buf_free(&sql);
+	buf_free(&name);
+	return status;
+}
+
+/* movies, credits and reviews go together: the view needs all three. */
+static int create_warehouse(struct sqlite_sink *s, struct buf *why)
+{
+	int status = 0;
+	for (size_t i = 0; i < tmdb_table_count && !status; i++) {
+		struct layout *layout = layout_for_table(&tmdb_tables[i]);
+		status = create_table(s, layout, why);
+		if (!status && layout->parent != LAYOUT_NONE)
+			status = index_parent_column(s, layout, why);
+		layout_free(layout);
+	}
+	if (!status)
+		status = exec_sql(s, analysis_view_sql, "cannot create movie_analysis_view", why);
+	s->warehouse_ready = !status;
+	return status;
+}
+
+static int add_sql_column(struct sqlite_sink *s, const struct layout *layout, size_t column,
+			  struct buf *why)
+{
+	const struct layout_column *c = &layout->columns[column];
+	const char *type = value_kind_sql(c->kind);
+	struct buf sql = {0};
+	sql_puts(&sql, "ALTER TABLE ");
+	sql_table(&sql, layout);
+	sql_puts(&sql, " ADD COLUMN ");
+	sql_identifier(&sql, c->name);
+	sql_puts(&sql, *type ? " " : "");
+	sql_puts(&sql, type);
+	log_debug(1, "%s: adding column %s %s", layout->name, c->name, *type ? type : "(untyped)");
+	int status = exec_sql(s, sql.data, "cannot add a column", why);
+	buf_free(&sql);
+	return status;
+}
+
+static void describe_missing_column(const struct layout *layout, size_t column, struct buf *why)
+{
+	buf_printf(why, "%s: column ", layout->name);
+	layout_quote_name(why, layout->columns[column].name);
+	buf_puts(why, ": the table has no such column (--alter adds it)");
+}
+
+/* The database's own columns join the layout (earlier --alter runs made them);
+ * present[i] says which of the layout's first columns the table has. */
+static int read_database_columns(struct sqlite_sink *s, struct layout *layout, unsigned char *present,
+				 size_t declared, struct buf *why)
+{
+	sqlite3_stmt *info;
+	int status = prepare(s, "SELECT name, type FROM pragma_table_info(?1, 'main') ORDER BY cid",
+			     &info, why);
+	if (status)
+		return status;
+	int rc = sqlite3_bind_text(info, 1, layout->name, -1, SQLITE_STATIC);
+	while (rc == SQLITE_OK && (rc = sqlite3_step(info)) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(info, 0);
+		const char *type = (const char *)sqlite3_column_text(info, 1);
+		if (!name)
+			name = "";
+		size_t column = layout_column_index(layout, name);
+		if (column == LAYOUT_NONE)
+			layout_add_column(layout, name, value_kind_of_sql(type ? type : ""));
+		else if (column < declared)
+			present[column] = 1;
+		rc = SQLITE_OK;
+	}
+	if (rc != SQLITE_DONE)
+		status = sqlite_failed(s, rc, "cannot read a table's columns", why);
+	sqlite3_finalize(info);
+	return status;
+}
+
+/* Upserts need the table's primary key to be the layout's key, column for column. */
+static int check_primary_key(struct sqlite_sink *s, const struct layout *layout, struct buf *why)
+{
+	sqlite3_stmt *info;
+	int status = prepare(s, "SELECT name FROM pragma_table_info(?1, 'main') WHERE pk > 0 ORDER BY pk",
+			     &info, why);
+	if (status)
+		return status;
+	size_t count = 0;
+	int same = 1;
+	int rc = sqlite3_bind_text(info, 1, layout->name, -1, SQLITE_STATIC);
+	while (rc == SQLITE_OK && (rc = sqlite3_step(info)) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(info, 0);
+		same &= count < layout->key_count && name &&
+			layout_column_index(layout, name) == layout->key[count];
+		count++;
+		rc = SQLITE_OK;
+	}
+	if (rc != SQLITE_DONE)
+		status = sqlite_failed(s, rc, "cannot read a table's primary key", why);
+	sqlite3_finalize(info);
+	if (!status && (!same || count != layout->key_count)) {
+		buf_printf(why, "%s: the table's primary key in %s is not the input's key (", layout->name,
+			   s->path);
+		for (size_t k = 0; k < layout->key_count; k++) {
+			buf_puts(why, k ? ", " : "");
+			layout_quote_name(why, layout->columns[layout->key[k]].name);
+		}
+		buf_puts(why, ")");
+		status = EXIT_DATAERR;
+	}
+	return status;
+}
+
+/* Makes the layout and the database's table agree: the table's extra columns join the
+ * layout, columns it lacks are added with --alter or refused, and the keys must match. */
+static int match_database_columns(struct sqlite_sink *s, struct layout *layout, struct buf *why)
+{
+	size_t declared = layout->column_count;
+	unsigned char *present = xcalloc(declared, 1);
+	int status = read_database_columns(s, layout, present, declared, why);
+	if (!status)
+		status = check_primary_key(s, layout, why);
+	for (size_t i = 0; i < declared && !status; i++) {
+		if (present[i])
+			continue;
+		if (!s->alter) {
+			describe_missing_column(layout, i, why);
+			status = EXIT_DATAERR;
+		} else {
+			status = add_sql_column(s, layout, i, why);
+		}
+	}
+	free(present);
+	return status;
+}
+
+static int prepare_find(struct sqlite_sink *s, struct sqlite_table *t, struct buf *why)
+{
+	const struct layout *layout = t->layout;
+	struct buf sql = {0};
+	sql_puts(&sql, "SELECT 1 FROM ");
+	sql_table(&sql, layout);
+	for (size_t k = 0; k < layout->key_count; k++) {
+		sql_puts(&sql, k ? " AND " : " WHERE ");
+		sql_identifier(&sql, layout->columns[layout->key[k]].name);
+		sql_number(&sql, " = ", k + 1);
+	}
+	int status = prepare(s, sql.data, &t->find, why);
+	buf_free(&sql);
+	return status;
+}
+
+static int is_key_column(const struct layout *layout, size_t column)
+{
+	for (size_t k = 0; k < layout->key_count; k++)
+		if (layout->key[k] == column)
+			return 1;
+	return 0;
+}
+
+/* An upsert that changes a row only when some value differs (IS NOT: null equals null),
+ * so sqlite3_changes() tells an update from an unchanged row. */
+static int prepare_upsert(struct sqlite_sink *s, struct sqlite_table *t, struct buf *why)
+{
+	const struct layout *layout = t->layout;
+	struct buf sql = {0}, set = {0}, differs = {0};
+	sql_puts(&sql, "INSERT INTO ");
+	sql_table(&sql, layout);
+	sql_puts(&sql, " (");
+	for (size_t i = 0; i < layout->column_count; i++) {
+		sql_puts(&sql, i ? ", " : "");
+		sql_identifier(&sql, layout->columns[i].name);
+	}
+	sql_puts(&sql, ") VALUES (");
+	for (size_t i = 0; i < layout->column_count; i++)
+		sql_number(&sql, i ? ", " : "", i + 1);
+	sql_puts(&sql, ") ON CONFLICT (");
+	for (size_t k = 0; k < layout->key_count; k++) {
+		sql_puts(&sql, k ? ", " : "");
+		sql_identifier(&sql, layout->columns[layout->key[k]].name);
+	}
+	sql_puts(&sql, ") DO ");
+	for (size_t i = 0; i < layout->column_count; i++) {
+		if (is_key_column(layout, i))
+			continue;
+		sql_puts(&set, set.len ? ", " : "");
+		sql_identifier(&set, layout->columns[i].name);
+		sql_puts(&set, " = excluded.");
+		sql_identifier(&set, layout->columns[i].name);
+		sql_puts(&differs, differs.len ? " OR " : "");
+		sql_identifier(&differs, layout->columns[i].name);
+		sql_puts(&differs, " IS NOT excluded.");
+		sql_identifier(&differs, layout->columns[i].name);
+	}
+	if (set.len) {
+		sql_puts(&sql, "UPDATE SET ");
+		sql_puts(&sql, set.data);
+		sql_puts(&sql, " WHERE ");
+		sql_puts(&sql, differs.data);
+	} else {
+		sql_puts(&sql, "NOTHING");
+	}
+	int status = prepare(s, sql.data, &t->upsert, why);
+	buf_free(&sql);
+	buf_free(&set);
+	buf_free(&differs);
+	return status;
+}
+
+static void finalize_table(struct sqlite_table *t)
+{
+	sqlite3_finalize(t->find);
+	sqlite3_finalize(t->upsert);
+	t->find = t->upsert = NULL;
+}
+
+static int prepare_table(struct sqlite_sink *s, struct sqlite_table *t, struct buf *why)
+{
+	finalize_table(t);
+	int status = prepare_find(s, t, why);
+	return status ? status : prepare_upsert(s, t, why);
+}
+
+static int sqlite_open_table(struct sink *sink, struct layout *layout, struct buf *why)
+{
+	struct sqlite_sink *s = (struct sqlite_sink *)sink;
+	if (strncasecmp(layout->name, "sqlite_", 7) == 0) {
+		buf_puts(why, "table ");
+		layout_quote_name(why, layout->name);
+		buf_puts(why, ": names starting with sqlite_ are SQLite's own");
+		return EXIT_DATAERR;
+	}
+	int status = 0;
+	if (layout->known && !s->warehouse_ready)
+		status = create_warehouse(s, why);
+	else if (!layout->known)
+		status = create_table(s, layout, why);
+	if (!status)
+		status = match_database_columns(s, layout, why);
+	if (status)
+		return status;
+	s->tables = xgrow(s->tables, &s->cap, s->count, sizeof *s->tables);
+	struct sqlite_table *t = &s->tables[s->count++];
+	*t = (struct sqlite_table){.layout = layout};
+	layout->loaded = 1;
+	log_debug(1, "%s: table %s ready", s->path, layout->name);
+	return prepare_table(s, t, why);
+}
+
+static int sqlite_add_column(struct sink *sink, struct layout *layout, size_t column, struct buf *why)
+{
+	struct sqlite_sink *s = (struct sqlite_sink *)sink;
+	int status = add_sql_column(s, layout, column, why);
+	return status ? status : prepare_table(s, table_of(s, layout), why);
+}
+
+static int remember(struct sqlite_sink *s, sqlite3_stmt *stmt, const char *name,
+		    const struct cell *value, struct buf *why)
+{
+	if (value->type == CELL_NULL)
+		return 0;
+	int rc = sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = bind_cell(stmt, 2, value);
+	if (rc != SQLITE_OK)
+		return sqlite_failed(s, rc, "cannot bind a value", why);
+	return step_once(s, stmt, NULL, "cannot note a key", why);
+}
+
+/* What child replacement needs to know about this row: a child's key and parent, or
+ * a parent's key. */
+static int remember_row(struct sqlite_sink *s, const struct layout *layout, const struct cells *row,
+			struct buf *why)
+{
+	int status = 0;
+	if (layout->parent != LAYOUT_NONE) {
+		status = remember(s, s->remember_key, layout->name, &row->cell[layout->key[0]], why);
+		if (!status)
+			status = remember(s, s->remember_parent, layout->columns[layout->parent].name,
+					  &row->cell[layout->parent], why);
+	}
+	if (!status && layout->is_parent)
+		status = remember(s, s->remember_parent, layout->columns[layout->key[0]].name,
+				  &row->cell[layout->key[0]], why);
+	return status;
+}
+
+static int sqlite_put_row(struct sink *sink, struct layout *layout, const struct cells *row,
+			  struct buf *why)
+{
+	struct sqlite_sink *s = (struct sqlite_sink *)sink;
+	struct sqlite_table *t = table_of(s, layout);
+	int rc = SQLITE_OK, existed;
+	for (size_t k = 0; k < layout->key_count && rc == SQLITE_OK; k++)
+		rc = bind_cell(t->find, (int)k + 1, &row->cell[layout->key[k]]);
+	for (size_t i = 0; i < layout->column_count && rc == SQLITE_OK; i++)
+		rc = bind_cell(t->upsert, (int)i + 1, &row->cell[i]);
+	if (rc != SQLITE_OK)
+		return sqlite_failed(s, rc, "cannot bind a value", why);
+	int status = step_once(s, t->find, &existed, "cannot look a row up", why);
+	if (!status)
+		status = step_once(s, t->upsert, NULL, layout->name, why);
+	if (status)
+		return status;
+	if (!existed)
+		layout->counts.inserted++;
+	else if (sqlite3_changes(s->db) > 0)
+		layout->counts.updated++;
+	else
+		layout->counts.unchanged++;
+	return remember_row(s, layout, row, why);
+}
+
+/* Deletes the rows of a child table whose parent was seen in this run but whose own
+ * key was not: what the source no longer has. */
+static int replace_children(struct sqlite_sink *s, struct layout *layout, struct buf *why)
+{
+	struct buf sql = {0};
+	sql_puts(&sql, "DELETE FROM ");
+	sql_table(&sql, layout);
+	sql_puts(&sql, " WHERE ");
+	sql_identifier(&sql, layout->columns[layout->parent].name);
+	sql_puts(&sql, " IN (SELECT parent_value FROM temp.tmdb_load_seen_parents WHERE parent_column = ?1)"
+			 " AND ");
+	sql_identifier(&sql, layout->columns[layout->key[0]].name);
+	sql_puts(&sql, " NOT IN (SELECT key_value FROM temp.tmdb_load_seen_keys WHERE table_name = ?2)");
+	sqlite3_stmt *stmt;
+	int status = prepare(s, sql.data, &stmt, why);
+	buf_free(&sql);
+	if (status)
+		return status;
+	int rc = sqlite3_bind_text(stmt, 1, layout->columns[layout->parent].name, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(stmt, 2, layout->name, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(stmt);
+	if (rc == SQLITE_DONE)
+		layout->counts.deleted += sqlite3_changes(s->db);
+	else
+		status = sqlite_failed(s, rc, "cannot replace child rows", why);
+	sqlite3_finalize(stmt);
+	return status;
+}
+
+static int sqlite_finish(struct sink *sink, struct buf *why)
+{
+	struct sqlite_sink *s = (struct sqlite_sink *)sink;
+	int status = 0;
+	for (size_t i = 0; i < s->count && !status; i++)
+		if (s->tables[i].layout->parent != LAYOUT_NONE)
+			status = replace_children(s, s->tables[i].layout, why);
+	if (!status)
+		status = exec_sql(s, "COMMIT", "cannot commit", why);
+	if (!status)
+		s->in_transaction = 0;
+	return status;
+}
+
+static void sqlite_close(struct sink *sink)
+{
+	struct sqlite_sink *s = (struct sqlite_sink *)sink;
+	for (size_t i = 0; i < s->count; i++)
+		finalize_table(&s->tables[i]);
+	sqlite3_finalize(s->remember_key);
+	sqlite3_finalize(s->remember_parent);
+	/* Closing would roll back too; saying so keeps the database's journal tidy at once. */
+	if (s->in_transaction && sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL) != SQLITE_OK)
+		log_debug(1, "%s: rollback: %s", s->path, sqlite3_errmsg(s->db));
+	if (sqlite3_close(s->db) != SQLITE_OK)
+		log_warn("%s: cannot close the database: %s", s->path, sqlite3_errmsg(s->db));
+	free(s->tables);
+	free(s->path);
+	free(s);
+}
+
+static const struct sink_ops sqlite_ops = {
+	sqlite_open_table, sqlite_add_column, sqlite_put_row, sqlite_finish, sqlite_close,
+};
+
+/* Pragmas, and why these: busy_timeout, so a database another process is writing is
+ * waited for (its transactions are short) rather than failed at once. The rest stay
+ * SQLite's defaults on purpose: the rollback journal (journal_mode=DELETE) keeps the
+ * warehouse one self-contained file at rest that copies and opens anywhere, where WAL
+ * needs -wal and -shm files beside it and shared memory (no network filesystems); with
+ * it synchronous=FULL makes a commit durable and a crash mid-run roll back. No journal
+ * mode is set, so a database its owner switched to WAL stays WAL. BEGIN IMMEDIATE takes
+ * the write lock up front: a deferred transaction that upgrades later can fail with
+ * SQLITE_BUSY without the busy handler ever helping. */
+static int start_transaction(struct sqlite_sink *s, int busy_timeout_ms, struct buf *why)
+{
+	int rc = sqlite3_busy_timeout(s->db, busy_timeout_ms);
+	if (rc != SQLITE_OK)
+		return sqlite_failed(s, rc, "cannot set busy_timeout", why);
+	int status = exec_sql(s, "BEGIN IMMEDIATE", "cannot start a transaction", why);
+	if (status)
+		return status;
+	s->in_transaction = 1;
+	status = exec_sql(s, seen_tables_sql, "cannot create temporary tables", why);
+	if (!status)
+		status = prepare(s, "INSERT OR IGNORE INTO temp.tmdb_load_seen_keys VALUES (?1, ?2)",
+				 &s->remember_key, why);
+	if (!status)
+		status = prepare(s, "INSERT OR IGNORE INTO temp.tmdb_load_seen_parents VALUES (?1, ?2)",
+				 &s->remember_parent, why);
+	return status;
+}
+
+int sink_sqlite_open(const char *path, const struct sink_options *options, struct sink **sink,
+		     struct buf *why)
+{
+	struct sqlite_sink *s = xcalloc(1, sizeof *s);
+	s->base.ops = &sqlite_ops;
+	s->path = xstrdup(path);
+	s->alter = options->alter;
+	int rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	int status = rc == SQLITE_OK ? 0 : sqlite_failed(s, rc, "cannot open the database", why);
+	if (!status)
+		status = start_transaction(s, options->busy_timeout_ms, why);
+	if (status) {
+		if (status == EXIT_IOERR && rc != SQLITE_OK)
+			status = EXIT_CANTCREAT;
+		sqlite_close(&s->base);
+		return status;
+	}
+	log_debug(1, "%s: open, one transaction for the run", path);
+	*sink = &s->base;
+	return 0;
+}
