@@ -1,0 +1,206 @@
+/* tmdb-load: rows or a Singer stream into a SQLite database or CSV files, all or nothing. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cells.h"
+#include "cli.h"
+#include "layout.h"
+#include "log.h"
+#include "rows.h"
+#include "sink.h"
+
+static const char usage_text[] =
+	"usage: tmdb-load [options] sqlite DB [TABLE]   upsert into the SQLite database DB\n"
+	"       tmdb-load [options] csv DIR [TABLE]     merge into DIR/TABLE.csv, one file per table\n"
+	"       tmdb-load [options] csv - TABLE         TABLE's rows as CSV on standard output\n"
+	"\n"
+	"Reads standard input: plain rows of TABLE, one JSON object per line, or a Singer\n"
+	"stream (SCHEMA, RECORD, STATE messages) that names its tables. Rows are upserted by\n"
+	"key; re-loading a movie replaces its credits and reviews. A run is all or nothing.\n"
+	"At the end, one line per table on standard error:\n"
+	"  tmdb-load: TABLE: N inserted, N updated, N unchanged, N deleted\n"
+	"\n"
+	"options:\n"
+	"      --alter            add the columns a row has and its table lacks (else exit 65)\n"
+	"      --busy-timeout MS  wait up to MS milliseconds for a locked database (default 30000)\n"
+	"  -q, --quiet            no summary, no warnings\n"
+	"  -v, --verbose          more detail (repeatable; -vvv shows the SQL)\n"
+	"  -h, --help             this text\n"
+	"      --version          the version\n"
+	"\n"
+	"exit: 0 ok, 64 usage, 65 bad input (the message names the line), 70 internal error,\n"
+	"73 cannot create the database or folder, 74 I/O or database error\n";
+
+static int parse_busy_timeout(const char *text)
+{
+	char *end;
+	errno = 0;
+	long value = strtol(text, &end, 10);
+	if (errno || end == text || *end || value < 0 || value > INT_MAX)
+		cli_usage_error(usage_text, "--busy-timeout: '%s' is not a number of milliseconds",
+				text);
+	return (int)value;
+}
+
+static int parse_options(int argc, char **argv, struct sink_options *options)
+{
+	enum { OPT_ALTER = 256, OPT_BUSY_TIMEOUT };
+	static const struct option long_options[] = {
+		{"alter", no_argument, NULL, OPT_ALTER},
+		{"busy-timeout", required_argument, NULL, OPT_BUSY_TIMEOUT},
+		CLI_COMMON_OPTIONS,
+		{0},
+	};
+	int c;
+	while ((c = getopt_long(argc, argv, CLI_COMMON_SHORT, long_options, NULL)) != -1) {
+		if (cli_common_option(c, usage_text))
+			continue;
+		if (c == OPT_ALTER)
+			options->alter = 1;
+		else if (c == OPT_BUSY_TIMEOUT)
+			options->busy_timeout_ms = parse_busy_timeout(optarg);
+	}
+	return optind;
+}
+
+/* Checks the arguments after the options: sqlite DB [TABLE], csv DIR [TABLE], csv - TABLE. */
+static void check_arguments(int argc, char **argv)
+{
+	if (argc < 1)
+		cli_usage_error(usage_text, "missing command: sqlite or csv");
+	const char *command = argv[0];
+	if (strcmp(command, "sqlite") != 0 && strcmp(command, "csv") != 0)
+		cli_usage_error(usage_text, "unknown command '%s'", command);
+	if (argc < 2 || !*argv[1])
+		cli_usage_error(usage_text, "%s: missing %s", command,
+				strcmp(command, "sqlite") == 0 ? "DB" : "DIR");
+	if (argc > 3)
+		cli_usage_error(usage_text, "%s: too many arguments, from '%s'", command, argv[3]);
+	if (argc == 3 && !*argv[2])
+		cli_usage_error(usage_text, "%s: an empty TABLE", command);
+	if (strcmp(command, "csv") == 0 && strcmp(argv[1], "-") == 0 && argc < 3)
+		cli_usage_error(usage_text, "csv -: standard output takes one TABLE");
+}
+
+static int open_sink(char **args, const struct sink_options *options, struct sink **sink,
+		     struct buf *why)
+{
+	if (strcmp(args[0], "sqlite") == 0)
+		return sink_sqlite_open(args[1], options, sink, why);
+	if (strcmp(args[1], "-") == 0)
+		return sink_csv_stdout_open(args[2], sink, why);
+	return sink_csv_open(args[1], options, sink, why);
+}
+
+/* With --alter, each column the row has and its table lacks joins the table first. */
+static int add_new_columns(struct sink *sink, struct layout *layout, const json_t *row,
+			   struct buf *why)
+{
+	for (const char *name; (name = cells_unknown_column(layout, row));) {
+		if (!*name) {
+			buf_printf(why, "%s: a column with an empty name", layout->name);
+			return EXIT_DATAERR;
+		}
+		enum value_kind kind = value_kind_of_json(json_object_get(row, name));
+		size_t column = layout_add_column(layout, name, kind);
+		int status = sink->ops->add_column(sink, layout, column, why);
+		if (status)
+			return status;
+	}
+	return 0;
+}
+
+static int load_row(struct sink *sink, const struct sink_options *options, struct layout *layout,
+		    const json_t *row, struct cells *cells, struct buf *why)
+{
+	int status = options->alter ? add_new_columns(sink, layout, row, why) : 0;
+	if (status)
+		return status;
+	if (cells_from_row(cells, layout, row, why) < 0)
+		return EXIT_DATAERR;
+	return sink->ops->put_row(sink, layout, cells, why);
+}
+
+/* Feeds every table and row of the input to the sink; stops at the first problem, with
+ * why naming the input line it is on. */
+static int load_input(struct row_reader *rows, struct sink *sink, const struct sink_options *options,
+		      struct buf *why)
+{
+	struct cells cells = {0};
+	struct buf problem = {0};
+	int status = 0;
+	for (;;) {
+		struct row_item item;
+		if (rows_next(rows, &item, &problem) < 0)
+			status = EXIT_DATAERR;
+		else if (item.event == ROWS_TABLE)
+			status = sink->ops->open_table(sink, item.layout, &problem);
+		else if (item.event == ROWS_ROW && item.layout->loaded)
+			status = load_row(sink, options, item.layout, item.row, &cells, &problem);
+		if (status || item.event == ROWS_END)
+			break;
+	}
+	if (status && rows->lines.lineno > 0)
+		buf_printf(why, "%s:%ld: ", rows->lines.name, rows->lines.lineno);
+	if (status)
+		buf_puts(why, problem.data ? problem.data : "failed");
+	cells_free(&cells);
+	buf_free(&problem);
+	return status;
+}
+
+/* One line per table the run loaded; -q quiets it like any warning. */
+static void report_counts(const struct row_reader *rows)
+{
+	for (size_t i = 0; i < rows->count; i++) {
+		const struct layout *layout = rows->layouts[i];
+		if (!layout->loaded)
+			continue;
+		struct buf name = {0};
+		layout_quote_name(&name, layout->name);
+		/* Plain names print as they are; only odd ones need the quotes. */
+		int plain = name.len == strlen(layout->name) + 2;
+		log_warn("%s: %ld inserted, %ld updated, %ld unchanged, %ld deleted",
+			 plain ? layout->name : name.data, layout->counts.inserted, layout->counts.updated,
+			 layout->counts.unchanged, layout->counts.deleted);
+		buf_free(&name);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	log_init(argv[0]);
+	signal(SIGPIPE, SIG_IGN);	/* a closed pipe shows up as EPIPE, handled quietly */
+	struct sink_options options = {.busy_timeout_ms = 30000};
+	int first = parse_options(argc, argv, &options);
+	check_arguments(argc - first, argv + first);
+	char **args = argv + first;
+	const char *table = argc - first > 2 ? args[2] : NULL;
+
+	struct buf why = {0};
+	struct sink *sink = NULL;
+	int status = open_sink(args, &options, &sink, &why);
+	if (status) {
+		log_error("%s", why.data);
+		buf_free(&why);
+		return status;
+	}
+	struct row_reader rows;
+	rows_open(&rows, table);
+	status = load_input(&rows, sink, &options, &why);
+	if (!status)
+		status = sink->ops->finish(sink, &why);
+	if (status)
+		log_error("%s", why.data);
+	else
+		report_counts(&rows);
+	sink->ops->close(sink);
+	rows_close(&rows);
+	buf_free(&why);
+	return status;
+}

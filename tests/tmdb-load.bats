@@ -1,0 +1,455 @@
+#!/usr/bin/env bats
+# tmdb-load: plain rows and Singer streams into SQLite and CSV, all or nothing.
+
+load test_helper
+
+setup() {
+	DB="$BATS_TEST_TMPDIR/warehouse.db"
+	DIR="$BATS_TEST_TMPDIR/csv"
+	IN="$BATS_TEST_TMPDIR/input.jsonl"
+}
+
+# movie ID TITLE BUDGET REVENUE: a movies row; the other columns are fixed.
+movie() {
+	jq -nc --arg id "$1" --arg title "$2" --argjson budget "$3" --argjson revenue "$4" \
+		'{movie_id: $id, title: $title, overview: "o", release_date: "2010-07-16", runtime: 148,
+		  budget: $budget, revenue: $revenue, vote_average: 8.4, vote_count: 100, popularity: 20.5}'
+}
+
+# credit ID MOVIE ORDER
+credit() {
+	jq -nc --arg id "$1" --arg movie "$2" --argjson order "$3" \
+		'{credit_id: $id, movie_id: $movie, title: "t", person_id: "p\($id)", person_name: "n",
+		  character: "c", order: $order, cast_id: $order}'
+}
+
+# review ID MOVIE RATING (a JSON number or null)
+review() {
+	jq -nc --arg id "$1" --arg movie "$2" --argjson rating "$3" \
+		'{review_id: $id, movie_id: $movie, title: "t", author: "a", content: "c",
+		  created_at: "2020-01-01", updated_at: "2020-01-02", rating: $rating}'
+}
+
+# schema STREAM: a SCHEMA message for one of the toolkit's tables (which take their
+# columns from lib/tables.c, not from the message).
+schema() {
+	jq -nc --arg stream "$1" '{type: "SCHEMA", stream: $stream, schema: {type: "object", properties: {}},
+		key_properties: [{movies: "movie_id", credits: "credit_id", reviews: "review_id"}[$stream]]}'
+}
+
+# record STREAM: wraps each row read from standard input in a RECORD message.
+record() {
+	jq -c --arg stream "$1" '{type: "RECORD", stream: $stream, record: .}'
+}
+
+# The sample warehouse as a Singer stream: Inception (3 cast, 3 reviews, one unrated),
+# Following (zero budget, 1 cast, no reviews), Tenet (no cast, 1 review).
+sample_stream() {
+	schema movies
+	schema credits
+	schema reviews
+	{ movie 1 Inception 160000000 839030630; movie 2 Following 0 48482; movie 3 Tenet 200000000 363656624; } | record movies
+	{ credit c1 1 0; credit c2 1 1; credit c3 1 2; credit c4 2 0; } | record credits
+	{ review r1 1 8.0; review r2 1 null; review r3 1 6.0; review r4 3 7.5; } | record reviews
+}
+
+dump() {
+	sqlite3 "$DB" .dump
+}
+
+@test "--help lists every option on stdout; --version names the program" {
+	run --separate-stderr tmdb-load --help
+	assert_success
+	for option in --alter --busy-timeout --quiet --verbose --help --version sqlite csv; do
+		assert_output --partial -- "$option"
+	done
+	[ -z "$stderr" ]
+	run tmdb-load --version
+	assert_output --regexp '^tmdb-load [0-9]+\.[0-9]+\.[0-9]+$'
+}
+
+@test "a bad command line exits 64 with the usage on stderr" {
+	run -64 --separate-stderr tmdb-load
+	[[ $stderr == *usage:* ]]
+	run -64 --separate-stderr tmdb-load postgres db
+	[[ $stderr == *"unknown command 'postgres'"* ]]
+	run -64 --separate-stderr tmdb-load sqlite
+	[[ $stderr == *"missing DB"* ]]
+	run -64 --separate-stderr tmdb-load csv -
+	[[ $stderr == *"standard output takes one TABLE"* ]]
+	run -64 --separate-stderr tmdb-load --busy-timeout soon sqlite "$DB"
+	[[ $stderr == *--busy-timeout* ]]
+	run -64 --separate-stderr tmdb-load sqlite "$DB" movies extra
+	[ ! -e "$DB" ]
+}
+
+@test "sqlite creates the three tables typed and keyed as declared, and the view" {
+	sample_stream >"$IN"
+	run --separate-stderr tmdb-load sqlite "$DB" <"$IN"
+	assert_success
+	[ -z "$output" ]
+	info() { sqlite3 "$DB" "SELECT group_concat(name || ':' || type || ':' || pk, ' ') FROM pragma_table_info('$1')"; }
+	assert_equal "$(info movies)" "movie_id:TEXT:1 title:TEXT:0 overview:TEXT:0 release_date:TEXT:0 runtime:INTEGER:0 budget:INTEGER:0 revenue:INTEGER:0 vote_average:REAL:0 vote_count:INTEGER:0 popularity:REAL:0"
+	assert_equal "$(info credits)" "credit_id:TEXT:1 movie_id:TEXT:0 title:TEXT:0 person_id:TEXT:0 person_name:TEXT:0 character:TEXT:0 order:INTEGER:0 cast_id:INTEGER:0"
+	assert_equal "$(info reviews)" "review_id:TEXT:1 movie_id:TEXT:0 title:TEXT:0 author:TEXT:0 content:TEXT:0 created_at:TEXT:0 updated_at:TEXT:0 rating:REAL:0"
+	assert_equal "$(info movie_analysis_view | sed 's/:[A-Z]*:0//g')" "movie_id title release_date budget revenue vote_average vote_count popularity runtime cast_size review_count avg_review_rating profit roi"
+	# Values keep their types: text ids, integer money, real ratings.
+	assert_equal "$(sqlite3 "$DB" "SELECT typeof(movie_id), typeof(budget), typeof(vote_average) FROM movies WHERE movie_id = '1'")" "text|integer|real"
+	assert_equal "$(sqlite3 "$DB" "SELECT count(*) FROM movies; SELECT count(*) FROM credits; SELECT count(*) FROM reviews")" "3
+4
+4"
+	[[ $stderr == *"tmdb-load: movies: 3 inserted, 0 updated, 0 unchanged, 0 deleted"* ]]
+	[[ $stderr == *"tmdb-load: credits: 4 inserted, 0 updated, 0 unchanged, 0 deleted"* ]]
+	[[ $stderr == *"tmdb-load: reviews: 4 inserted, 0 updated, 0 unchanged, 0 deleted"* ]]
+}
+
+@test "the view: one row per movie with hand-computed counts, averages, profit and roi" {
+	sample_stream | tmdb-load -q sqlite "$DB"
+	run sqlite3 -json "$DB" 'SELECT movie_id, cast_size, review_count, avg_review_rating, profit, roi, budget, revenue
+		FROM movie_analysis_view ORDER BY movie_id'
+	assert_success
+	# Inception: the unrated review is left out of the mean (8 + 6) / 2. Following: no
+	# budget, so no roi; no reviews, so a count of 0 and no mean. Tenet: no cast.
+	json_eq <(printf '%s' "$output") <(cat <<-'EOF'
+		[{"movie_id":"1","cast_size":3,"review_count":3,"avg_review_rating":7.0,"profit":679030630,"roi":4.2439414375,"budget":160000000,"revenue":839030630},
+		 {"movie_id":"2","cast_size":1,"review_count":0,"avg_review_rating":null,"profit":48482,"roi":null,"budget":0,"revenue":48482},
+		 {"movie_id":"3","cast_size":0,"review_count":1,"avg_review_rating":7.5,"profit":163656624,"roi":0.81828312,"budget":200000000,"revenue":363656624}]
+	EOF
+	)
+	assert_equal "$(sqlite3 "$DB" "SELECT title, release_date, vote_average, vote_count, popularity, runtime FROM movie_analysis_view WHERE movie_id = '2'")" "Following|2010-07-16|8.4|100|20.5|148"
+}
+
+@test "upserts count inserted, updated and unchanged rows" {
+	{ movie 1 Inception 1 2; movie 2 Following 3 4; } | tmdb-load -q sqlite "$DB" movies
+	run --separate-stderr tmdb-load sqlite "$DB" movies < <(movie 1 Inception 1 2; movie 2 'Following (1998)' 3 4; movie 3 Tenet 5 6)
+	assert_success
+	assert_equal "$stderr" "tmdb-load: movies: 1 inserted, 1 updated, 1 unchanged, 0 deleted"
+	assert_equal "$(sqlite3 "$DB" 'SELECT movie_id, title FROM movies ORDER BY movie_id')" "1|Inception
+2|Following (1998)
+3|Tenet"
+	# A null that becomes a value, and back, is a change too (IS NOT, not !=).
+	run --separate-stderr tmdb-load sqlite "$DB" movies < <(movie 1 Inception 1 2 | jq -c '.overview = null')
+	assert_equal "$stderr" "tmdb-load: movies: 0 inserted, 1 updated, 0 unchanged, 0 deleted"
+	run --separate-stderr tmdb-load sqlite "$DB" movies < <(movie 1 Inception 1 2 | jq -c '.overview = null')
+	assert_equal "$stderr" "tmdb-load: movies: 0 inserted, 0 updated, 1 unchanged, 0 deleted"
+}
+
+@test "the same input twice leaves the dump byte-identical and inserts and updates nothing" {
+	sample_stream >"$IN"
+	tmdb-load -q sqlite "$DB" <"$IN"
+	dump >"$BATS_TEST_TMPDIR/once"
+	run --separate-stderr tmdb-load sqlite "$DB" <"$IN"
+	assert_success
+	dump >"$BATS_TEST_TMPDIR/twice"
+	cmp "$BATS_TEST_TMPDIR/once" "$BATS_TEST_TMPDIR/twice"
+	for table in movies credits reviews; do
+		[[ $stderr == *"$table: 0 inserted, 0 updated"* ]] || fail "$table: $stderr"
+	done
+}
+
+@test "re-loading a movie replaces its cast and reviews: exactly the dropped rows go" {
+	sample_stream | tmdb-load -q sqlite "$DB"
+	# Inception again without c2 and r3; the other movies are not in this run.
+	{
+		schema movies; schema credits; schema reviews
+		movie 1 Inception 160000000 839030630 | record movies
+		{ credit c1 1 0; credit c3 1 2; } | record credits
+		{ review r1 1 8.0; review r2 1 null; } | record reviews
+	} >"$IN"
+	run --separate-stderr tmdb-load sqlite "$DB" <"$IN"
+	assert_success
+	[[ $stderr == *"credits: 0 inserted, 0 updated, 2 unchanged, 1 deleted"* ]]
+	[[ $stderr == *"reviews: 0 inserted, 0 updated, 2 unchanged, 1 deleted"* ]]
+	assert_equal "$(sqlite3 "$DB" 'SELECT group_concat(credit_id) FROM (SELECT credit_id FROM credits ORDER BY 1)')" "c1,c3,c4"
+	assert_equal "$(sqlite3 "$DB" 'SELECT group_concat(review_id) FROM (SELECT review_id FROM reviews ORDER BY 1)')" "r1,r2,r4"
+}
+
+@test "a movie that now has no reviews loses them all when its movies row is loaded" {
+	sample_stream | tmdb-load -q sqlite "$DB"
+	run --separate-stderr tmdb-load sqlite "$DB" < <(schema movies; schema credits; schema reviews
+		movie 3 Tenet 200000000 363656624 | record movies)
+	assert_success
+	[[ $stderr == *"reviews: 0 inserted, 0 updated, 0 unchanged, 1 deleted"* ]]
+	assert_equal "$(sqlite3 "$DB" "SELECT count(*) FROM reviews WHERE movie_id = '3'")" 0
+	assert_equal "$(sqlite3 "$DB" "SELECT count(*) FROM reviews")" 3
+	# A table that is not in the input is left alone: plain movies rows replace nothing.
+	run --separate-stderr tmdb-load sqlite "$DB" movies < <(movie 1 Inception 160000000 839030630)
+	assert_success
+	assert_equal "$(sqlite3 "$DB" "SELECT count(*) FROM credits WHERE movie_id = '1'")" 3
+}
+
+@test "plain child rows: the movies of the input rows are the parents seen" {
+	sample_stream | tmdb-load -q sqlite "$DB"
+	run --separate-stderr tmdb-load sqlite "$DB" credits < <(credit c1 1 0; credit c9 1 9)
+	assert_success
+	assert_equal "$stderr" "tmdb-load: credits: 1 inserted, 0 updated, 1 unchanged, 2 deleted"
+	assert_equal "$(sqlite3 "$DB" 'SELECT group_concat(credit_id) FROM (SELECT credit_id FROM credits ORDER BY 1)')" "c1,c4,c9"
+	assert_equal "$(sqlite3 "$DB" "SELECT count(*) FROM reviews")" 4
+}
+
+@test "a bad line after good ones exits 65 naming it, and the database is as before" {
+	sample_stream | tmdb-load -q sqlite "$DB"
+	dump >"$BATS_TEST_TMPDIR/before"
+	good="$(schema movies; movie 4 Memento 9000000 39723096 | record movies; movie 1 Changed 1 1 | record movies)"
+	bad_lines=(
+		'not json'
+		'[1, 2]'
+		'{"type":"BATCH","stream":"movies"}'
+		'{"type":"RECORD","stream":"people","record":{"id":1}}'
+		'{"type":"RECORD","stream":"movies","record":{"movie_id":"5","budget":"lots"}}'
+		'{"type":"RECORD","stream":"movies","record":{"movie_id":"5","vote_average":"8.1"}}'
+		'{"type":"RECORD","stream":"movies","record":{"title":"no key"}}'
+		'{"type":"RECORD","stream":"movies","record":{"movie_id":null}}'
+		'{"type":"RECORD","stream":"movies","record":{"movie_id":"5","tagline":"new"}}'
+		'{"movie_id":"5"}'
+		'{"type":"SCHEMA","stream":"people","schema":{"properties":{"id":{"type":"integer"}}},"key_properties":[]}'
+	)
+	for bad in "${bad_lines[@]}"; do
+		run -65 --separate-stderr tmdb-load sqlite "$DB" < <(printf '%s\n' "$good" "$bad")
+		[[ $stderr == "tmdb-load: -:4: "* ]] || fail "no line number for '$bad': $stderr"
+		dump | cmp - "$BATS_TEST_TMPDIR/before" || fail "the database changed after '$bad'"
+	done
+	# The messages say what is wrong.
+	run -65 --separate-stderr tmdb-load sqlite "$DB" < <(printf '%s\n' "$good" "${bad_lines[4]}")
+	assert_equal "$stderr" 'tmdb-load: -:4: movies: column "budget": expected an integer, got a string'
+	run -65 --separate-stderr tmdb-load sqlite "$DB" < <(printf '%s\n' "$good" "${bad_lines[3]}")
+	assert_equal "$stderr" 'tmdb-load: -:4: RECORD of stream "people" before its SCHEMA'
+}
+
+@test "a column named to inject SQL is refused, and with --alter becomes just a column" {
+	sample_stream | tmdb-load -q sqlite "$DB"
+	evil='x"); DROP TABLE movies;--'
+	row=$(movie 7 Evil 1 2 | jq -c --arg evil "$evil" '.[$evil] = "payload"')
+	run -65 --separate-stderr tmdb-load sqlite "$DB" movies <<<"$row"
+	[[ $stderr == *'DROP TABLE movies'*'--alter adds it'* ]]
+	run --separate-stderr tmdb-load --alter sqlite "$DB" movies <<<"$row"
+	assert_success
+	assert_equal "$(sqlite3 "$DB" "SELECT count(*) FROM movies")" 4
+	assert_equal "$(sqlite3 "$DB" "SELECT type FROM pragma_table_info('movies') WHERE name = 'x\"); DROP TABLE movies;--'")" TEXT
+	assert_equal "$(sqlite3 "$DB" "SELECT \"x\"\"); DROP TABLE movies;--\" FROM movies WHERE movie_id = '7'")" payload
+	# A table name is quoted the same way.
+	run --separate-stderr tmdb-load sqlite "$DB" < <(jq -nc --arg s "movies\"; DROP TABLE credits;--" \
+		'{type: "SCHEMA", stream: $s, schema: {properties: {id: {type: "string"}}}, key_properties: ["id"]},
+		 {type: "RECORD", stream: $s, record: {id: "1"}}')
+	assert_success
+	assert_equal "$(sqlite3 "$DB" "SELECT count(*) FROM credits; SELECT id FROM \"movies\"\"; DROP TABLE credits;--\"")" "4
+1"
+}
+
+@test "--alter adds a column typed from its first value; rows without it get null" {
+	movie 1 Inception 1 2 | tmdb-load -q sqlite "$DB" movies
+	run -65 --separate-stderr tmdb-load sqlite "$DB" movies < <(movie 2 Tenet 3 4 | jq -c '.imdb_rank = 12')
+	[[ $stderr == *'-:1: movies: column "imdb_rank": the table has no such column (--alter adds it)'* ]]
+	run --separate-stderr tmdb-load --alter sqlite "$DB" movies < <(movie 2 Tenet 3 4 | jq -c '.imdb_rank = 12 | .tagline = "Time runs out" | .score = 0.5')
+	assert_success
+	assert_equal "$(sqlite3 "$DB" "SELECT group_concat(name || ':' || type, ' ') FROM pragma_table_info('movies') WHERE cid >= 10")" "imdb_rank:INTEGER tagline:TEXT score:REAL"
+	assert_equal "$(sqlite3 "$DB" "SELECT movie_id, quote(imdb_rank), quote(tagline) FROM movies ORDER BY 1")" "1|NULL|NULL
+2|12|'Time runs out'"
+	# Once added, the column is the table's own: no --alter needed any more.
+	run --separate-stderr tmdb-load sqlite "$DB" movies < <(movie 3 Memento 5 6 | jq -c '.imdb_rank = 40')
+	assert_success
+}
+
+@test "a Singer stream of another table: types and key from its SCHEMA; STATE is not a row" {
+	{
+		jq -nc '{type: "SCHEMA", stream: "people", key_properties: ["source", "id"],
+			schema: {type: "object", properties: {source: {type: "string"}, id: {type: ["integer", "null"]},
+			height: {type: ["number", "null"]}, alive: {type: "boolean"}, tags: {type: "array"}, extra: {type: "object"}}}}'
+		jq -nc '{type: "RECORD", stream: "people", record: {source: "tmdb", id: 525, height: 1.81, alive: true, tags: ["a", "b"], extra: {k: 1.5}}}'
+		jq -nc '{type: "STATE", value: {bookmark: 1}}'
+		jq -nc '{type: "RECORD", stream: "people", record: {source: "imdb", id: 525, alive: false}}'
+		jq -nc '{type: "ACTIVATE_VERSION", stream: "people", version: 1}'
+	} >"$IN"
+	run --separate-stderr tmdb-load sqlite "$DB" <"$IN"
+	assert_success
+	assert_equal "$stderr" "tmdb-load: people: 2 inserted, 0 updated, 0 unchanged, 0 deleted"
+	assert_equal "$(sqlite3 "$DB" "SELECT group_concat(name || ':' || type || ':' || pk, ' ') FROM pragma_table_info('people')")" \
+		"source:TEXT:1 id:INTEGER:2 height:REAL:0 alive:INTEGER:0 tags:TEXT:0 extra:TEXT:0"
+	assert_equal "$(sqlite3 "$DB" "SELECT source, id, quote(height), alive, quote(tags), quote(extra) FROM people ORDER BY source")" \
+		"imdb|525|NULL|0|NULL|NULL
+tmdb|525|1.81|1|'[\"a\",\"b\"]'|'{\"k\":1.5}'"
+	# No tables of the toolkit were asked for, so none were made.
+	assert_equal "$(sqlite3 "$DB" "SELECT count(*) FROM sqlite_master WHERE name = 'movies'")" 0
+}
+
+@test "a database another process is writing is waited for, not failed" {
+	movie 1 Inception 1 2 | tmdb-load -q sqlite "$DB" movies
+	# The other writer takes the lock, says so, holds it for a second and commits.
+	sqlite3 "$DB" "BEGIN IMMEDIATE; INSERT INTO movies (movie_id) VALUES ('other');" \
+		".shell touch '$BATS_TEST_TMPDIR/locked'; sleep 1" "COMMIT;" 3>&- &
+	locker=$!
+	for _ in $(seq 200); do [ -e "$BATS_TEST_TMPDIR/locked" ] && break; sleep 0.05; done
+	[ -e "$BATS_TEST_TMPDIR/locked" ]
+	run --separate-stderr timeout 60 tmdb-load sqlite "$DB" movies < <(movie 2 Tenet 3 4)
+	wait "$locker"
+	assert_success
+	assert_equal "$(sqlite3 "$DB" 'SELECT group_concat(movie_id) FROM (SELECT movie_id FROM movies ORDER BY 1)')" "1,2,other"
+}
+
+@test "--busy-timeout 0 fails at once with 74 on a locked database, changing nothing" {
+	movie 1 Inception 1 2 | tmdb-load -q sqlite "$DB" movies
+	# This writer holds the lock until the test lets it go.
+	sqlite3 "$DB" "BEGIN IMMEDIATE;" ".shell touch '$BATS_TEST_TMPDIR/locked'; while [ ! -e '$BATS_TEST_TMPDIR/release' ]; do sleep 0.05; done" "COMMIT;" 3>&- &
+	locker=$!
+	for _ in $(seq 200); do [ -e "$BATS_TEST_TMPDIR/locked" ] && break; sleep 0.05; done
+	run --separate-stderr timeout 60 tmdb-load --busy-timeout 0 sqlite "$DB" movies < <(movie 2 Tenet 3 4)
+	touch "$BATS_TEST_TMPDIR/release"
+	wait "$locker"
+	[ "$status" -eq 74 ]
+	[[ $stderr == *"database is locked"* ]]
+	assert_equal "$(sqlite3 "$DB" 'SELECT count(*) FROM movies')" 1
+}
+
+@test "a database that cannot be created exits 73" {
+	run -73 --separate-stderr tmdb-load sqlite "$BATS_TEST_TMPDIR/no/such/dir/w.db" movies < <(movie 1 Inception 1 2)
+	[[ $stderr == *"no/such/dir/w.db: cannot open the database"* ]]
+	echo "not a database, but long enough to have a header" >"$DB"
+	run -73 --separate-stderr tmdb-load sqlite "$DB" movies < <(movie 1 Inception 1 2)
+}
+
+@test "options may stand after the command; -q keeps standard error empty" {
+	run --separate-stderr tmdb-load sqlite "$DB" movies -q < <(movie 1 Inception 1 2)
+	assert_success
+	[ -z "$stderr" ]
+	run --separate-stderr tmdb-load sqlite --alter "$DB" movies < <(movie 2 Tenet 1 2 | jq -c '.x = 1')
+	assert_success
+}
+
+# The values CSV has to carry: separators, quotes, line ends, tabs, other scripts, emoji.
+tricky_rows() {
+	jq -nc '
+		{movie_id: "1", title: "日本語の映画", overview: "line1\r\nline2", release_date: null, runtime: 148,
+		 budget: 0, revenue: -5, vote_average: 8.369, vote_count: 1, popularity: 1e-7},
+		{movie_id: "2", title: "Ελληνικά, \"quoted\"", overview: "a,b\ttab", release_date: "", runtime: null,
+		 budget: 9007199254740991, revenue: 1, vote_average: 7, vote_count: 0, popularity: 0.1},
+		{movie_id: "3,\"", title: "🎬 emoji\nnewline", overview: "\"", release_date: "2020-01-01", runtime: 1,
+		 budget: 1, revenue: 1, vote_average: 0.30000000000000004, vote_count: 2, popularity: 123456789.5}'
+}
+
+# The rows as CSV reads them back: every value as text, null and "" both empty.
+tricky_as_text() {
+	tricky_rows | jq -s -c '[["movie_id","title","overview","release_date","runtime","budget","revenue","vote_average","vote_count","popularity"]]
+		+ [.[] | [.movie_id, .title, .overview, .release_date, .runtime, .budget, .revenue, .vote_average, .vote_count, .popularity]
+			| map(if . == null then "" elif type == "number" then tostring else . end)]'
+}
+
+python_csv() {
+	python3 -c 'import csv, json, sys
+print(json.dumps(list(csv.reader(open(sys.argv[1], newline="", encoding="utf-8"))), ensure_ascii=False))' "$1"
+}
+
+@test "csv writes RFC 4180 that python's csv module and sqlite3 .import read back exactly" {
+	tricky_rows >"$IN"
+	run --separate-stderr tmdb-load csv "$DIR" movies <"$IN"
+	assert_success
+	[ -z "$output" ]
+	[[ $stderr == *"movies: 3 inserted"* ]]
+	# Reals as JSON has them (8.369, 7.0), not 8.3689999999999998.
+	expected=$(tricky_as_text | jq -c '.[2][7] = "7.0"')
+	json_eq <(python_csv "$DIR/movies.csv") <(printf '%s' "$expected")
+	# sqlite3's own CSV reader agrees.
+	imported=$(sqlite3 -json :memory: ".import --csv '$DIR/movies.csv' t" 'SELECT * FROM t')
+	json_eq <(jq -c '[.[] | [.[]]]' <<<"$imported") <(jq -c '.[1:]' <<<"$expected")
+	# Records end with CRLF; null is an empty field, the empty string is "".
+	[ "$(head -n1 "$DIR/movies.csv" | tail -c 2 | od -An -tx1 | tr -d ' \n')" = 0d0a ]
+	grep -q '^2,"Ελληνικά, ""quoted""","a,b	tab","",,9007199254740991,1,7.0,0,0.1' "$DIR/movies.csv"
+	grep -q '^1,日本語の映画,"line1' "$DIR/movies.csv"
+	grep -q '^line2",,148,0,-5,8.369,1,1e-07' "$DIR/movies.csv"
+	grep -q '^"3,""","🎬 emoji$' "$DIR/movies.csv"
+}
+
+@test "csv merges by key with the file: order kept, new rows appended, reloading changes nothing" {
+	{ movie 1 Inception 1 2; movie 2 Following 3 4; movie 3 Tenet 5 6; } | tmdb-load -q csv "$DIR" movies
+	run --separate-stderr tmdb-load csv "$DIR" movies < <(movie 4 Memento 7 8; movie 2 'Following (1998)' 3 4; movie 1 Inception 1 2)
+	assert_success
+	assert_equal "$stderr" "tmdb-load: movies: 1 inserted, 1 updated, 1 unchanged, 0 deleted"
+	assert_equal "$(python_csv "$DIR/movies.csv" | jq -r '.[1:][] | .[0] + " " + .[1]')" "1 Inception
+2 Following (1998)
+3 Tenet
+4 Memento"
+	cp "$DIR/movies.csv" "$BATS_TEST_TMPDIR/before.csv"
+	run --separate-stderr tmdb-load csv "$DIR" movies < <(movie 4 Memento 7 8; movie 2 'Following (1998)' 3 4)
+	assert_equal "$stderr" "tmdb-load: movies: 0 inserted, 0 updated, 2 unchanged, 0 deleted"
+	cmp "$DIR/movies.csv" "$BATS_TEST_TMPDIR/before.csv"
+}
+
+@test "csv replaces children of the movies seen, like sqlite" {
+	sample_stream | tmdb-load -q csv "$DIR"
+	[ "$(ls "$DIR")" = "credits.csv
+movies.csv
+reviews.csv" ]
+	run --separate-stderr tmdb-load csv "$DIR" < <(schema movies; schema credits; schema reviews
+		movie 1 Inception 160000000 839030630 | record movies
+		{ credit c1 1 0; credit c3 1 2; } | record credits
+		review r1 1 8.0 | record reviews)
+	assert_success
+	[[ $stderr == *"credits: 0 inserted, 0 updated, 2 unchanged, 1 deleted"* ]]
+	[[ $stderr == *"reviews: 0 inserted, 0 updated, 1 unchanged, 2 deleted"* ]]
+	assert_equal "$(python_csv "$DIR/credits.csv" | jq -r '[.[1:][][0]] | join(",")')" "c1,c3,c4"
+	assert_equal "$(python_csv "$DIR/reviews.csv" | jq -r '[.[1:][][0]] | join(",")')" "r1,r4"
+}
+
+@test "csv: a bad line leaves every file as it was and no temporary file behind" {
+	sample_stream | tmdb-load -q csv "$DIR"
+	cp -r "$DIR" "$BATS_TEST_TMPDIR/before"
+	run -65 --separate-stderr tmdb-load csv "$DIR" < <(sample_stream | sed 's/"r4"/"r5"/'; echo '{"type":"RECORD","stream":"movies","record":{"movie_id":"9","budget":1.5}}')
+	[[ $stderr == "tmdb-load: -:15: movies: column \"budget\": expected an integer, got a real" ]]
+	diff -r "$BATS_TEST_TMPDIR/before" "$DIR"
+	[ "$(ls -A "$DIR" | wc -l)" -eq 3 ]
+}
+
+@test "csv: a malformed file exits 65 naming it and the record; a changed header needs --alter" {
+	mkdir -p "$DIR"
+	header=movie_id,title,overview,release_date,runtime,budget,revenue,vote_average,vote_count,popularity
+	printf '%s\r\n1,"unterminated\r\n' "$header" >"$DIR/movies.csv"
+	cp "$DIR/movies.csv" "$BATS_TEST_TMPDIR/before.csv"
+	run -65 --separate-stderr tmdb-load csv "$DIR" movies < <(movie 2 Tenet 1 2)
+	[[ $stderr == *"$DIR/movies.csv: record 2 (line 2): a quoted field never ends"* ]]
+	cmp "$DIR/movies.csv" "$BATS_TEST_TMPDIR/before.csv"
+	printf 'movie_id,title,rank\r\n1,Inception,3\r\n2,x"y,4\r\n' >"$DIR/movies.csv"
+	run -65 --separate-stderr tmdb-load csv "$DIR" movies < <(movie 2 Tenet 1 2)
+	[[ $stderr == *"$DIR/movies.csv: the header ("* ]]
+	[[ $stderr == *"--alter merges them"* ]]
+	run -65 --separate-stderr tmdb-load --alter csv "$DIR" movies < <(movie 2 Tenet 1 2)
+	[[ $stderr == *"record 3 (line 3): a double quote inside an unquoted field"* ]]
+	printf 'movie_id,title,rank\r\n1,Inception,3\r\n' >"$DIR/movies.csv"
+	run --separate-stderr tmdb-load --alter csv "$DIR" movies < <(movie 2 Tenet 1 2 | jq -c '.tagline = "t"')
+	assert_success
+	# The union: the file's columns first, then the table's others, then the new one.
+	assert_equal "$(head -1 "$DIR/movies.csv" | tr -d '\r')" "movie_id,title,rank,overview,release_date,runtime,budget,revenue,vote_average,vote_count,popularity,tagline"
+	assert_equal "$(python_csv "$DIR/movies.csv" | jq -c '.[1:]')" '[["1","Inception","3","","","","","","","","",""],["2","Tenet","","o","2010-07-16","148","1","2","8.4","100","20.5","t"]]'
+}
+
+@test "csv: a table name that is no file name is refused; a folder that cannot be made exits 73" {
+	run -65 --separate-stderr tmdb-load csv "$DIR" < <(jq -nc '{type: "SCHEMA", stream: "../escape", schema: {properties: {id: {type: "string"}}}, key_properties: ["id"]}')
+	[[ $stderr == *'table "../escape": not usable as a file name'* ]]
+	[ ! -e "$BATS_TEST_TMPDIR/escape.csv" ]
+	touch "$BATS_TEST_TMPDIR/file"
+	run -73 --separate-stderr tmdb-load csv "$BATS_TEST_TMPDIR/file/sub" movies < <(movie 1 Inception 1 2)
+	[[ $stderr == *"cannot create the folder"* ]]
+}
+
+@test "csv - TABLE writes that table's rows to standard output, header first, no merge" {
+	sample_stream >"$IN"
+	run --separate-stderr tmdb-load csv - reviews <"$IN"
+	assert_success
+	assert_equal "$(printf '%s\n' "$output" | tr -d '\r')" "review_id,movie_id,title,author,content,created_at,updated_at,rating
+r1,1,t,a,c,2020-01-01,2020-01-02,8.0
+r2,1,t,a,c,2020-01-01,2020-01-02,
+r3,1,t,a,c,2020-01-01,2020-01-02,6.0
+r4,3,t,a,c,2020-01-01,2020-01-02,7.5"
+	assert_equal "$stderr" "tmdb-load: reviews: 4 inserted, 0 updated, 0 unchanged, 0 deleted"
+	# Plain rows; with no input, just the header.
+	run --separate-stderr tmdb-load csv - movies </dev/null
+	assert_equal "$output" "movie_id,title,overview,release_date,runtime,budget,revenue,vote_average,vote_count,popularity"$'\r'
+}
+
+@test "csv - TABLE: a closed pipe ends it quietly" {
+	for i in $(seq 5000); do credit "c$i" 1 "$i"; done >"$IN"
+	run --separate-stderr bash -c 'tmdb-load csv - credits <"$1" | head -2' _ "$IN"
+	assert_success
+	[ "${#lines[@]}" -eq 2 ]
+	[ -z "$stderr" ]
+	run bash -c 'tmdb-load csv - credits <"$1" | head -2 >/dev/null; echo "${PIPESTATUS[0]}"' _ "$IN"
+	assert_output 0
+}
