@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(
 	pkg-config libcurl4-openssl-dev libjansson-dev libsqlite3-dev sqlite3
 	jq curl bats bats-assert bats-support
-	clang shellcheck mandoc
+	clang shellcheck mandoc gnuplot-nox
 )
 
 missing=()
