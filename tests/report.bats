@@ -1,0 +1,370 @@
+#!/usr/bin/env bats
+# pipelines/report.sh: the seed's three charts (SVG and PNG), counters.json and
+# index.html from a warehouse that tmdb-load builds from hand-written rows.
+
+load test_helper
+
+REPORT="$PROJECT_ROOT/pipelines/report.sh"
+NAME='Agnès "A" Varda & <Co>'
+
+# movie ID TITLE RELEASE_DATE("" for null) BUDGET REVENUE VOTE_AVERAGE VOTE_COUNT
+movie() {
+	jq -nc --arg id "$1" --arg title "$2" --arg date "$3" --argjson budget "$4" \
+		--argjson revenue "$5" --argjson vote "$6" --argjson votes "$7" \
+		'{movie_id: $id, title: $title, overview: "o",
+		  release_date: (if $date == "" then null else $date end), runtime: 120,
+		  budget: $budget, revenue: $revenue, vote_average: $vote, vote_count: $votes, popularity: 9.5}'
+}
+
+# cast MOVIE TITLE COUNT: COUNT credits of the movie
+cast() {
+	local i
+	for ((i = 0; i < $3; i++)); do
+		jq -nc --arg movie "$1" --arg title "$2" --argjson order "$i" \
+			'{credit_id: "c\($movie)-\($order)", movie_id: $movie, title: $title,
+			  person_id: "p\($order)", person_name: "Actor \($order)", character: "Role",
+			  order: $order, cast_id: $order}'
+	done
+}
+
+# review ID MOVIE TITLE RATING (a JSON number or null)
+review() {
+	jq -nc --arg id "$1" --arg movie "$2" --arg title "$3" --argjson rating "$4" \
+		'{review_id: $id, movie_id: $movie, title: $title, author: "a", content: "c",
+		  created_at: "2020-01-01", updated_at: "2020-01-02", rating: $rating}'
+}
+
+SCHINDLER="Schindler's List"
+DRQ='Dr. "Q": a, b'
+AMELIE='Amélie'
+TOM='Tom & Jerry <Live>'
+WEIRD='"Weird" Back\slash_{x}^2 @ ~n'
+UNTITLED='Untitled Project'
+
+# build_db DB: six films, in release order Schindler's List, Dr. Q (zero budget),
+# Amélie (no reviews), Weird (no cast, rated 10), Tom & Jerry (a loss), and an
+# undated one whose only review has no rating.
+build_db() {
+	{
+		movie 1 "$SCHINDLER" 1993-12-15 22000000 321365567 8.6 15800
+		movie 2 "$DRQ" 1999-06-01 0 5000 6.1 12
+		movie 3 "$AMELIE" 2001-04-25 10000000 174200000 7.9 11000
+		movie 4 "$TOM" 2021-02-10 50000000 40000000 5.0 900
+		movie 5 "$WEIRD" 2010-01-01 1000000 2500000 7.0 50
+		movie 6 "$UNTITLED" "" 0 0 0 0
+	} | tmdb-load sqlite "$1" movies 2>/dev/null
+	{
+		cast 1 "$SCHINDLER" 3
+		cast 2 "$DRQ" 1
+		cast 3 "$AMELIE" 2
+		cast 4 "$TOM" 4
+	} | tmdb-load sqlite "$1" credits 2>/dev/null
+	{
+		review r1 1 "$SCHINDLER" 8
+		review r2 1 "$SCHINDLER" 9
+		review r3 2 "$DRQ" 6
+		review r4 4 "$TOM" 4
+		review r5 4 "$TOM" 5
+		review r6 4 "$TOM" 7
+		review r7 5 "$WEIRD" 10
+		review r8 6 "$UNTITLED" null
+	} | tmdb-load sqlite "$1" reviews 2>/dev/null
+}
+
+# svg_texts SVG: "Y<TAB>TEXT" for every text of the drawing, Y its vertical position.
+svg_texts() {
+	python3 - "$1" <<-'PY'
+		import re, sys
+		import xml.etree.ElementTree as ET
+		ns = "{http://www.w3.org/2000/svg}"
+		for g in ET.parse(sys.argv[1]).getroot().iter(ns + "g"):
+		    m = re.match(r"translate\(([-\d.]+),([-\d.]+)\)", g.get("transform", ""))
+		    for text in g.findall(ns + "text"):
+		        print("%s\t%s" % (m.group(2) if m else "", "".join(text.itertext())))
+	PY
+}
+
+# titles [ORDER BY]: the films' titles from the view, one per line.
+titles() {
+	sqlite3 "$DB" "SELECT title FROM movie_analysis_view ${1:-}"
+}
+
+setup_file() {
+	load test_helper
+	command -v gnuplot >/dev/null || {
+		echo "gnuplot is missing: sudo apt-get install gnuplot-nox (or: sudo bash tests/deps.sh)" >&2
+		return 1
+	}
+	DB="$BATS_FILE_TMPDIR/warehouse.db"
+	OUT="$BATS_FILE_TMPDIR/out"
+	build_db "$DB"
+	"$REPORT" --director-name "$NAME" --out "$OUT" "$DB" >"$BATS_FILE_TMPDIR/stdout" 2>"$BATS_FILE_TMPDIR/stderr"
+	export DB OUT
+}
+
+@test "the warehouse built for these tests has the six films in the view" {
+	run sqlite3 "$DB" "SELECT count(*), sum(budget = 0), sum(review_count = 0) FROM movie_analysis_view"
+	assert_output "6|2|1"
+}
+
+@test "writes every file, prints their paths one per line, says nothing on stderr" {
+	local file
+	for file in financial.svg financial.png reception.svg reception.png \
+		counters.svg counters.png counters.json index.html; do
+		[[ -s "$OUT/$file" ]] || fail "$file missing or empty"
+	done
+	run cat "$BATS_FILE_TMPDIR/stdout"
+	assert_equal "$(sort <<<"$output")" "$(printf '%s\n' "$OUT"/{counters.json,counters.png,counters.svg,financial.png,financial.svg,index.html,reception.png,reception.svg})"
+	run cat "$BATS_FILE_TMPDIR/stderr"
+	assert_output ""
+	run ls -A "$OUT"
+	refute_output --partial ".report."
+}
+
+@test "the PNGs are PNG images of about 1200x800" {
+	local png
+	for png in financial reception counters; do
+		run python3 - "$OUT/$png.png" <<-'PY'
+			import struct, sys
+			data = open(sys.argv[1], "rb").read()
+			assert data[:8] == b"\x89PNG\r\n\x1a\n", "no PNG signature"
+			assert data[12:16] == b"IHDR", "no IHDR chunk"
+			width, height = struct.unpack(">II", data[16:24])
+			print(width, height, len(data))
+		PY
+		assert_success
+		read -r width height bytes <<<"$output"
+		assert_equal "$width" 1200
+		((height >= 700 && height <= 1000)) || fail "$png.png is $width x $height"
+		((bytes > 10000)) || fail "$png.png is only $bytes bytes: an empty chart?"
+	done
+}
+
+@test "the SVGs are well-formed XML with the chart titles naming the director" {
+	local svg
+	for svg in financial reception counters; do
+		run python3 -c 'import sys, xml.etree.ElementTree as E; E.parse(sys.argv[1])' "$OUT/$svg.svg"
+		assert_success
+	done
+	run svg_texts "$OUT/financial.svg"
+	assert_line --regexp $'\t'"$(printf '%s' "$NAME Films: Financial Performance Matrix" | sed 's/[][\.*^$()+?{}|]/\\&/g')\$"
+	assert_line --partial $'\tBudget (USD)'
+	assert_line --partial $'\tRevenue (USD)'
+	assert_line --partial $'\t$100M'
+	run svg_texts "$OUT/reception.svg"
+	assert_line --partial $'\t'"$NAME Films: Audience Reception Over Time"
+	assert_line --partial $'\tAverage Review Rating'
+	assert_line --partial $'\tFilm Name'
+	run svg_texts "$OUT/counters.svg"
+	assert_line --partial $'\t'"$NAME Films"
+	# The raw markup escapes what XML needs escaped.
+	grep -qF 'Agnès "A" Varda &amp; &lt;Co>' "$OUT/financial.svg"
+}
+
+@test "the financial and reception SVGs show every title exactly as stored" {
+	local svg title
+	for svg in financial reception; do
+		run svg_texts "$OUT/$svg.svg"
+		while IFS= read -r title; do
+			assert_line --partial $'\t'"$title"
+			# A whole text, not a prefix cut at a quote or backslash.
+			printf '%s\n' "$output" | cut -f2 | grep -qxF -- "$title" ||
+				fail "$svg.svg has no text exactly '$title'"
+		done < <(titles)
+	done
+	grep -qF 'Tom &amp; Jerry &lt;Live>' "$OUT/financial.svg"
+}
+
+@test "reception lists the films by release date, earliest at the top, undated last" {
+	local expected
+	expected=$(titles "ORDER BY release_date IS NULL, release_date")
+	assert_equal "$(head -1 <<<"$expected")" "$SCHINDLER"
+	assert_equal "$(tail -1 <<<"$expected")" "$UNTITLED"
+	run svg_texts "$OUT/reception.svg"
+	assert_success
+	# Titles are the texts that are film titles; sort them by their height on the page.
+	assert_equal "$(printf '%s\n' "$output" | grep -Ff <(titles | sed 's/^/\t/') | sort -t $'\t' -k1,1g | cut -f2)" "$expected"
+}
+
+@test "reception labels each bar with its rating to one decimal, or says there is none" {
+	run svg_texts "$OUT/reception.svg"
+	local texts=$output title label y
+	while IFS='|' read -r title label; do
+		y=$(printf '%s\n' "$texts" | awk -F '\t' -v t="$title" '$2 == t { print $1 }')
+		[[ -n $y ]] || fail "no row for $title"
+		printf '%s\n' "$texts" | awk -F '\t' -v y="$y" -v l="$label" \
+			'$2 == l && ($1 - y) ^ 2 < 4 { found = 1 } END { exit !found }' ||
+			fail "row of '$title' has no label '$label'"
+	done < <(sqlite3 "$DB" "SELECT title, CASE WHEN avg_review_rating IS NOT NULL THEN printf('%.1f', avg_review_rating)
+		WHEN review_count = 0 THEN 'no reviews' ELSE 'no ratings' END FROM movie_analysis_view")
+	# The fixture's cases, spelled out.
+	printf '%s\n' "$texts" | cut -f2 | grep -qx '8.5'
+	printf '%s\n' "$texts" | cut -f2 | grep -qx '5.3'
+	printf '%s\n' "$texts" | cut -f2 | grep -qx '10.0'
+	printf '%s\n' "$texts" | cut -f2 | grep -qx 'no reviews'
+	printf '%s\n' "$texts" | cut -f2 | grep -qx 'no ratings'
+}
+
+@test "counters.json holds the seed's six metrics as sqlite3 computes them on the view" {
+	run sqlite3 "$DB" "SELECT json_object('total_films', count(title),
+		'average_budget', round(avg(budget), 2), 'average_revenue', round(avg(revenue), 2),
+		'average_rating', round(avg(vote_average), 2), 'total_profit', round(sum(profit), 2),
+		'average_cast_size', round(avg(cast_size), 0)) FROM movie_analysis_view"
+	assert_success
+	json_eq "$OUT/counters.json" <(printf '%s' "$output")
+}
+
+@test "counters.json matches the numbers worked out by hand from the fixture" {
+	json_eq "$OUT/counters.json" <(printf '%s' '{"total_films": 6, "average_budget": 13833333.33,
+		"average_revenue": 89678427.83, "average_rating": 5.77, "total_profit": 455070567,
+		"average_cast_size": 2}')
+}
+
+@test "counters.svg shows the six counters with readable money" {
+	run svg_texts "$OUT/counters.svg"
+	local label
+	for label in 'Total Films' 'Average Budget' 'Average Revenue' 'Average Rating' 'Total Profit' 'Average Cast Size' \
+		6 '$13.8M' '$89.7M' 5.77 '$455.1M' 2; do
+		printf '%s\n' "$output" | cut -f2 | grep -qxF -- "$label" || fail "no counter text '$label'"
+	done
+}
+
+@test "index.html shows the three SVGs and escapes titles and the name" {
+	run python3 - "$OUT/index.html" <<-'PY'
+		import sys
+		from html.parser import HTMLParser
+		class Page(HTMLParser):
+		    def handle_starttag(self, tag, attrs):
+		        if tag == "img":
+		            print("img", dict(attrs)["src"])
+		    def handle_data(self, data):
+		        if data.strip():
+		            print("text", data.strip())
+		Page().feed(open(sys.argv[1], encoding="utf-8").read())
+	PY
+	assert_success
+	assert_line "img counters.svg"
+	assert_line "img financial.svg"
+	assert_line "img reception.svg"
+	assert_line "text $NAME Films"
+	assert_line "text $TOM"
+	assert_line "text $DRQ"
+	assert_line "text $SCHINDLER"
+	assert_line "text $WEIRD"
+	run cat "$OUT/index.html"
+	assert_output --partial "<title>Agnès &quot;A&quot; Varda &amp; &lt;Co&gt; Films</title>"
+	assert_output --partial "Tom &amp; Jerry &lt;Live&gt;"
+	assert_output --partial "Dr. &quot;Q&quot;: a, b"
+	refute_output --partial "<Live>"
+	refute_output --partial "<Co>"
+}
+
+@test "without --director-name the charts are Christopher Nolan's; without --out they go next to DB" {
+	mkdir "$BATS_TEST_TMPDIR/files"
+	cp "$DB" "$BATS_TEST_TMPDIR/files/warehouse.db"
+	cd "$BATS_TEST_TMPDIR"
+	run --separate-stderr "$REPORT" files/warehouse.db
+	assert_success
+	assert_line files/report/financial.svg
+	assert_line files/report/index.html
+	run svg_texts files/report/reception.svg
+	assert_line --partial $'\tChristopher Nolan Films: Audience Reception Over Time'
+	grep -qF '<title>Christopher Nolan Films</title>' files/report/index.html
+}
+
+@test "an empty view still draws every chart, saying there are no films" {
+	local db="$BATS_TEST_TMPDIR/empty.db" svg
+	printf '' | tmdb-load sqlite "$db" movies 2>/dev/null
+	run --separate-stderr "$REPORT" --out "$BATS_TEST_TMPDIR/out" "$db"
+	assert_success
+	assert_equal "${#lines[@]}" 8
+	for svg in financial reception counters; do
+		run svg_texts "$BATS_TEST_TMPDIR/out/$svg.svg"
+		assert_success
+		assert_line --partial $'\tno films'
+		[[ -s "$BATS_TEST_TMPDIR/out/$svg.png" ]]
+	done
+	json_eq "$BATS_TEST_TMPDIR/out/counters.json" <(printf '%s' '{"total_films": 0, "average_budget": null,
+		"average_revenue": null, "average_rating": null, "total_profit": null, "average_cast_size": null}')
+}
+
+@test "running again replaces the files and leaves no temporaries" {
+	cp -r "$OUT" "$BATS_TEST_TMPDIR/out"
+	run --separate-stderr "$REPORT" --director-name Other --out "$BATS_TEST_TMPDIR/out" "$DB"
+	assert_success
+	run svg_texts "$BATS_TEST_TMPDIR/out/counters.svg"
+	assert_line --partial $'\tOther Films'
+	run ls -A "$BATS_TEST_TMPDIR/out"
+	assert_equal "${#lines[@]}" 8
+}
+
+@test "a missing DB: exit 66, one line naming it, nothing created" {
+	run --separate-stderr "$REPORT" --out "$BATS_TEST_TMPDIR/out" "$BATS_TEST_TMPDIR/none.db"
+	assert_failure 66
+	assert_equal "$stderr" "report.sh: $BATS_TEST_TMPDIR/none.db: no such file"
+	assert_output ""
+	[[ ! -e "$BATS_TEST_TMPDIR/none.db" && ! -e "$BATS_TEST_TMPDIR/out" ]]
+}
+
+@test "a file that is not a database, or a database without the view: exit 65" {
+	printf 'not a database\n%.0s' {1..200} >"$BATS_TEST_TMPDIR/text.db"
+	run --separate-stderr "$REPORT" "$BATS_TEST_TMPDIR/text.db"
+	assert_failure 65
+	assert_equal "${#stderr_lines[@]}" 1
+	[[ ${stderr_lines[0]} == "report.sh: $BATS_TEST_TMPDIR/text.db: cannot read as SQLite: file is not a database"* ]]
+
+	sqlite3 "$BATS_TEST_TMPDIR/other.db" 'CREATE TABLE movies (movie_id TEXT)'
+	run --separate-stderr "$REPORT" "$BATS_TEST_TMPDIR/other.db"
+	assert_failure 65
+	assert_equal "${#stderr_lines[@]}" 1
+	assert_equal "${stderr_lines[0]}" "report.sh: $BATS_TEST_TMPDIR/other.db: no view movie_analysis_view (is it a warehouse written by tmdb-load?)"
+	[[ ! -e "$BATS_TEST_TMPDIR/report" ]]
+}
+
+@test "an output folder that cannot be created: exit 73" {
+	run --separate-stderr "$REPORT" --out /dev/null/report "$DB"
+	assert_failure 73
+	assert_equal "$stderr" "report.sh: /dev/null/report: cannot create folder"
+}
+
+@test "without gnuplot: exit 69 with the apt-get command" {
+	local stubs="$BATS_TEST_TMPDIR/bin" tool
+	mkdir "$stubs"
+	for tool in dirname sqlite3 jq; do
+		ln -s "$(command -v "$tool")" "$stubs/$tool"
+	done
+	run --separate-stderr env PATH="$stubs" "$BASH" "$REPORT" "$DB"
+	assert_failure 69
+	assert_equal "$stderr" "report.sh: gnuplot not found; install it: sudo apt-get install gnuplot-nox"
+}
+
+@test "--help prints the usage on stdout and exits 0" {
+	run --separate-stderr "$REPORT" --help
+	assert_success
+	assert_line --index 0 "usage: report.sh [--director-name NAME] [--out DIR] DB"
+	assert_output --partial "--director-name NAME"
+	assert_output --partial "--out DIR"
+	assert_equal "$stderr" ""
+}
+
+@test "bad usage exits 64 with the usage on stderr" {
+	run --separate-stderr "$REPORT"
+	assert_failure 64
+	assert_output ""
+	[[ $stderr == *"usage: report.sh"* ]]
+	run --separate-stderr "$REPORT" --colour "$DB"
+	assert_failure 64
+	[[ $stderr == "report.sh: unknown option: --colour"* ]]
+	run --separate-stderr "$REPORT" "$DB" "$DB"
+	assert_failure 64
+	run --separate-stderr "$REPORT" --out
+	assert_failure 64
+	run --separate-stderr "$REPORT" --director-name '' "$DB"
+	assert_failure 64
+}
+
+@test "report.sh is shellcheck-clean" {
+	run shellcheck -s bash "$REPORT"
+	assert_success
+	assert_output ""
+}
