@@ -31,6 +31,7 @@ if [[ -d $here/../bin ]]; then
 fi
 
 director=525
+director_name=
 job=Director
 incremental=0
 offline=0
@@ -90,6 +91,9 @@ prepare_files() {
 # A name becomes an id through search; people known for Directing come first.
 resolve_director() {
 	if [[ $director =~ ^[0-9]+$ ]]; then
+		director_name=$(tmdb-fetch -q "${fetch_options[@]}" get "/person/$director" | jq -r '.name // empty') ||
+			director_name=
+		echo "Director: ${director_name:-unknown name} (TMDB person $director)"
 		return
 	fi
 	local choice name department
@@ -98,6 +102,7 @@ resolve_director() {
 			| first // empty | "\(.id)\t\(.name)\t\(.known_for_department)"')
 	[[ -n $choice ]] || fail "no TMDB person named '$director'" 65
 	IFS=$'\t' read -r director name department <<<"$choice"
+	director_name=$name
 	echo "Director: $name (TMDB person $director, known for $department)"
 }
 
@@ -132,7 +137,7 @@ run_pipeline() {
 
 main() {
 	parse_options "$@"
-	local started=$SECONDS
+	local started=$EPOCHREALTIME
 	echo "Starting debug process..."
 	((incremental)) || reset_state
 	prepare_files
@@ -140,9 +145,10 @@ main() {
 	resolve_director
 	run_pipeline
 	if [[ -z $csv_dir && -x $here/report.sh ]]; then
-		"$here/report.sh" files/warehouse.db
+		echo "Charts:"
+		"$here/report.sh" --director-name "${director_name:-TMDB person $director}" files/warehouse.db
 	fi
-	echo "Done in $((SECONDS - started)) s."
+	echo "Done in $(awk -v a="$started" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }') s."
 }
 
 main "$@"

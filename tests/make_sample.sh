@@ -26,6 +26,7 @@ for name in "Christopher Nolan" "Steven Spielberg"; do
 	"${fetch[@]}" search "$name" >/dev/null
 done
 for person in 525 488; do
+	"${fetch[@]}" get "/person/$person" >/dev/null
 	"${fetch[@]}" person "$person" | "$root/bin/tmdb-director" | "${fetch[@]}" movie >/dev/null
 done
 rm -rf "$out"
