@@ -1,0 +1,91 @@
+#!/usr/bin/env bats
+# The whole pipeline against the fake TMDB: person 525 into the seed's three tables.
+
+load test_helper
+
+FACTS="$BATS_TEST_DIRNAME/fixtures/tmdb-facts.json"
+
+setup_file() {
+	start_fake_tmdb
+}
+
+teardown_file() {
+	stop_fake_tmdb
+}
+
+setup() {
+	fake_reset
+	DB="$BATS_TEST_TMPDIR/warehouse.db"
+}
+
+sync_person() {
+	tmdb-fetch person "$1" | tmdb-director | tmdb-fetch movie | tmdb-shape --all | tmdb-load sqlite "$DB"
+}
+
+rows() {
+	sqlite3 "$DB" "$1"
+}
+
+@test "person 525 end to end: every directed movie, its cast and all its reviews, once" {
+	run --separate-stderr sync_person 525
+	assert_success
+	movies=$(jq '.person_525_director_movie_ids | length' "$FACTS")
+	cast=$(jq '[.person_525_director_movie_ids[] as $id | .cast_counts[$id | tostring]] | add' "$FACTS")
+	reviews=$(jq '[.person_525_director_movie_ids[] as $id | .review_counts[$id | tostring]] | add' "$FACTS")
+	[ "$(rows 'SELECT count(*) FROM movies')" -eq "$movies" ]
+	[ "$(rows 'SELECT count(*) FROM credits')" -eq "$cast" ]
+	[ "$(rows 'SELECT count(*) FROM reviews')" -eq "$reviews" ]
+	# The movie with 4 review pages has all 65; the co-directed one is there once.
+	[ "$(rows "SELECT count(*) FROM reviews WHERE movie_id = '155'")" -eq 65 ]
+	dup=$(jq -r .duplicate_director_credit.movie_id "$FACTS")
+	[ "$(rows "SELECT count(*) FROM movies WHERE movie_id = '$dup'")" -eq 1 ]
+	[ "$(fake_count "^/3/movie/$dup\$")" -eq 1 ]
+	[[ $stderr == *"movies: $movies inserted, 0 updated, 0 unchanged"* ]]
+}
+
+@test "the same sync twice leaves the database as after once, and inserts nothing" {
+	sync_person 525 2>/dev/null
+	sqlite3 "$DB" .dump >"$BATS_TEST_TMPDIR/once"
+	run --separate-stderr sync_person 525
+	assert_success
+	sqlite3 "$DB" .dump >"$BATS_TEST_TMPDIR/twice"
+	cmp "$BATS_TEST_TMPDIR/once" "$BATS_TEST_TMPDIR/twice"
+	[[ $stderr == *"movies: 0 inserted, 0 updated"* ]]
+	[[ $stderr == *"credits: 0 inserted, 0 updated"* ]]
+	[[ $stderr == *"reviews: 0 inserted, 0 updated"* ]]
+}
+
+@test "a cast member and a review dropped at the source disappear on re-sync, and only they" {
+	sync_person 525 2>/dev/null
+	credits="$PROJECT_ROOT/tests/fixtures/tmdb/movie/155/credits.json"
+	reviews="$PROJECT_ROOT/tests/fixtures/tmdb/movie/155/reviews.json"
+	gone_credit=$(jq -r '.cast[3].credit_id' "$credits")
+	gone_review=$(jq -r '.results[30].id' "$reviews")
+	fake_resource "$(jq -c '{path: "movie/155/credits", json: (.cast |= del(.[3]))}' "$credits")"
+	fake_resource "$(jq -c '{path: "movie/155/reviews", json: (.results |= del(.[30]))}' "$reviews")"
+	before_credits=$(rows 'SELECT count(*) FROM credits')
+	before_reviews=$(rows 'SELECT count(*) FROM reviews')
+	run --separate-stderr bash -c "tmdb-fetch movie 155 | tmdb-shape --all | tmdb-load sqlite '$DB'"
+	assert_success
+	[ "$(rows 'SELECT count(*) FROM credits')" -eq $((before_credits - 1)) ]
+	[ "$(rows 'SELECT count(*) FROM reviews')" -eq $((before_reviews - 1)) ]
+	[ "$(rows "SELECT count(*) FROM credits WHERE credit_id = '$gone_credit'")" -eq 0 ]
+	[ "$(rows "SELECT count(*) FROM reviews WHERE review_id = '$gone_review'")" -eq 0 ]
+	[ "$(rows "SELECT count(*) FROM reviews WHERE movie_id = '155'")" -eq 64 ]
+}
+
+@test "the view agrees with the tables for every movie" {
+	sync_person 525 2>/dev/null
+	run rows "SELECT count(*) FROM movie_analysis_view v WHERE
+		v.cast_size != (SELECT count(*) FROM credits c WHERE c.movie_id = v.movie_id)
+		OR v.review_count != (SELECT count(*) FROM reviews r WHERE r.movie_id = v.movie_id)
+		OR v.profit != v.revenue - v.budget"
+	assert_output 0
+	# Following has no reviews: a count of 0 and no average.
+	assert_equal "$(rows "SELECT review_count, avg_review_rating IS NULL FROM movie_analysis_view WHERE movie_id = '11660'")" "0|1"
+	# The Dark Knight: the mean of its non-null ratings, computed here by jq.
+	expected=$(jq '[.results[].author_details.rating | select(. != null)] | add / length' \
+		"$PROJECT_ROOT/tests/fixtures/tmdb/movie/155/reviews.json")
+	actual=$(rows "SELECT avg_review_rating FROM movie_analysis_view WHERE movie_id = '155'")
+	jq -n -e --argjson a "$actual" --argjson e "$expected" '($a - $e) | fabs < 1e-9'
+}
