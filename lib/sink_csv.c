@@ -81,8 +81,8 @@ static void free_row(struct csv_row *row)
 
 static void free_table(struct csv_table *t)
 {
-	if (t->temp_path)
-		unlink(t->temp_path);
+	if (t->temp_path && unlink(t->temp_path) < 0 && errno != ENOENT)
+		log_warn("%s: cannot remove: %s", t->temp_path, strerror(errno));
 	for (size_t i = 0; i < t->count; i++)
 		free_row(&t->rows[i]);
 	free(t->rows);

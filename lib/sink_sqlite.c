@@ -145,6 +145,7 @@ static int step_once(struct sqlite_sink *s, sqlite3_stmt *stmt, int *has_row, co
 	int status = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : sqlite_failed(s, rc, what, why);
 	if (has_row)
 		*has_row = rc == SQLITE_ROW;
+	/* reset only repeats the error step returned, reported above. */
 	sqlite3_reset(stmt);
 	sqlite3_clear_bindings(stmt);
 	return status;
