@@ -42,9 +42,11 @@ static void print_wanted_credits(struct line_reader *reader, char *line, size_t 
 	const struct jobs *jobs = context;
 	json_t *credits = jsonl_parse_object(reader, line, len);
 	json_t *crew = json_object_get(credits, "crew");
-	if (!json_is_array(crew))
+	if (!json_is_array(crew)) {
+		json_decref(credits);
 		die(EXIT_DATAERR, "%s:%ld: not a movie_credits object: no \"crew\" array",
 		    reader->name, reader->lineno);
+	}
 	/* One line per (movie, job): TMDB sometimes lists the same credit twice. */
 	struct idset printed = {0};
 	size_t i;
@@ -54,9 +56,12 @@ static void print_wanted_credits(struct line_reader *reader, char *line, size_t 
 		if (job < 0)
 			continue;
 		json_int_t movie = json_integer_value(json_object_get(credit, "id"));
-		if (movie <= 0)
+		if (movie <= 0) {
+			idset_free(&printed);
+			json_decref(credits);
 			die(EXIT_DATAERR, "%s:%ld: crew credit %zu has no movie \"id\"", reader->name,
 			    reader->lineno, i);
+		}
 		if (idset_add(&printed, movie * MAX_JOBS + job))
 			jsonl_print(credit);
 	}

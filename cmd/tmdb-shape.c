@@ -55,8 +55,10 @@ static void shape_line(struct line_reader *reader, char *line, size_t len, void 
 	for (size_t i = 0; i < tmdb_table_count; i++) {
 		const struct table *table = shaping->table ? shaping->table : &tmdb_tables[i];
 		row_fn *print = shaping->table ? print_row : print_record;
-		if (shape_movie(table, movie, print, NULL, why, sizeof why) < 0)
+		if (shape_movie(table, movie, print, NULL, why, sizeof why) < 0) {
+			json_decref(movie);
 			die(EXIT_DATAERR, "%s:%ld: %s", reader->name, reader->lineno, why);
+		}
 		if (shaping->table)
 			break;
 	}

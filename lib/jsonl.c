@@ -70,8 +70,10 @@ json_t *jsonl_parse_object(const struct line_reader *reader, const char *line, s
 	if (!value)
 		die(EXIT_DATAERR, "%s:%ld: not JSON: %s (column %d)", reader->name, reader->lineno,
 		    error.text, error.column);
-	if (!json_is_object(value))
+	if (!json_is_object(value)) {
+		json_decref(value);
 		die(EXIT_DATAERR, "%s:%ld: expected a JSON object", reader->name, reader->lineno);
+	}
 	return value;
 }
 
