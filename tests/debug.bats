@@ -1,19 +1,11 @@
 #!/usr/bin/env bats
 # pipelines/debug.sh: the seed's local run, incremental state, failures, offline sample.
 
-load test_helper
+load with_fake_tmdb
 
 FACTS="$BATS_TEST_DIRNAME/fixtures/tmdb-facts.json"
 FIXTURES="$BATS_TEST_DIRNAME/fixtures/tmdb"
 DEBUG="$BATS_TEST_DIRNAME/../pipelines/debug.sh"
-
-setup_file() {
-	start_fake_tmdb
-}
-
-teardown_file() {
-	stop_fake_tmdb
-}
 
 setup() {
 	fake_reset

@@ -1,17 +1,9 @@
 #!/usr/bin/env bats
 # The whole pipeline against the fake TMDB: person 525 into the seed's three tables.
 
-load test_helper
+load with_fake_tmdb
 
 FACTS="$BATS_TEST_DIRNAME/fixtures/tmdb-facts.json"
-
-setup_file() {
-	start_fake_tmdb
-}
-
-teardown_file() {
-	stop_fake_tmdb
-}
 
 setup() {
 	fake_reset

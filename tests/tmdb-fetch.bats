@@ -1,21 +1,9 @@
 #!/usr/bin/env bats
 # tmdb-fetch against the fake TMDB server: the contract's tmdb-fetch section.
 
-load test_helper
+load with_fake_tmdb
 
 FIXTURES="$BATS_TEST_DIRNAME/fixtures/tmdb"
-
-setup_file() {
-	start_fake_tmdb
-}
-
-teardown_file() {
-	stop_fake_tmdb
-}
-
-setup() {
-	fake_reset
-}
 
 @test "--help prints every option to stdout and exits 0" {
 	run --separate-stderr tmdb-fetch --help
