@@ -58,7 +58,7 @@ test-sanitize: deps
 check: test test-sanitize
 
 lint: deps
-	shellcheck -s bash tests/*.bash tests/*.sh pipelines/*.sh
+	shellcheck -s bash tests/*.bash tests/*.sh pipelines/*.sh pipelines/*.bash
 
 # The whole pipeline on the bundled sample: no network, no key.
 demo: deps

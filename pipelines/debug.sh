@@ -25,13 +25,11 @@ USAGE
 }
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# Run from a checkout without installing: prefer the freshly built programs.
-if [[ -d $here/../bin ]]; then
-	PATH="$(cd "$here/../bin" && pwd):$PATH"
-fi
+# shellcheck source=pipelines/sync.bash
+source "$here/sync.bash"
+sync_use_built_programs "$here"
 
 director=525
-director_name=
 job=Director
 incremental=0
 offline=0
@@ -58,7 +56,6 @@ parse_options() {
 }
 
 # Options every tmdb-fetch call shares: the sample, or the copied configuration.
-fetch_options=()
 set_fetch_options() {
 	if ((offline)); then
 		fetch_options=(--replay "$here/sample")
@@ -88,51 +85,12 @@ prepare_files() {
 	ls -la files/
 }
 
-# A name becomes an id through search; people known for Directing come first.
-resolve_director() {
-	if [[ $director =~ ^[0-9]+$ ]]; then
-		director_name=$(tmdb-fetch -q "${fetch_options[@]}" get "/person/$director" | jq -r '.name // empty') ||
-			director_name=
-		echo "Director: ${director_name:-unknown name} (TMDB person $director)"
-		return
-	fi
-	local choice name department
-	choice=$(tmdb-fetch "${fetch_options[@]}" search "$director" |
-		jq -s -r 'sort_by(if .known_for_department == "Directing" then 0 else 1 end)
-			| first // empty | "\(.id)\t\(.name)\t\(.known_for_department)"')
-	[[ -n $choice ]] || fail "no TMDB person named '$director'" 65
-	IFS=$'\t' read -r director name department <<<"$choice"
-	director_name=$name
-	echo "Director: $name (TMDB person $director, known for $department)"
-}
-
 load_command() {
 	if [[ -n $csv_dir ]]; then
-		echo tmdb-load csv "$csv_dir"
+		load=(tmdb-load csv "$csv_dir")
 	else
-		echo tmdb-load sqlite files/warehouse.db
+		load=(tmdb-load sqlite files/warehouse.db)
 	fi
-}
-
-# The pipeline; the new state is promoted only once the load has committed.
-run_pipeline() {
-	local state_in=() load
-	# Global: the EXIT trap runs after this function's locals are gone.
-	state_next=$(mktemp files/state.json.next.XXXXXX)
-	trap 'rm -f "$state_next"' EXIT
-	if ((incremental)) && [[ -f files/state.json ]]; then
-		state_in=(--state files/state.json)
-	fi
-	read -r -a load <<<"$(load_command)"
-	echo "Syncing person $director, job $job..."
-	tmdb-fetch "${fetch_options[@]}" --summary person "$director" |
-		tmdb-director --job "$job" |
-		tmdb-fetch "${fetch_options[@]}" --summary "${state_in[@]}" --state-out "$state_next" movie |
-		tmdb-shape --all |
-		"${load[@]}"
-	mv "$state_next" files/state.json
-	trap - EXIT
-	echo "State written: files/state.json ($(jq '.etags | length' files/state.json) ETags)"
 }
 
 main() {
@@ -142,11 +100,12 @@ main() {
 	((incremental)) || reset_state
 	prepare_files
 	set_fetch_options
-	resolve_director
-	run_pipeline
+	resolve_director "$director"
+	load_command
+	sync_director "$director_id" "$job" files/state.json "$incremental" "${load[@]}"
 	if [[ -z $csv_dir && -x $here/report.sh ]]; then
 		echo "Charts:"
-		"$here/report.sh" --director-name "${director_name:-TMDB person $director}" files/warehouse.db
+		"$here/report.sh" --director-name "${director_name:-TMDB person $director_id}" files/warehouse.db
 	fi
 	echo "Done in $(awk -v a="$started" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }') s."
 }
