@@ -11,6 +11,9 @@ sync_use_built_programs() {
 
 # What every tmdb-fetch call takes (--replay DIR or --config FILE); the caller sets it.
 fetch_options=()
+# Set by resolve_director.
+director_id=''
+director_name=
 
 # resolve_director ID|NAME: sets director_id and director_name. A name is resolved with
 # tmdb-fetch search, people known for Directing first; returns 65 when nobody matches.
