@@ -146,3 +146,13 @@ movies_in() {
 	assert_failure
 	cmp "$TMDB_DEPLOY_HOME/c1/state.json" "$BATS_TEST_TMPDIR/state.before"
 }
+
+@test "the shipped example config.json works once its key is filled in" {
+	mkdir -p "$BATS_TEST_TMPDIR/example"
+	jq --arg key "$FAKE_API_KEY" '.tmdb.api_keys.MDS_DATABRICKS_HOL = $key' \
+		"$BATS_TEST_DIRNAME/../pipelines/config.example.json" >"$BATS_TEST_TMPDIR/example/config.json"
+	cd "$BATS_TEST_TMPDIR/example"
+	run --separate-stderr deploy --yes --destination local
+	assert_success
+	[ "$(sqlite3 files/warehouse.db 'SELECT count(*) FROM movies')" -eq 13 ]
+}
