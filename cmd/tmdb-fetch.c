@@ -1,5 +1,6 @@
 /* tmdb-fetch: read TMDB API objects and write them as JSON Lines. */
 #include <errno.h>
+#include <stdbool.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -33,6 +34,8 @@ static const char usage_text[] =
 	"  -c, --config FILE     credentials from FILE: {\"api_key\": \"...\"} or {\"access_token\": \"...\"}\n"
 	"      --base-url URL    API root (default $TMDB_BASE_URL or " DEFAULT_BASE_URL ")\n"
 	"      --language LANG   language of the responses (default en-US)\n"
+	"  -j, --jobs N          requests in flight at once (default 8)\n"
+	"      --rate R          requests started per second at most, 0 for no limit (default 40)\n"
 	"      --retries N       retries of a transient failure (default 3)\n"
 	"      --timeout SECONDS bound on one request (default 30)\n"
 	"      --strict          a 404 fails the run (exit 65) instead of a warning\n"
@@ -60,13 +63,28 @@ struct settings {
 	int summary;
 	long retries;
 	long timeout_s;
+	long jobs;
+	double rate;
 	int strict;
 };
 
-/* What the run has met that decides its exit status. */
+typedef void fetch_fn(struct tmdb *api, long long id, tmdb_done_fn *done, void *context);
+
+/* One input ID on its way: fetched concurrently, printed in input order. */
+struct slot {
+	long long id;
+	bool done;
+	struct http_result result;
+};
+
+/* The run: what it fetches, the window of IDs in flight, and what decides its exit. */
 struct run {
 	struct tmdb api;
 	struct idset seen;
+	const char *kind;
+	fetch_fn *fetch;
+	struct slot *window;	/* a ring: memory is bounded by it, not by the input */
+	size_t head, count, capacity;
 	int fetched;
 	int unchanged;
 	int not_found;
@@ -87,12 +105,14 @@ static long parse_count(const char *text, const char *option, long max)
 static int parse_options(int argc, char **argv, struct settings *s)
 {
 	enum { OPT_BASE_URL = 256, OPT_LANGUAGE, OPT_RETRIES, OPT_TIMEOUT, OPT_STRICT,
-	       OPT_RECORD, OPT_REPLAY, OPT_STATE, OPT_STATE_OUT, OPT_SUMMARY };
+	       OPT_RECORD, OPT_REPLAY, OPT_STATE, OPT_STATE_OUT, OPT_SUMMARY, OPT_RATE };
 	static const struct option options[] = {
 		{"config", required_argument, NULL, 'c'},
 		{"base-url", required_argument, NULL, OPT_BASE_URL},
 		{"language", required_argument, NULL, OPT_LANGUAGE},
 		{"retries", required_argument, NULL, OPT_RETRIES},
+		{"jobs", required_argument, NULL, 'j'},
+		{"rate", required_argument, NULL, OPT_RATE},
 		{"timeout", required_argument, NULL, OPT_TIMEOUT},
 		{"strict", no_argument, NULL, OPT_STRICT},
 		{"record", required_argument, NULL, OPT_RECORD},
@@ -104,7 +124,7 @@ static int parse_options(int argc, char **argv, struct settings *s)
 		{0},
 	};
 	int c;
-	while ((c = getopt_long(argc, argv, "c:" CLI_COMMON_SHORT, options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:j:" CLI_COMMON_SHORT, options, NULL)) != -1) {
 		if (cli_common_option(c, usage_text))
 			continue;
 		switch (c) {
@@ -112,6 +132,8 @@ static int parse_options(int argc, char **argv, struct settings *s)
 		case OPT_BASE_URL: s->base_url = optarg; break;
 		case OPT_LANGUAGE: s->language = optarg; break;
 		case OPT_RETRIES: s->retries = parse_count(optarg, "--retries", 100); break;
+		case 'j': s->jobs = parse_count(optarg, "--jobs", 64); break;
+		case OPT_RATE: s->rate = (double)parse_count(optarg, "--rate", 10000); break;
 		case OPT_TIMEOUT: s->timeout_s = parse_count(optarg, "--timeout", 86400); break;
 		case OPT_STRICT: s->strict = 1; break;
 		case OPT_RECORD: s->record_dir = optarg; break;
@@ -121,6 +143,8 @@ static int parse_options(int argc, char **argv, struct settings *s)
 		case OPT_SUMMARY: s->summary = 1; break;
 		}
 	}
+	if (s->jobs == 0)
+		cli_usage_error(usage_text, "--jobs: at least one request must be able to run");
 	if (s->timeout_s == 0)
 		cli_usage_error(usage_text, "--timeout: the bound must be at least 1 second");
 	if (s->record_dir && s->replay_dir)
@@ -143,26 +167,57 @@ static void report_failure(struct run *run, const char *what, const struct http_
 	}
 }
 
-typedef void fetch_fn(struct tmdb *api, long long id, struct http_result *result);
+static void slot_done(struct http_result *result, void *context)
+{
+	struct slot *slot = context;
+	slot->result = *result;
+	result->json = NULL;	/* the slot keeps it until its turn to print */
+	slot->done = true;
+}
 
-static void fetch_and_print(struct run *run, const char *kind, fetch_fn *fetch, long long id)
+/* Prints the finished IDs at the front of the window, in input order. */
+static void print_finished(struct run *run)
+{
+	while (run->count && run->window[run->head].done) {
+		struct slot *slot = &run->window[run->head];
+		char what[64];
+		snprintf(what, sizeof what, "%s %lld", run->kind, slot->id);
+		if (slot->result.outcome == HTTP_OK) {
+			jsonl_print(slot->result.json);
+			run->fetched++;
+		} else if (slot->result.outcome == HTTP_NOT_MODIFIED) {
+			log_debug(1, "%s: unchanged since the last sync", what);
+			run->unchanged++;
+		} else {
+			report_failure(run, what, &slot->result);
+		}
+		json_decref(slot->result.json);
+		run->head = (run->head + 1) % run->capacity;
+		run->count--;
+	}
+}
+
+static void make_progress(struct run *run)
+{
+	http_run(run->api.http);
+	print_finished(run);
+}
+
+static void fetch_and_print(struct run *run, long long id)
 {
 	if (!idset_add(&run->seen, id))
 		return;
-	struct http_result r;
-	fetch(&run->api, id, &r);
-	char what[64];
-	snprintf(what, sizeof what, "%s %lld", kind, id);
-	if (r.outcome == HTTP_OK) {
-		jsonl_print(r.json);
-		json_decref(r.json);
-		run->fetched++;
-	} else if (r.outcome == HTTP_NOT_MODIFIED) {
-		log_debug(1, "%s: unchanged since the last sync", what);
-		run->unchanged++;
-	} else {
-		report_failure(run, what, &r);
-	}
+	while (run->count == run->capacity)
+		make_progress(run);
+	struct slot *slot = &run->window[(run->head + run->count++) % run->capacity];
+	*slot = (struct slot){.id = id};
+	run->fetch(&run->api, id, slot_done, slot);
+}
+
+static void finish_window(struct run *run)
+{
+	while (run->count)
+		make_progress(run);
 }
 
 /* "525", or a JSON object whose "id" is a number or a numeric string. */
@@ -187,45 +242,39 @@ static int parse_id(const char *text, long long *id)
 	return errno || end == text || *end || *id <= 0 ? -1 : 0;
 }
 
-/* What reading IDs from standard input needs to know. */
-struct id_input {
-	struct run *run;
-	const char *kind;
-	fetch_fn *fetch;
-};
-
 static void fetch_id_line(struct line_reader *reader, char *line, size_t len, void *context)
 {
 	(void)len;
-	struct id_input *input = context;
+	struct run *run = context;
 	long long id;
-	if (parse_id(line, &id) < 0)
+	if (parse_id(line, &id) < 0) {
+		finish_window(run);	/* what came before the bad line still goes out */
 		die(EXIT_DATAERR, "%s:%ld: expected a %s ID or a JSON object with an \"id\"",
-		    reader->name, reader->lineno, input->kind);
-	fetch_and_print(input->run, input->kind, input->fetch, id);
-}
-
-static void fetch_ids_from_stdin(struct run *run, const char *kind, fetch_fn *fetch)
-{
-	struct id_input input = {run, kind, fetch};
-	jsonl_read_inputs(0, NULL, fetch_id_line, &input);
+		    reader->name, reader->lineno, run->kind);
+	}
+	fetch_and_print(run, id);
 }
 
 static void fetch_ids(struct run *run, const char *kind, fetch_fn *fetch, int argc, char **argv)
 {
-	if (argc == 0) {
-		fetch_ids_from_stdin(run, kind, fetch);
-		return;
-	}
+	run->kind = kind;
+	run->fetch = fetch;
+	run->window = calloc(run->capacity, sizeof *run->window);
+	if (!run->window)
+		die(EXIT_SOFTWARE, "out of memory");
+	if (argc == 0)
+		jsonl_read_inputs(0, NULL, fetch_id_line, run);
 	for (int i = 0; i < argc; i++) {
 		long long id;
 		if (strcmp(argv[i], "-") == 0)
-			fetch_ids_from_stdin(run, kind, fetch);
+			jsonl_read_inputs(0, NULL, fetch_id_line, run);
 		else if (parse_id(argv[i], &id) < 0 || argv[i][0] == '{')
 			cli_usage_error(usage_text, "'%s' is not a TMDB ID", argv[i]);
 		else
-			fetch_and_print(run, kind, fetch, id);
+			fetch_and_print(run, id);
 	}
+	finish_window(run);
+	free(run->window);
 }
 
 /* Prints every person on every page of results for one name. */
@@ -313,7 +362,7 @@ int main(int argc, char **argv)
 {
 	log_init(argv[0]);
 	signal(SIGPIPE, SIG_IGN);	/* a closed pipe shows up as EPIPE, handled quietly */
-	struct settings s = {.language = "en-US", .retries = 3, .timeout_s = 30};
+	struct settings s = {.language = "en-US", .retries = 3, .timeout_s = 30, .jobs = 8, .rate = 40};
 	int first = parse_options(argc, argv, &s);
 	if (first >= argc)
 		cli_usage_error(usage_text, "missing command: person, movie, search or get");
@@ -344,18 +393,23 @@ int main(int argc, char **argv)
 		.user_agent = user_agent.data,
 		.timeout_s = s.timeout_s,
 		.retries = (int)s.retries,
+		.jobs = (int)s.jobs,
+		.rate = s.rate,
 		.record_dir = s.record_dir,
 		.replay_dir = s.replay_dir,
 	};
-	struct run run = {.api.language = s.language, .strict = s.strict};
+	/* The window holds a few rounds of work per connection, so connections stay busy
+	 * while a slow movie at the front holds the printing up. */
+	struct run run = {.api.language = s.language, .strict = s.strict, .capacity = 4 * (size_t)s.jobs + 8};
 	struct state previous = {0}, next = {0};
 	if (s.state_in) {
 		state_load(&previous, s.state_in);
-		run.api.previous = &previous;
+		http.previous = &previous;
+		run.api.incremental = true;
 	}
 	if (s.state_out) {
 		state_init(&next);
-		run.api.next = &next;
+		http.next = &next;
 	}
 	if (!base_url.data || !user_agent.data || !(run.api.http = http_client_new(&http)))
 		die(EXIT_SOFTWARE, "cannot set up the HTTP client");

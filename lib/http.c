@@ -1,10 +1,12 @@
 #include "http.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <curl/curl.h>
 
 #include "buf.h"
@@ -15,23 +17,57 @@
 /* A body larger than this is not a TMDB response; stop before memory runs out. */
 #define MAX_BODY_BYTES (256L * 1024 * 1024)
 
+struct http_request {
+	struct http_client *client;
+	char *path;
+	struct query query;		/* owned copies of the names and values */
+	char *key;			/* path?sorted-query, no credential: state and logs */
+	char *url;			/* holds the API key: zeroed before it is freed */
+	const char *etag_sent;		/* If-None-Match, or NULL */
+	struct curl_slist *headers;	/* the client's plus If-None-Match, or NULL */
+	CURL *easy;
+	struct buf body;
+	char etag[160];
+	char curl_error[CURL_ERROR_SIZE];
+	int retries_done;
+	double due;			/* monotonic seconds when it may (re)start */
+	http_done_fn *done;
+	void *context;
+	struct http_request *next;	/* in the waiting queue */
+};
+
 struct http_client {
 	struct http_options options;
 	struct retry_policy retry;
-	CURL *curl;		/* one handle, so its connection is kept alive and reused */
+	CURLM *multi;			/* its connection cache keeps connections alive */
 	struct curl_slist *headers;
-	struct buf body;
-	char curl_error[CURL_ERROR_SIZE];
-	char etag[160];		/* of the last response */
+	struct http_request *waiting;	/* queued or backing off, in submission order */
+	int in_flight;
+	double tokens;			/* the rate limit's bucket */
+	double refilled_at;
 	long requests;
 };
 
-/* One attempt's result, before the retry policy decides what it means. */
-struct attempt {
-	CURLcode code;
-	long status;
-	long retry_after_ms;
-};
+static double now_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* One second's worth of requests may go at once; after that, `rate` a second. */
+static double bucket_size(const struct http_client *client)
+{
+	return client->options.rate > 1 ? client->options.rate : 1;
+}
+
+static void refill_tokens(struct http_client *client, double now)
+{
+	client->tokens += (now - client->refilled_at) * client->options.rate;
+	if (client->tokens > bucket_size(client))
+		client->tokens = bucket_size(client);
+	client->refilled_at = now;
+}
 
 static size_t collect_body(char *data, size_t size, size_t count, void *userdata)
 {
@@ -44,17 +80,16 @@ static size_t collect_body(char *data, size_t size, size_t count, void *userdata
 
 static size_t collect_etag(char *data, size_t size, size_t count, void *userdata)
 {
-	struct http_client *client = userdata;
+	struct http_request *request = userdata;
 	size_t n = size * count;
 	if (n > 5 && strncasecmp(data, "etag:", 5) == 0) {
 		size_t start = 5 + strspn(data + 5, " \t");
 		size_t len = n > start ? n - start : 0;
-		while (len && (data[start + len - 1] == '\r' || data[start + len - 1] == '\n' ||
-			       data[start + len - 1] == ' '))
+		while (len && strchr("\r\n ", data[start + len - 1]))
 			len--;
-		if (len < sizeof client->etag) {
-			memcpy(client->etag, data + start, len);
-			client->etag[len] = '\0';
+		if (len < sizeof request->etag) {
+			memcpy(request->etag, data + start, len);
+			request->etag[len] = '\0';
 		}
 	}
 	return n;
@@ -68,9 +103,7 @@ static int trace_headers(CURL *curl, curl_infotype type, char *data, size_t size
 	if (type != CURLINFO_HEADER_OUT && type != CURLINFO_HEADER_IN)
 		return 0;
 	char *text = strndup(data, size);
-	if (!text)
-		return 0;
-	char *masked = mask_credentials(text);
+	char *masked = text ? mask_credentials(text) : NULL;
 	free(text);
 	if (!masked)
 		return 0;
@@ -81,37 +114,19 @@ static int trace_headers(CURL *curl, curl_infotype type, char *data, size_t size
 	return 0;
 }
 
-static int configure_handle(struct http_client *client)
+static int build_client_headers(struct http_client *client)
 {
-	CURL *c = client->curl;
-	const struct http_options *o = &client->options;
-	if (o->cred && o->cred->kind == CRED_BEARER) {
+	const struct credential *cred = client->options.cred;
+	if (cred && cred->kind == CRED_BEARER) {
 		struct buf auth = {0};
-		if (buf_printf(&auth, "Authorization: Bearer %s", o->cred->secret) < 0)
+		if (buf_printf(&auth, "Authorization: Bearer %s", cred->secret) < 0)
 			return -1;
 		client->headers = curl_slist_append(client->headers, auth.data);
 		memset(auth.data, 0, auth.len);
 		buf_free(&auth);
 	}
 	client->headers = curl_slist_append(client->headers, "Accept: application/json");
-	if (!client->headers)
-		return -1;
-	CURLcode failed = curl_easy_setopt(c, CURLOPT_HTTPHEADER, client->headers);
-	failed |= curl_easy_setopt(c, CURLOPT_USERAGENT, o->user_agent);
-	failed |= curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");	/* every encoding libcurl decodes */
-	failed |= curl_easy_setopt(c, CURLOPT_TIMEOUT, o->timeout_s);
-	failed |= curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	failed |= curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	failed |= curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect_body);
-	failed |= curl_easy_setopt(c, CURLOPT_WRITEDATA, &client->body);
-	failed |= curl_easy_setopt(c, CURLOPT_ERRORBUFFER, client->curl_error);
-	failed |= curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, collect_etag);
-	failed |= curl_easy_setopt(c, CURLOPT_HEADERDATA, client);
-	if (log_verbosity() >= 3) {
-		failed |= curl_easy_setopt(c, CURLOPT_DEBUGFUNCTION, trace_headers);
-		failed |= curl_easy_setopt(c, CURLOPT_VERBOSE, 1L);
-	}
-	return failed ? -1 : 0;
+	return client->headers ? 0 : -1;
 }
 
 struct http_client *http_client_new(const struct http_options *options)
@@ -120,11 +135,22 @@ struct http_client *http_client_new(const struct http_options *options)
 	if (!client)
 		return NULL;
 	client->options = *options;
+	if (client->options.jobs < 1)
+		client->options.jobs = 1;
 	retry_policy_init(&client->retry, options->retries);
+	client->refilled_at = now_seconds();
+	client->tokens = bucket_size(client);
 	if (options->replay_dir)
 		return client;
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
-	    !(client->curl = curl_easy_init()) || configure_handle(client) < 0) {
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK || !(client->multi = curl_multi_init()) ||
+	    build_client_headers(client) < 0) {
+		http_client_free(client);
+		return NULL;
+	}
+	CURLMcode failed = curl_multi_setopt(client->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
+					     (long)client->options.jobs);
+	failed |= curl_multi_setopt(client->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
+	if (failed) {
 		http_client_free(client);
 		return NULL;
 	}
@@ -135,32 +161,49 @@ void http_client_free(struct http_client *client)
 {
 	if (!client)
 		return;
-	if (client->curl) {
-		curl_easy_cleanup(client->curl);
+	if (client->multi) {
+		curl_multi_cleanup(client->multi);
 		curl_global_cleanup();
 	}
 	curl_slist_free_all(client->headers);
-	buf_free(&client->body);
 	free(client);
 }
 
 long http_request_count(const struct http_client *client) { return client->requests; }
 
+static void request_free(struct http_request *request)
+{
+	for (size_t i = 0; i < request->query.count; i++) {
+		free((char *)request->query.params[i].name);
+		free((char *)request->query.params[i].value);
+	}
+	if (request->url) {
+		memset(request->url, 0, strlen(request->url));
+		free(request->url);
+	}
+	if (request->easy)
+		curl_easy_cleanup(request->easy);
+	curl_slist_free_all(request->headers);
+	buf_free(&request->body);
+	free(request->path);
+	free(request->key);
+	free(request);
+}
+
 /* base_url + path + ?query, with the API key last; NULL when memory runs out. */
-static char *build_url(struct http_client *client, const char *path, const struct query *q)
+static char *build_url(const struct http_client *client, const struct http_request *request)
 {
 	struct buf url = {0};
 	const struct credential *cred = client->options.cred;
-	int failed = buf_puts(&url, client->options.base_url) || buf_puts(&url, path);
+	const struct query *q = &request->query;
+	int failed = buf_puts(&url, client->options.base_url) || buf_puts(&url, request->path);
 	for (size_t i = 0; i <= q->count && !failed; i++) {
-		const char *name = i < q->count ? q->params[i].name : "api_key";
-		const char *value = i < q->count ? q->params[i].value : NULL;
-		if (i == q->count && !(cred && cred->kind == CRED_API_KEY))
+		int is_key = i == q->count;
+		if (is_key && !(cred && cred->kind == CRED_API_KEY))
 			break;
-		if (!value)
-			value = cred->secret;
-		char *escaped = curl_easy_escape(client->curl, value, 0);
-		failed = !escaped || buf_printf(&url, "%c%s=%s", i ? '&' : '?', name, escaped);
+		char *escaped = curl_easy_escape(NULL, is_key ? cred->secret : q->params[i].value, 0);
+		failed = !escaped || buf_printf(&url, "%c%s=%s", i ? '&' : '?',
+						is_key ? "api_key" : q->params[i].name, escaped);
 		curl_free(escaped);
 	}
 	if (failed) {
@@ -170,29 +213,122 @@ static char *build_url(struct http_client *client, const char *path, const struc
 	return url.data;
 }
 
-static struct attempt perform_once(struct http_client *client, const char *url)
+static struct curl_slist *conditional_headers(const struct http_client *client, const char *etag)
 {
-	struct attempt a = {0};
-	buf_clear(&client->body);
-	client->curl_error[0] = '\0';
-	client->etag[0] = '\0';
-	client->requests++;
-	curl_easy_setopt(client->curl, CURLOPT_URL, url);
-	a.code = curl_easy_perform(client->curl);
-	curl_easy_getinfo(client->curl, CURLINFO_RESPONSE_CODE, &a.status);
-	curl_off_t retry_after = 0;
-	if (curl_easy_getinfo(client->curl, CURLINFO_RETRY_AFTER, &retry_after) == CURLE_OK)
-		a.retry_after_ms = (long)retry_after * 1000;
-	if (log_verbosity() >= 1) {
-		double seconds = 0;
-		curl_easy_getinfo(client->curl, CURLINFO_TOTAL_TIME, &seconds);
-		char *shown = mask_credentials(url);
-		log_debug(1, "GET %s: %s%ld, %zu bytes in %.0f ms", shown ? shown : "(url)",
-			  a.code == CURLE_OK ? "HTTP " : "failed, ", a.code == CURLE_OK ? a.status : 0L,
-			  client->body.len, seconds * 1000);
-		free(shown);
+	struct curl_slist *list = NULL;
+	for (const struct curl_slist *h = client->headers; h; h = h->next)
+		if (!(list = curl_slist_append(list, h->data)))
+			return NULL;
+	struct buf line = {0};
+	struct curl_slist *with_etag = NULL;
+	if (buf_printf(&line, "If-None-Match: %s", etag) == 0)
+		with_etag = curl_slist_append(list, line.data);
+	buf_free(&line);
+	if (!with_etag)
+		curl_slist_free_all(list);
+	return with_etag;
+}
+
+static void enqueue(struct http_client *client, struct http_request *request)
+{
+	struct http_request **tail = &client->waiting;
+	while (*tail)
+		tail = &(*tail)->next;
+	request->next = NULL;
+	*tail = request;
+}
+
+static void out_of_memory(void)
+{
+	die(EXIT_SOFTWARE, "out of memory");
+}
+
+static char *request_key(const char *path, const struct query *q)
+{
+	struct buf key = {0};
+	if (query_request_key(&key, path, q) < 0)
+		out_of_memory();
+	return key.data;
+}
+
+bool http_known(const struct http_client *client, const char *path, const struct query *q)
+{
+	if (!client->options.previous)
+		return false;
+	char *key = request_key(path, q);
+	bool known = state_etag(client->options.previous, key) != NULL;
+	free(key);
+	return known;
+}
+
+void http_submit(struct http_client *client, const char *path, const struct query *q,
+		 bool conditional, http_done_fn *done, void *context)
+{
+	struct http_request *request = calloc(1, sizeof *request);
+	if (!request || !(request->path = strdup(path)))
+		out_of_memory();
+	for (size_t i = 0; i < q->count; i++) {
+		char *name = strdup(q->params[i].name), *value = strdup(q->params[i].value);
+		if (!name || !value)
+			out_of_memory();
+		query_set(&request->query, name, value);
 	}
-	return a;
+	request->client = client;
+	request->key = request_key(path, q);
+	request->done = done;
+	request->context = context;
+	if (conditional && client->options.previous && !client->options.replay_dir)
+		request->etag_sent = state_etag(client->options.previous, request->key);
+	if (!client->options.replay_dir) {
+		request->url = build_url(client, request);
+		if (!request->url || (request->etag_sent &&
+				      !(request->headers = conditional_headers(client, request->etag_sent))))
+			out_of_memory();
+	}
+	enqueue(client, request);
+}
+
+static int configure_easy(struct http_request *request)
+{
+	const struct http_client *client = request->client;
+	const struct http_options *o = &client->options;
+	CURL *c = request->easy = curl_easy_init();
+	if (!c)
+		return -1;
+	CURLcode failed = curl_easy_setopt(c, CURLOPT_URL, request->url);
+	failed |= curl_easy_setopt(c, CURLOPT_HTTPHEADER,
+				   request->headers ? request->headers : client->headers);
+	failed |= curl_easy_setopt(c, CURLOPT_USERAGENT, o->user_agent);
+	failed |= curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");	/* every encoding libcurl decodes */
+	failed |= curl_easy_setopt(c, CURLOPT_TIMEOUT, o->timeout_s);
+	failed |= curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	failed |= curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	failed |= curl_easy_setopt(c, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+	failed |= curl_easy_setopt(c, CURLOPT_PIPEWAIT, 1L);	/* rather multiplex than open more */
+	failed |= curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect_body);
+	failed |= curl_easy_setopt(c, CURLOPT_WRITEDATA, &request->body);
+	failed |= curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, collect_etag);
+	failed |= curl_easy_setopt(c, CURLOPT_HEADERDATA, request);
+	failed |= curl_easy_setopt(c, CURLOPT_ERRORBUFFER, request->curl_error);
+	failed |= curl_easy_setopt(c, CURLOPT_PRIVATE, request);
+	if (log_verbosity() >= 3) {
+		failed |= curl_easy_setopt(c, CURLOPT_DEBUGFUNCTION, trace_headers);
+		failed |= curl_easy_setopt(c, CURLOPT_VERBOSE, 1L);
+	}
+	return failed ? -1 : 0;
+}
+
+static void start_transfer(struct http_client *client, struct http_request *request)
+{
+	buf_clear(&request->body);
+	request->etag[0] = '\0';
+	request->curl_error[0] = '\0';
+	if (!request->easy && configure_easy(request) < 0)
+		die(EXIT_SOFTWARE, "cannot set up a transfer");
+	if (curl_multi_add_handle(client->multi, request->easy) != CURLM_OK)
+		die(EXIT_SOFTWARE, "cannot start a transfer");
+	client->in_flight++;
+	client->requests++;
 }
 
 /* TMDB explains its errors in {"status_code": N, "status_message": "..."}. */
@@ -208,143 +344,220 @@ static void describe_status(struct http_result *result, long status, const struc
 }
 
 /* Sorts a finished exchange into an outcome; returns 1 when it is worth retrying. */
-static int classify(struct http_client *client, const struct attempt *a, struct http_result *result)
+static int classify(const struct http_request *request, CURLcode code, long status,
+		    struct http_result *result)
 {
-	result->status = a->status;
-	snprintf(result->etag, sizeof result->etag, "%s", client->etag);
-	if (a->code != CURLE_OK) {
-		result->outcome = HTTP_FAILED;
+	*result = (struct http_result){.outcome = HTTP_FAILED, .status = status};
+	snprintf(result->etag, sizeof result->etag, "%s", request->etag);
+	if (code != CURLE_OK) {
 		snprintf(result->message, sizeof result->message, "%s",
-			 client->curl_error[0] ? client->curl_error : curl_easy_strerror(a->code));
+			 request->curl_error[0] ? request->curl_error : curl_easy_strerror(code));
 		/* A malformed URL or a missing protocol will not get better. */
-		return a->code != CURLE_URL_MALFORMAT && a->code != CURLE_UNSUPPORTED_PROTOCOL &&
-		       a->code != CURLE_OUT_OF_MEMORY;
+		return code != CURLE_URL_MALFORMAT && code != CURLE_UNSUPPORTED_PROTOCOL &&
+		       code != CURLE_OUT_OF_MEMORY;
 	}
-	if (a->status == 200) {
+	if (status == 200) {
 		json_error_t error;
-		result->json = json_loadb(client->body.data ? client->body.data : "",
-					  client->body.len, 0, &error);
+		result->json = json_loadb(request->body.data ? request->body.data : "",
+					  request->body.len, 0, &error);
 		if (result->json) {
 			result->outcome = HTTP_OK;
 			return 0;
 		}
-		result->outcome = HTTP_FAILED;
 		snprintf(result->message, sizeof result->message,
 			 "response is not valid JSON (at byte %d: %s)", error.position, error.text);
 		return 1;
 	}
-	if (a->status == 304) {
+	if (status == 304) {
 		result->outcome = HTTP_NOT_MODIFIED;
 		return 0;
 	}
-	describe_status(result, a->status, &client->body);
-	result->outcome = a->status == 404 ? HTTP_NOT_FOUND :
-			  a->status == 401 ? HTTP_DENIED : HTTP_FAILED;
-	return retry_status_is_transient(a->status);
+	describe_status(result, status, &request->body);
+	result->outcome = status == 404 ? HTTP_NOT_FOUND : status == 401 ? HTTP_DENIED : HTTP_FAILED;
+	return retry_status_is_transient(status);
 }
 
-static void save_recording(struct http_client *client, const char *path, const struct query *q,
+/* The ETag the next sync will ask about: the new one, or the old one when unchanged. */
+static void remember_etag(struct http_client *client, const struct http_request *request,
+			  const struct http_result *result)
+{
+	const char *etag = result->outcome == HTTP_NOT_MODIFIED ? request->etag_sent :
+			   result->outcome == HTTP_OK && result->etag[0] ? result->etag : NULL;
+	if (client->options.next && etag)
+		state_set_etag(client->options.next, request->key, etag);
+}
+
+static void save_recording(struct http_client *client, const struct http_request *request,
 			   const struct http_result *result)
 {
 	const char *dir = client->options.record_dir;
 	if (!dir || (result->outcome != HTTP_OK && result->outcome != HTTP_NOT_FOUND))
 		return;
-	if (record_save(dir, path, q, result->status, &client->body) < 0)
-		die(EXIT_CANTCREAT, "%s: cannot record %s: %s", dir, path, strerror(errno));
+	if (record_save(dir, request->path, &request->query, result->status, &request->body) < 0)
+		die(EXIT_CANTCREAT, "%s: cannot record %s: %s", dir, request->path, strerror(errno));
 }
 
-static void replay(struct http_client *client, const char *path, const struct query *q,
+static void finish(struct http_client *client, struct http_request *request,
 		   struct http_result *result)
 {
+	if (result->outcome == HTTP_FAILED && request->retries_done > 0) {
+		size_t used = strlen(result->message);
+		snprintf(result->message + used, sizeof result->message - used, " (after %d retries)",
+			 request->retries_done);
+	}
+	remember_etag(client, request, result);
+	save_recording(client, request, result);
+	request->done(result, request->context);
+	json_decref(result->json);
+	request_free(request);
+}
+
+static void replay(struct http_client *client, struct http_request *request)
+{
 	const char *dir = client->options.replay_dir;
-	result->outcome = HTTP_FAILED;
-	if (record_load(dir, path, q, &result->status, &client->body) < 0) {
-		snprintf(result->message, sizeof result->message, "%s: %s", dir,
+	struct http_result result = {.outcome = HTTP_FAILED};
+	if (record_load(dir, request->path, &request->query, &result.status, &request->body) < 0) {
+		snprintf(result.message, sizeof result.message, "%s: %s", dir,
 			 errno == ENOENT ? "no recorded response for this request" : strerror(errno));
-		return;
+	} else if (result.status == 404) {
+		describe_status(&result, 404, &request->body);
+		result.outcome = HTTP_NOT_FOUND;
+	} else {
+		json_error_t error;
+		result.json = json_loadb(request->body.data, request->body.len, 0, &error);
+		if (result.json)
+			result.outcome = HTTP_OK;
+		else
+			snprintf(result.message, sizeof result.message,
+				 "%s: recorded response is not valid JSON (at byte %d)", dir, error.position);
 	}
-	if (result->status == 404) {
-		describe_status(result, 404, &client->body);
-		result->outcome = HTTP_NOT_FOUND;
-		return;
-	}
-	json_error_t error;
-	result->json = json_loadb(client->body.data, client->body.len, 0, &error);
-	if (result->json)
-		result->outcome = HTTP_OK;
-	else
-		snprintf(result->message, sizeof result->message,
-			 "%s: recorded response is not valid JSON (at byte %d)", dir, error.position);
+	finish(client, request, &result);
 }
 
-/* The fixed headers plus If-None-Match, for one request. */
-static struct curl_slist *conditional_headers(const struct http_client *client, const char *etag)
+static void log_attempt(const struct http_request *request, CURLcode code, long status)
 {
-	struct curl_slist *list = NULL;
-	for (const struct curl_slist *h = client->headers; h; h = h->next)
-		if (!(list = curl_slist_append(list, h->data)))
-			return NULL;
-	struct buf line = {0};
-	if (buf_printf(&line, "If-None-Match: %s", etag) < 0) {
-		curl_slist_free_all(list);
-		return NULL;
-	}
-	struct curl_slist *with_etag = curl_slist_append(list, line.data);
-	buf_free(&line);
-	if (!with_etag)
-		curl_slist_free_all(list);
-	return with_etag;
+	if (log_verbosity() < 1)
+		return;
+	double seconds = 0;
+	curl_easy_getinfo(request->easy, CURLINFO_TOTAL_TIME, &seconds);
+	char *shown = mask_credentials(request->url);
+	log_debug(1, "GET %s: %s%ld, %zu bytes in %.0f ms", shown ? shown : "(url)",
+		  code == CURLE_OK ? "HTTP " : "failed, ", code == CURLE_OK ? status : 0L,
+		  request->body.len, seconds * 1000);
+	free(shown);
 }
 
-void http_get_if_changed(struct http_client *client, const char *path, const struct query *q,
-			 const char *etag, struct http_result *result)
+/* A transfer ended: retry it later, or hand its result over. */
+static void transfer_done(struct http_client *client, CURL *easy, CURLcode code)
 {
-	if (!etag || !*etag || client->options.replay_dir) {
-		http_get(client, path, q, result);
+	struct http_request *request;
+	long status = 0;
+	curl_off_t retry_after = 0;
+	curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&request);
+	curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_getinfo(easy, CURLINFO_RETRY_AFTER, &retry_after);
+	curl_multi_remove_handle(client->multi, easy);
+	client->in_flight--;
+	log_attempt(request, code, status);
+	struct http_result result;
+	int transient = classify(request, code, status, &result);
+	if (!transient || request->retries_done == client->retry.max_retries) {
+		finish(client, request, &result);
 		return;
 	}
-	struct curl_slist *headers = conditional_headers(client, etag);
-	if (!headers) {
-		*result = (struct http_result){.outcome = HTTP_FAILED, .message = "out of memory"};
-		return;
+	json_decref(result.json);
+	long delay = retry_delay_ms(&client->retry, ++request->retries_done, (long)retry_after * 1000);
+	log_warn("GET %s: %s; retry %d of %d in %.1f s", request->path, result.message,
+		 request->retries_done, client->retry.max_retries, delay / 1000.0);
+	request->due = now_seconds() + delay / 1000.0;
+	enqueue(client, request);
+}
+
+/* Takes the first waiting request that is due; NULL when none is. */
+static struct http_request *take_due(struct http_client *client, double now)
+{
+	for (struct http_request **link = &client->waiting; *link; link = &(*link)->next) {
+		struct http_request *request = *link;
+		if (request->due <= now) {
+			*link = request->next;
+			request->next = NULL;
+			return request;
+		}
 	}
-	curl_easy_setopt(client->curl, CURLOPT_HTTPHEADER, headers);
-	http_get(client, path, q, result);
-	curl_easy_setopt(client->curl, CURLOPT_HTTPHEADER, client->headers);
-	curl_slist_free_all(headers);
+	return NULL;
+}
+
+/* Starts what the concurrency and rate limits allow; returns seconds until the next
+ * start could happen (for the wait), or a second when nothing is waiting. */
+static double start_due(struct http_client *client)
+{
+	double now = now_seconds(), wait = 1.0;
+	while (client->waiting) {
+		if (client->options.replay_dir) {
+			struct http_request *request = take_due(client, now);
+			if (!request)
+				break;
+			replay(client, request);
+			continue;
+		}
+		if (client->in_flight >= client->options.jobs)
+			break;
+		refill_tokens(client, now);
+		if (client->options.rate > 0 && client->tokens < 1) {
+			wait = (1 - client->tokens) / client->options.rate;
+			break;
+		}
+		struct http_request *request = take_due(client, now);
+		if (!request) {
+			for (struct http_request *r = client->waiting; r; r = r->next)
+				if (r->due - now < wait)
+					wait = r->due - now;
+			break;
+		}
+		if (client->options.rate > 0)
+			client->tokens -= 1;
+		start_transfer(client, request);
+	}
+	return wait > 0 ? wait : 0;
+}
+
+bool http_run(struct http_client *client)
+{
+	double wait = start_due(client);
+	if (client->options.replay_dir)
+		return client->waiting != NULL;
+	if (!client->in_flight && !client->waiting)
+		return false;
+	int running = 0;
+	if (curl_multi_poll(client->multi, NULL, 0, (int)ceil(wait * 1000), NULL) != CURLM_OK ||
+	    curl_multi_perform(client->multi, &running) != CURLM_OK)
+		die(EXIT_SOFTWARE, "libcurl's transfer loop failed");
+	CURLMsg *message;
+	int left;
+	while ((message = curl_multi_info_read(client->multi, &left)))
+		if (message->msg == CURLMSG_DONE)
+			transfer_done(client, message->easy_handle, message->data.result);
+	return client->in_flight || client->waiting;
+}
+
+struct blocking_call {
+	struct http_result *result;
+	bool done;
+};
+
+static void keep_result(struct http_result *result, void *context)
+{
+	struct blocking_call *call = context;
+	*call->result = *result;
+	result->json = NULL;	/* handed to the caller */
+	call->done = true;
 }
 
 void http_get(struct http_client *client, const char *path, const struct query *q,
 	      struct http_result *result)
 {
-	*result = (struct http_result){.outcome = HTTP_FAILED};
-	if (client->options.replay_dir) {
-		replay(client, path, q, result);
-		return;
-	}
-	char *url = build_url(client, path, q);
-	if (!url) {
-		snprintf(result->message, sizeof result->message, "out of memory");
-		return;
-	}
-	int retry = 0;
-	for (;; retry++) {
-		struct attempt a = perform_once(client, url);
-		int transient = classify(client, &a, result);
-		if (!transient || retry == client->retry.max_retries)
-			break;
-		long delay = retry_delay_ms(&client->retry, retry + 1, a.retry_after_ms);
-		log_warn("GET %s: %s; retry %d of %d in %.1f s", path, result->message, retry + 1,
-			 client->retry.max_retries, delay / 1000.0);
-		json_decref(result->json);
-		result->json = NULL;
-		retry_sleep_ms(delay);
-	}
-	size_t used = strlen(result->message);
-	if (result->outcome == HTTP_FAILED && retry > 0)
-		snprintf(result->message + used, sizeof result->message - used,
-			 " (after %d retries)", retry);
-	save_recording(client, path, q, result);
-	memset(url, 0, strlen(url));	/* it holds the API key */
-	free(url);
+	struct blocking_call call = {result, false};
+	http_submit(client, path, q, false, keep_result, &call);
+	while (!call.done && http_run(client))
+		;
 }

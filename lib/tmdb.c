@@ -1,42 +1,45 @@
 #include "tmdb.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
 #include "log.h"
 
 /* TMDB serves at most this many pages of any list. */
 #define TMDB_MAX_PAGES 500
 
-/* A GET whose ETag goes into the next state; conditional when `conditional` and the
- * previous state knows the request. */
-static void get_tracked(struct tmdb *api, const char *path, const struct query *q, int conditional,
-			struct http_result *result)
-{
-	struct buf key = {0};
-	if (query_request_key(&key, path, q) < 0)
-		die(EXIT_SOFTWARE, "out of memory");
-	const char *known = api->previous ? state_etag(api->previous, key.data) : NULL;
-	http_get_if_changed(api->http, path, q, conditional ? known : NULL, result);
-	const char *etag = result->outcome == HTTP_NOT_MODIFIED ? known :
-			   result->outcome == HTTP_OK && result->etag[0] ? result->etag : NULL;
-	if (api->next && etag)
-		state_set_etag(api->next, key.data, etag);
-	buf_free(&key);
-}
-
-void tmdb_person_credits(struct tmdb *api, long long id, struct http_result *result)
+void tmdb_person_credits(struct tmdb *api, long long id, tmdb_done_fn *done, void *context)
 {
 	char path[64];
 	struct query q = {0};
 	snprintf(path, sizeof path, "/person/%lld/movie_credits", id);
 	query_set(&q, "language", api->language);
-	http_get(api->http, path, &q, result);
+	http_submit(api->http, path, &q, false, done, context);
 }
 
+/* One movie on its way: the first page, then its further review pages. */
+struct movie_fetch {
+	struct tmdb *api;
+	long long id;
+	tmdb_done_fn *done;
+	void *context;
+	json_t *movie;		/* the first response, once it came */
+	json_t **pages;		/* results of review pages 2..total, by page number */
+	int total_pages;
+	int outstanding;	/* requests of the current round still out */
+	bool changed;		/* a conditional review page came back with a body */
+	struct http_result failure;
+	bool failed;
+};
+
+struct page_request {
+	struct movie_fetch *fetch;
+	int page;
+};
+
 /* /movie/ID/reviews?page=N; number holds the page's text for the query. */
-static void review_page_request(struct tmdb *api, long long id, int page, char path[64],
+static void review_page_request(const struct tmdb *api, long long id, int page, char path[64],
 				char number[16], struct query *q)
 {
 	snprintf(path, 64, "/movie/%lld/reviews", id);
@@ -46,99 +49,167 @@ static void review_page_request(struct tmdb *api, long long id, int page, char p
 	query_set(q, "page", number);
 }
 
-static void fetch_review_page(struct tmdb *api, long long id, int page, int conditional,
-			      struct http_result *result)
+static void submit_review_page(struct movie_fetch *fetch, int page, bool conditional,
+			       http_done_fn *done)
 {
 	char path[64], number[16];
 	struct query q;
-	review_page_request(api, id, page, path, number, &q);
-	get_tracked(api, path, &q, conditional, result);
-	if (result->outcome == HTTP_OK && !json_is_array(json_object_get(result->json, "results"))) {
-		json_decref(result->json);
-		result->json = NULL;
-		result->outcome = HTTP_FAILED;
-		snprintf(result->message, sizeof result->message, "reviews page has no results array");
-	}
-}
-
-/* Did the last sync see this page? */
-static int review_page_known(struct tmdb *api, long long id, int page)
-{
-	char path[64], number[16];
-	struct query q;
-	struct buf key = {0};
-	review_page_request(api, id, page, path, number, &q);
-	if (query_request_key(&key, path, &q) < 0)
+	struct page_request *request = malloc(sizeof *request);
+	if (!request)
 		die(EXIT_SOFTWARE, "out of memory");
-	int known = state_etag(api->previous, key.data) != NULL;
-	buf_free(&key);
-	return known;
+	*request = (struct page_request){fetch, page};
+	review_page_request(fetch->api, fetch->id, page, path, number, &q);
+	fetch->outstanding++;
+	http_submit(fetch->api->http, path, &q, conditional, done, request);
 }
 
-/* Appends pages 2..total_pages; on failure the movie's result becomes that failure. */
-static void merge_review_pages(struct tmdb *api, long long id, struct http_result *movie)
+static bool review_page_known(const struct movie_fetch *fetch, int page)
 {
-	json_t *reviews = json_object_get(movie->json, "reviews");
-	json_t *results = json_object_get(reviews, "results");
-	json_int_t pages = json_integer_value(json_object_get(reviews, "total_pages"));
-	if (!json_is_array(results))
-		return;
-	if (pages > TMDB_MAX_PAGES)
-		pages = TMDB_MAX_PAGES;
-	for (int page = 2; page <= pages; page++) {
-		struct http_result part;
-		fetch_review_page(api, id, page, 0, &part);
-		if (part.outcome != HTTP_OK) {
-			json_decref(movie->json);
-			*movie = part;
-			movie->outcome = part.outcome == HTTP_DENIED ? HTTP_DENIED : HTTP_FAILED;
-			char why[sizeof part.message];
-			memcpy(why, part.message, sizeof why);
-			snprintf(movie->message, sizeof movie->message, "reviews page %d: %.480s", page, why);
-			return;
-		}
-		json_array_extend(results, json_object_get(part.json, "results"));
-		json_decref(part.json);
-	}
+	char path[64], number[16];
+	struct query q;
+	review_page_request(fetch->api, fetch->id, page, path, number, &q);
+	return http_known(fetch->api->http, path, &q);
 }
 
-static void fetch_movie_page(struct tmdb *api, long long id, int conditional, struct http_result *result)
+static void movie_fetch_free(struct movie_fetch *fetch)
+{
+	for (int page = 2; fetch->pages && page <= fetch->total_pages; page++)
+		json_decref(fetch->pages[page]);
+	free(fetch->pages);
+	json_decref(fetch->movie);
+	free(fetch);
+}
+
+static void finish_movie(struct movie_fetch *fetch, struct http_result *result)
+{
+	fetch->done(result, fetch->context);
+	movie_fetch_free(fetch);
+}
+
+/* Keeps the first failure of a round, named after the page that failed. */
+static void note_page_failure(struct movie_fetch *fetch, int page, const struct http_result *result)
+{
+	if (fetch->failed)
+		return;
+	fetch->failed = true;
+	fetch->failure = *result;
+	fetch->failure.json = NULL;
+	fetch->failure.outcome = result->outcome == HTTP_DENIED ? HTTP_DENIED : HTTP_FAILED;
+	snprintf(fetch->failure.message, sizeof fetch->failure.message, "reviews page %d: %.480s",
+		 page, result->message);
+}
+
+static void merge_pages_and_finish(struct movie_fetch *fetch)
+{
+	if (fetch->failed) {
+		finish_movie(fetch, &fetch->failure);
+		return;
+	}
+	json_t *results = json_object_get(json_object_get(fetch->movie, "reviews"), "results");
+	for (int page = 2; page <= fetch->total_pages; page++)
+		json_array_extend(results, fetch->pages[page]);
+	struct http_result done = {.outcome = HTTP_OK, .status = 200, .json = fetch->movie};
+	fetch->movie = NULL;
+	finish_movie(fetch, &done);
+}
+
+static void review_page_done(struct http_result *result, void *context)
+{
+	struct page_request *request = context;
+	struct movie_fetch *fetch = request->fetch;
+	json_t *results = json_object_get(result->json, "results");
+	if (result->outcome == HTTP_OK && json_is_array(results))
+		fetch->pages[request->page] = json_incref(results);
+	else if (result->outcome == HTTP_OK)
+		note_page_failure(fetch, request->page, &(struct http_result){
+			.outcome = HTTP_FAILED, .message = "reviews page has no results array"});
+	else
+		note_page_failure(fetch, request->page, result);
+	free(request);
+	if (--fetch->outstanding == 0)
+		merge_pages_and_finish(fetch);
+}
+
+static void first_page_done(struct http_result *result, void *context);
+
+static void submit_first_page(struct movie_fetch *fetch, bool conditional)
 {
 	char path[64];
 	struct query q = {0};
-	snprintf(path, sizeof path, "/movie/%lld", id);
+	snprintf(path, sizeof path, "/movie/%lld", fetch->id);
 	query_set(&q, "append_to_response", "credits,reviews");
-	query_set(&q, "language", api->language);
-	get_tracked(api, path, &q, conditional, result);
+	query_set(&q, "language", fetch->api->language);
+	http_submit(fetch->api->http, path, &q, conditional, first_page_done, fetch);
 }
 
-/* After the first page answered 304: are the further review pages unchanged too?
- * Every page the last sync saw is asked for conditionally. */
-static int review_pages_unchanged(struct tmdb *api, long long id)
+/* After a 304 on a further review page round: all unchanged, or read the movie whole. */
+static void check_page_done(struct http_result *result, void *context)
 {
-	for (int page = 2; page <= TMDB_MAX_PAGES; page++) {
-		struct http_result part;
-		if (!review_page_known(api, id, page))
-			return 1;
-		fetch_review_page(api, id, page, 1, &part);
-		json_decref(part.json);
-		if (part.outcome != HTTP_NOT_MODIFIED)
-			return 0;
-	}
-	return 1;
-}
-
-void tmdb_movie(struct tmdb *api, long long id, struct http_result *result)
-{
-	fetch_movie_page(api, id, api->previous != NULL, result);
-	if (result->outcome == HTTP_NOT_MODIFIED) {
-		if (review_pages_unchanged(api, id))
-			return;
-		/* A later page changed: the movie is read whole again. */
-		fetch_movie_page(api, id, 0, result);
-	}
+	struct page_request *request = context;
+	struct movie_fetch *fetch = request->fetch;
 	if (result->outcome == HTTP_OK)
-		merge_review_pages(api, id, result);
+		fetch->changed = true;
+	else if (result->outcome != HTTP_NOT_MODIFIED)
+		note_page_failure(fetch, request->page, result);
+	free(request);
+	if (--fetch->outstanding > 0)
+		return;
+	if (fetch->failed)
+		finish_movie(fetch, &fetch->failure);
+	else if (fetch->changed)
+		submit_first_page(fetch, false);
+	else
+		finish_movie(fetch, &(struct http_result){.outcome = HTTP_NOT_MODIFIED, .status = 304});
+}
+
+/* The first page unchanged: ask about every further page the last sync saw. */
+static void check_further_pages(struct movie_fetch *fetch)
+{
+	int known = 1;
+	while (known < TMDB_MAX_PAGES && review_page_known(fetch, known + 1))
+		known++;
+	if (known == 1) {
+		finish_movie(fetch, &(struct http_result){.outcome = HTTP_NOT_MODIFIED, .status = 304});
+		return;
+	}
+	for (int page = 2; page <= known; page++)
+		submit_review_page(fetch, page, true, check_page_done);
+}
+
+static void first_page_done(struct http_result *result, void *context)
+{
+	struct movie_fetch *fetch = context;
+	if (result->outcome == HTTP_NOT_MODIFIED) {
+		check_further_pages(fetch);
+		return;
+	}
+	if (result->outcome != HTTP_OK) {
+		finish_movie(fetch, result);
+		return;
+	}
+	fetch->movie = result->json;
+	result->json = NULL;
+	json_t *reviews = json_object_get(fetch->movie, "reviews");
+	json_int_t pages = json_integer_value(json_object_get(reviews, "total_pages"));
+	if (!json_is_array(json_object_get(reviews, "results")) || pages < 2) {
+		merge_pages_and_finish(fetch);
+		return;
+	}
+	fetch->total_pages = pages > TMDB_MAX_PAGES ? TMDB_MAX_PAGES : (int)pages;
+	fetch->pages = calloc((size_t)fetch->total_pages + 1, sizeof *fetch->pages);
+	if (!fetch->pages)
+		die(EXIT_SOFTWARE, "out of memory");
+	for (int page = 2; page <= fetch->total_pages; page++)
+		submit_review_page(fetch, page, false, review_page_done);
+}
+
+void tmdb_movie(struct tmdb *api, long long id, tmdb_done_fn *done, void *context)
+{
+	struct movie_fetch *fetch = calloc(1, sizeof *fetch);
+	if (!fetch)
+		die(EXIT_SOFTWARE, "out of memory");
+	*fetch = (struct movie_fetch){.api = api, .id = id, .done = done, .context = context};
+	submit_first_page(fetch, api->incremental);
 }
 
 void tmdb_search_person(struct tmdb *api, const char *name, int page, struct http_result *result)

@@ -510,6 +510,18 @@ class Handler(BaseHTTPRequestHandler):
             return Response(err.status, err.body, fault=rule)
 
     def api(self, path, query):
+        # Requests being answered right now, this one included: the log shows how
+        # many a client had in flight (tests bound it by the client's --jobs).
+        with self.server.in_flight_lock:
+            self.server.in_flight += 1
+            in_flight = self.server.in_flight
+        try:
+            self.answer_api(path, query, in_flight)
+        finally:
+            with self.server.in_flight_lock:
+                self.server.in_flight -= 1
+
+    def answer_api(self, path, query, in_flight):
         started = time.time()
         self.discard_body()
         resp = self.build_response(path, query)
@@ -530,6 +542,7 @@ class Handler(BaseHTTPRequestHandler):
             "bytes": 0 if kind == "reset" else sent,
             # Same port on two entries = same TCP connection (keep-alive).
             "client_port": self.client_address[1],
+            "in_flight": in_flight,
         })
         if self.server.latency_ms:
             time.sleep(self.server.latency_ms / 1000.0)
@@ -590,6 +603,8 @@ def etag_matches(if_none_match, etag):
 class FakeTmdbServer(ThreadingHTTPServer):
     daemon_threads = True           # never wait for a sleeping "slow" thread
     allow_reuse_address = True
+    in_flight = 0
+    in_flight_lock = threading.Lock()
 
     def handle_error(self, request, client_address):
         exc = sys.exc_info()[1]

@@ -54,7 +54,7 @@ FIXTURES="$BATS_TEST_DIRNAME/fixtures/tmdb"
 	[ "$(jq '.reviews.results | length' <<<"$output")" -eq 65 ]
 	diff <(jq -r '.reviews.results[].id' <<<"$output") <(jq -r '.results[].id' "$FIXTURES/movie/155/reviews.json")
 	[ "$(fake_count '^/3/movie/155$')" -eq 1 ]
-	[ "$(fake_requests 'select(.path == "/3/movie/155/reviews") | .query.page' | tr -d '"' | tr '\n' ' ')" = "2 3 4 " ]
+	[ "$(fake_requests 'select(.path == "/3/movie/155/reviews") | .query.page' | tr -d '"' | sort | tr '\n' ' ')" = "2 3 4 " ]
 }
 
 @test "movie carries the details, the appended credits and the reviews as the API gave them" {
@@ -66,12 +66,17 @@ FIXTURES="$BATS_TEST_DIRNAME/fixtures/tmdb"
 	[ "$(fake_requests 'select(.path == "/3/movie/550") | .query.append_to_response')" = '"credits,reviews"' ]
 }
 
-@test "requests name the toolkit, accept gzip and reuse one connection" {
-	run --separate-stderr tmdb-fetch movie 155 550
+@test "requests name the toolkit, accept gzip and reuse their connections" {
+	run --separate-stderr tmdb-fetch -j 1 movie 155 550
 	assert_success
 	fake_requests '.headers["user-agent"]' | grep -q '^"tmdb-toolkit/[0-9.]* (tmdb-fetch)'
 	[ "$(fake_requests 'select(.headers["accept-encoding"] | test("gzip")) | .path' | wc -l)" -eq 5 ]
+	# One job: one kept-alive connection for every request.
 	[ "$(fake_requests '.client_port' | sort -u | wc -l)" -eq 1 ]
+	fake_reset
+	run --separate-stderr tmdb-fetch -j 3 movie 155 550 27205 157336 1124
+	assert_success
+	[ "$(fake_requests '.client_port' | sort -u | wc -l)" -le 3 ]
 }
 
 @test "two 429s with Retry-After: 1 are waited out and the output is complete" {
@@ -98,7 +103,7 @@ FIXTURES="$BATS_TEST_DIRNAME/fixtures/tmdb"
 	fake_fault '{"match": "^/3/movie/155/reviews$", "kind": "status", "status": 503, "times": 10}'
 	run -69 --separate-stderr tmdb-fetch --retries 1 movie 155
 	[ -z "$output" ]
-	[[ $stderr == *"movie 155: reviews page 2: HTTP 503"* ]]
+	[[ $stderr =~ "movie 155: reviews page "[234]": HTTP 503" ]]
 }
 
 @test "408, 502, 503 and 504 are retried too" {
