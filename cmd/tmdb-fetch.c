@@ -16,6 +16,7 @@
 #include "idset.h"
 #include "jsonl.h"
 #include "log.h"
+#include "progress.h"
 #include "state.h"
 #include "tmdb.h"
 
@@ -44,6 +45,8 @@ static const char usage_text[] =
 	"      --state FILE      the last sync's state: print only movies changed since\n"
 	"      --state-out FILE  write the state for the next sync (atomically, on success)\n"
 	"      --summary         end with one line on stderr: fetched, unchanged, not found, requests\n"
+	"      --progress        draw a progress line on stderr even when it is not a terminal\n"
+	"      --no-progress     never draw it (by default it is drawn on a terminal only)\n"
 	CLI_COMMON_USAGE
 	"-v logs each request, -vvv the headers too; credentials show as ***\n"
 	"\n"
@@ -61,6 +64,7 @@ struct settings {
 	const char *state_in;
 	const char *state_out;
 	int summary;
+	enum progress_mode progress;
 	long retries;
 	long timeout_s;
 	long jobs;
@@ -85,10 +89,13 @@ struct run {
 	fetch_fn *fetch;
 	struct slot *window;	/* a ring: memory is bounded by it, not by the input */
 	size_t head, count, capacity;
+	long submitted;		/* distinct IDs so far: the progress line's total */
+	bool input_done;
 	int fetched;
 	int unchanged;
 	int not_found;
 	int strict;
+	enum progress_mode progress;
 };
 
 static long parse_count(const char *text, const char *option, long max)
@@ -105,7 +112,8 @@ static long parse_count(const char *text, const char *option, long max)
 static int parse_options(int argc, char **argv, struct settings *s)
 {
 	enum { OPT_BASE_URL = 256, OPT_LANGUAGE, OPT_RETRIES, OPT_TIMEOUT, OPT_STRICT,
-	       OPT_RECORD, OPT_REPLAY, OPT_STATE, OPT_STATE_OUT, OPT_SUMMARY, OPT_RATE };
+	       OPT_RECORD, OPT_REPLAY, OPT_STATE, OPT_STATE_OUT, OPT_SUMMARY, OPT_RATE,
+	       OPT_PROGRESS, OPT_NO_PROGRESS };
 	static const struct option options[] = {
 		{"config", required_argument, NULL, 'c'},
 		{"base-url", required_argument, NULL, OPT_BASE_URL},
@@ -120,6 +128,8 @@ static int parse_options(int argc, char **argv, struct settings *s)
 		{"state", required_argument, NULL, OPT_STATE},
 		{"state-out", required_argument, NULL, OPT_STATE_OUT},
 		{"summary", no_argument, NULL, OPT_SUMMARY},
+		{"progress", no_argument, NULL, OPT_PROGRESS},
+		{"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
 		CLI_COMMON_OPTIONS,
 		{0},
 	};
@@ -141,6 +151,8 @@ static int parse_options(int argc, char **argv, struct settings *s)
 		case OPT_STATE: s->state_in = optarg; break;
 		case OPT_STATE_OUT: s->state_out = optarg; break;
 		case OPT_SUMMARY: s->summary = 1; break;
+		case OPT_PROGRESS: s->progress = PROGRESS_ON; break;
+		case OPT_NO_PROGRESS: s->progress = PROGRESS_OFF; break;
 		}
 	}
 	if (s->jobs == 0)
@@ -201,6 +213,13 @@ static void make_progress(struct run *run)
 {
 	http_run(run->api.http);
 	print_finished(run);
+	progress_show(&(struct progress_counts){
+		.done = run->fetched + run->unchanged + run->not_found,
+		.total = run->submitted,
+		.input_done = run->input_done,
+		.requests = http_request_count(run->api.http),
+		.retries = http_retry_count(run->api.http),
+	});
 }
 
 static void fetch_and_print(struct run *run, long long id)
@@ -209,6 +228,7 @@ static void fetch_and_print(struct run *run, long long id)
 		return;
 	while (run->count == run->capacity)
 		make_progress(run);
+	run->submitted++;
 	struct slot *slot = &run->window[(run->head + run->count++) % run->capacity];
 	*slot = (struct slot){.id = id};
 	run->fetch(&run->api, id, slot_done, slot);
@@ -259,6 +279,7 @@ static void fetch_ids(struct run *run, const char *kind, fetch_fn *fetch, int ar
 {
 	run->kind = kind;
 	run->fetch = fetch;
+	progress_start(run->progress, strcmp(kind, "movie") == 0 ? "movies" : "people");
 	run->window = calloc(run->capacity, sizeof *run->window);
 	if (!run->window)
 		die(EXIT_SOFTWARE, "out of memory");
@@ -273,7 +294,9 @@ static void fetch_ids(struct run *run, const char *kind, fetch_fn *fetch, int ar
 		else
 			fetch_and_print(run, id);
 	}
+	run->input_done = true;
 	finish_window(run);
+	progress_end();
 	free(run->window);
 }
 
@@ -400,7 +423,8 @@ int main(int argc, char **argv)
 	};
 	/* The window holds a few rounds of work per connection, so connections stay busy
 	 * while a slow movie at the front holds the printing up. */
-	struct run run = {.api.language = s.language, .strict = s.strict, .capacity = 4 * (size_t)s.jobs + 8};
+	struct run run = {.api.language = s.language, .strict = s.strict, .progress = s.progress,
+			  .capacity = 4 * (size_t)s.jobs + 8};
 	struct state previous = {0}, next = {0};
 	if (s.state_in) {
 		state_load(&previous, s.state_in);

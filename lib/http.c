@@ -46,6 +46,7 @@ struct http_client {
 	double tokens;			/* the rate limit's bucket */
 	double refilled_at;
 	long requests;
+	long retries;
 };
 
 static double now_seconds(void)
@@ -170,6 +171,7 @@ void http_client_free(struct http_client *client)
 }
 
 long http_request_count(const struct http_client *client) { return client->requests; }
+long http_retry_count(const struct http_client *client) { return client->retries; }
 
 static void request_free(struct http_request *request)
 {
@@ -467,6 +469,7 @@ static void transfer_done(struct http_client *client, CURL *easy, CURLcode code)
 	}
 	json_decref(result.json);
 	long delay = retry_delay_ms(&client->retry, ++request->retries_done, (long)retry_after * 1000);
+	client->retries++;
 	log_warn("GET %s: %s; retry %d of %d in %.1f s", request->path, result.message,
 		 request->retries_done, client->retry.max_retries, delay / 1000.0);
 	request->due = now_seconds() + delay / 1000.0;

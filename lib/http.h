@@ -66,7 +66,9 @@ void http_get(struct http_client *client, const char *path, const struct query *
 /* Whether the previous state has an ETag for this request. */
 bool http_known(const struct http_client *client, const char *path, const struct query *q);
 
-/* How many requests went to the network (not to a recording). */
+/* How many requests went to the network (not to a recording), and how many of those
+ * were retries. */
 long http_request_count(const struct http_client *client);
+long http_retry_count(const struct http_client *client);
 
 #endif

@@ -11,6 +11,9 @@
 static const char *program = "tmdb";
 static int verbosity;
 static char *secrets[MAX_SECRETS];
+static void (*before_message)(void);
+
+void log_set_before_message(void (*hook)(void)) { before_message = hook; }
 
 void log_init(const char *progname)
 {
@@ -112,6 +115,8 @@ static void emit(const char *fmt, va_list ap)
 	}
 	/* Without memory to scrub a message that names a secret, print nothing of it. */
 	const char *text = clean ? clean : (secrets[0] ? "(message dropped: out of memory)" : message);
+	if (before_message)
+		before_message();
 	fprintf(stderr, "%s: %s\n", program, text);
 	free(clean);
 	if (message != stack)

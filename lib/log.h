@@ -24,6 +24,9 @@ const char *log_progname(void);
 void log_set_verbosity(int level);
 int log_verbosity(void);
 
+/* Called before each message is written (the progress line clears itself), or NULL. */
+void log_set_before_message(void (*hook)(void));
+
 /* Every later message has each occurrence of secret replaced by "***". */
 void log_add_secret(const char *secret);
 

@@ -347,3 +347,17 @@ FIXTURES="$BATS_TEST_DIRNAME/fixtures/tmdb"
 	run -78 --separate-stderr tmdb-fetch --state "$BATS_TEST_TMPDIR/bad" movie 155
 	[[ $stderr == *"bad"*"state file"* ]]
 }
+
+@test "a progress line is drawn on a terminal, never into a pipe or a file" {
+	# script(1) gives tmdb-fetch a terminal for stderr; stdout goes to a file.
+	run script -qec "tmdb-fetch movie 155 550 27205 >'$BATS_TEST_TMPDIR/out'" /dev/null
+	assert_success
+	assert_output --regexp "tmdb-fetch: movies [0-3]/3, [0-9]+ requests, 0 retries"
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/out")" -eq 3 ]
+	run --separate-stderr tmdb-fetch movie 155 550 27205
+	[[ $stderr != *"movies "* ]]
+	run --separate-stderr tmdb-fetch --progress movie 155 550
+	[[ $stderr =~ "movies "[0-2]"/2" ]]
+	run script -qec "tmdb-fetch --no-progress movie 155 >/dev/null" /dev/null
+	refute_output --partial "movies "
+}
