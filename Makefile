@@ -1,10 +1,12 @@
 # tmdb toolkit: plain make; `make test` installs what is missing, builds and runs every suite.
-VERSION = 0.1.0
+VERSION := $(shell cat pipelines/VERSION)
 
 PREFIX ?= /usr/local
 DESTDIR ?=
 BINDIR = $(PREFIX)/bin
 MANDIR = $(PREFIX)/share/man/man1
+DATADIR = $(PREFIX)/share/tmdb-toolkit
+COMPLETIONDIR = $(PREFIX)/share/bash-completion/completions
 
 CC ?= cc
 CFLAGS ?= -O2 -g
@@ -27,7 +29,7 @@ HEADERS = $(wildcard lib/*.h)
 
 SANITIZE_FLAGS = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-.PHONY: all deps test test-sanitize check lint clean install demo
+.PHONY: all deps test test-sanitize check lint clean install uninstall demo
 
 all: $(PROGRAMS:%=$(BIN)/%)
 
@@ -58,17 +60,36 @@ test-sanitize: deps
 check: test test-sanitize
 
 lint: deps
-	shellcheck -s bash tests/*.bash tests/*.sh pipelines/*.sh pipelines/*.bash
+	shellcheck -x -s bash tests/*.bash tests/*.sh pipelines/*.sh pipelines/*.bash
 
 # The whole pipeline on the bundled sample: no network, no key.
 demo: deps
 	@$(MAKE) --no-print-directory all
 	env -u TMDB_API_KEY -u TMDB_ACCESS_TOKEN bash pipelines/debug.sh --offline
 
+# The pipelines live in DATADIR with their helpers and sample; bin/ gets a tmdb-NAME
+# link to each, and the scripts find the programs in bin/ beside them.
+PIPELINES = debug deploy report
 install: all
-	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)
+	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(DATADIR)/pipelines \
+		$(DESTDIR)$(COMPLETIONDIR)
 	install -m 755 $(PROGRAMS:%=$(BIN)/%) $(DESTDIR)$(BINDIR)/
-	install -m 644 $(PROGRAMS:%=man/%.1) $(DESTDIR)$(MANDIR)/
+	install -m 644 $(PROGRAMS:%=man/%.1) $(PIPELINES:%=man/tmdb-%.1) $(DESTDIR)$(MANDIR)/
+	install -m 755 $(PIPELINES:%=pipelines/%.sh) $(DESTDIR)$(DATADIR)/pipelines/
+	install -m 644 pipelines/sync.bash pipelines/VERSION pipelines/spec.json pipelines/config.example.json \
+		$(DESTDIR)$(DATADIR)/pipelines/
+	cp -R pipelines/sample $(DESTDIR)$(DATADIR)/pipelines/
+	for name in $(PIPELINES); do \
+		ln -sf ../share/tmdb-toolkit/pipelines/$$name.sh $(DESTDIR)$(BINDIR)/tmdb-$$name; done
+	install -m 644 pipelines/completion.bash $(DESTDIR)$(COMPLETIONDIR)/tmdb-fetch
+	for name in $(filter-out tmdb-fetch,$(PROGRAMS)) $(PIPELINES:%=tmdb-%); do \
+		ln -sf tmdb-fetch $(DESTDIR)$(COMPLETIONDIR)/$$name; done
+
+uninstall:
+	rm -f $(PROGRAMS:%=$(DESTDIR)$(BINDIR)/%) $(PIPELINES:%=$(DESTDIR)$(BINDIR)/tmdb-%)
+	rm -f $(PROGRAMS:%=$(DESTDIR)$(MANDIR)/%.1) $(PIPELINES:%=$(DESTDIR)$(MANDIR)/tmdb-%.1)
+	rm -f $(PROGRAMS:%=$(DESTDIR)$(COMPLETIONDIR)/%) $(PIPELINES:%=$(DESTDIR)$(COMPLETIONDIR)/tmdb-%)
+	rm -rf $(DESTDIR)$(DATADIR)
 
 clean:
 	rm -rf $(BUILD) $(BIN)

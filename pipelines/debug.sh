@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
 # The seed's local test run, for real: reset, prepare files/, sync a director's
 # films into files/warehouse.db (or CSV), and report what happened.
 set -euo pipefail
@@ -18,14 +19,16 @@ options:
   --offline           replay the bundled sample (pipelines/sample): no network, no key
   --csv DIR           write CSV files into DIR instead of SQLite
   -h, --help          this text
+      --version       the version
 
 Credentials: TMDB_API_KEY, TMDB_ACCESS_TOKEN, or configuration.json here
 ({"api_key": "..."}), copied into files/ as the seed did.
 USAGE
 }
 
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# shellcheck source=pipelines/sync.bash
+# Installed, this script is reached through a symlink in bin/: its helpers are beside the real file.
+here=$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")
+# shellcheck source=sync.bash
 source "$here/sync.bash"
 sync_use_built_programs "$here"
 
@@ -49,6 +52,7 @@ parse_options() {
 		--offline) offline=1 ;;
 		--csv) [[ $# -ge 2 ]] || fail "--csv needs a DIR"; csv_dir=$2; shift ;;
 		-h | --help) usage; exit 0 ;;
+		--version) echo "debug.sh $(cat "$here/VERSION")"; exit 0 ;;
 		*) usage >&2; fail "unknown option '$1'" ;;
 		esac
 		shift

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
 # The seed's production step, made real: set up a named connection that syncs a
 # director's films into a PostgreSQL, SQLite or CSV destination, run it, schedule it.
 set -euo pipefail
@@ -26,6 +27,7 @@ options:
                       (its CRON: --schedule's, else the last one scheduled, else '0 3 * * *')
   --wait              wait for a sync of the same connection to finish instead of exiting 75
   -h, --help          this text
+      --version       the version
 
 Prompts appear only when standard input is a terminal; otherwise a value that is
 neither given nor defaulted with --yes is an error (exit 64).
@@ -46,8 +48,9 @@ sync exits with the failing program's status.
 USAGE
 }
 
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# shellcheck source=pipelines/sync.bash
+# Installed, this script is reached through a symlink in bin/: its helpers are beside the real file.
+here=$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")
+# shellcheck source=sync.bash
 source "$here/sync.bash"
 sync_use_built_programs "$here"
 
@@ -82,6 +85,7 @@ parse_options() {
 		--print-cron) action=print-cron ;;
 		--wait) wait_for_lock=1 ;;
 		-h | --help) usage; exit 0 ;;
+		--version) echo "deploy.sh $(cat "$here/VERSION")"; exit 0 ;;
 		*) usage >&2; fail "unknown option '$1'" ;;
 		esac
 		shift

@@ -35,6 +35,7 @@ usage() {
 		  --director-name NAME  name in the chart titles (default: Christopher Nolan)
 		  --out DIR             folder to write into (created if missing)
 		  -h, --help            print this help and exit
+      --version         print the version and exit
 
 		exit status: 0 done, 64 bad usage, 65 DB is not a warehouse (no view),
 		66 DB cannot be read, 69 sqlite3, jq or gnuplot missing, 70 gnuplot failed,
@@ -60,6 +61,7 @@ parse_args() {
 	while (($# > 0)); do
 		case $1 in
 		-h | --help) usage; exit 0 ;;
+		--version) echo "report.sh $(cat "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/VERSION")"; exit 0 ;;
 		--director-name) (($# > 1)) || bad_usage "$1 needs a value"; director_name=$2; shift ;;
 		--director-name=*) director_name=${1#*=} ;;
 		--out) (($# > 1)) || bad_usage "$1 needs a value"; out_dir=$2; shift ;;

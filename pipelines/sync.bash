@@ -2,11 +2,16 @@
 # Shared by debug.sh and deploy.sh (sourced, not run): finding the programs, naming a
 # director, and one sync whose new state is promoted only once the load has committed.
 
-# Run from a checkout without installing: prefer the freshly built programs beside DIR.
+# Prefer the programs that came with these scripts: bin/ of the checkout (DIR/../bin),
+# or of the installation (DIR is PREFIX/share/tmdb-toolkit/pipelines).
 sync_use_built_programs() {
-	if [[ -d $1/../bin ]]; then
-		PATH="$(cd "$1/../bin" && pwd):$PATH"
-	fi
+	local bin
+	for bin in "$1/../bin" "$1/../../../bin"; do
+		if [[ -x $bin/tmdb-fetch ]]; then
+			PATH="$(cd "$bin" && pwd):$PATH"
+			return
+		fi
+	done
 }
 
 # What every tmdb-fetch call takes (--replay DIR or --config FILE); the caller sets it.

@@ -29,7 +29,7 @@ build_with() {
 }
 
 @test "the shell scripts are shellcheck-clean, and every pipeline has --help" {
-	run shellcheck -s bash "$PROJECT_ROOT"/tests/*.bash "$PROJECT_ROOT"/tests/*.sh "$PROJECT_ROOT"/pipelines/*.sh "$PROJECT_ROOT"/pipelines/*.bash
+	run shellcheck -x -s bash "$PROJECT_ROOT"/tests/*.bash "$PROJECT_ROOT"/tests/*.sh "$PROJECT_ROOT"/pipelines/*.sh "$PROJECT_ROOT"/pipelines/*.bash
 	assert_success
 	for script in "$PROJECT_ROOT"/pipelines/*.sh; do
 		grep -q '^set -euo pipefail$' "$script" || fail "$script: no set -euo pipefail"

@@ -7,7 +7,8 @@ set -euo pipefail
 packages=(
 	pkg-config libcurl4-openssl-dev libjansson-dev libsqlite3-dev sqlite3
 	jq curl bats bats-assert bats-support
-	clang shellcheck mandoc gnuplot-nox
+	clang shellcheck mandoc man-db gnuplot-nox
+	sqlite-utils time
 )
 
 missing=()

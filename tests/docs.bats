@@ -1,36 +1,68 @@
 #!/usr/bin/env bats
-# The documentation stays true: man pages lint clean and name every option --help lists.
+# The documentation stays true: every program and pipeline has a man page that lints
+# clean and names every option its --help lists, and every listed option is accepted.
 
 load test_helper
 
-# Every program in cmd/ must have its page.
+# Every program in cmd/ and every pipeline must have its page: man/NAME.1 for a
+# program, man/tmdb-NAME.1 for pipelines/NAME.sh (installed as tmdb-NAME).
 mapfile -t PROGRAMS < <(cd "$PROJECT_ROOT/cmd" && ls -- *.c | sed 's/\.c$//')
+mapfile -t PIPELINES < <(cd "$PROJECT_ROOT/pipelines" && ls -- *.sh | sed 's/\.sh$//')
+
+# "COMMAND PAGE" pairs, where COMMAND is what to run.
+commands_and_pages() {
+	local program pipeline
+	for program in "${PROGRAMS[@]}"; do
+		echo "$program $PROJECT_ROOT/man/$program.1"
+	done
+	for pipeline in "${PIPELINES[@]}"; do
+		echo "$PROJECT_ROOT/pipelines/$pipeline.sh $PROJECT_ROOT/man/tmdb-$pipeline.1"
+	done
+}
 
 long_options_of() {
 	"$1" --help | grep -o -- '--[a-z][a-z-]*' | sort -u
 }
 
-@test "every program has --help, --version and a man page that lints clean" {
-	[ "${#PROGRAMS[@]}" -ge 1 ]
-	for program in "${PROGRAMS[@]}"; do
-		run mandoc -T lint -W warning "$PROJECT_ROOT/man/$program.1"
+@test "every program and pipeline has --help, --version and a man page that lints clean" {
+	[ "${#PROGRAMS[@]}" -ge 4 ] && [ "${#PIPELINES[@]}" -ge 3 ]
+	while read -r command page; do
+		run mandoc -T lint -W warning "$page"
 		assert_success
-		run "$program" --version
-		assert_output --regexp "^$program [0-9]+\.[0-9]+\.[0-9]+\$"
-		run --separate-stderr "$program" --help
+		run "$command" --version
+		assert_output --regexp "^${command##*/} [0-9]+\.[0-9]+\.[0-9]+\$"
+		run --separate-stderr "$command" --help
 		assert_success
-		[[ $output == *usage:* && -z $stderr ]]
-	done
+		[[ $output == *usage:* && -z $stderr ]] || fail "$command --help"
+		man -l "$page" >/dev/null 2>&1 || fail "man -l cannot render $page"
+	done < <(commands_and_pages)
 }
 
 @test "every option in --help is in the man page and the README" {
-	for program in "${PROGRAMS[@]}"; do
-		page=$(mandoc -T utf8 "$PROJECT_ROOT/man/$program.1" | col -b)
+	while read -r command page; do
+		text=$(mandoc -T utf8 "$page" | col -b)
 		while read -r option; do
-			[[ $page == *"$option"* ]] || fail "$program: $option missing from man/$program.1"
-			grep -q -- "$option" "$PROJECT_ROOT/README.md" || fail "$program: $option missing from README.md"
-		done < <(long_options_of "$program")
-	done
+			[[ $text == *"$option"* ]] || fail "$command: $option missing from $page"
+			grep -q -- "$option" "$PROJECT_ROOT/README.md" || fail "$command: $option missing from README.md"
+		done < <(long_options_of "$command")
+	done < <(commands_and_pages)
+}
+
+@test "every option in --help is accepted" {
+	# OPTION [VALUE] --help must print the usage: an unknown option would exit 64 first.
+	# Numbers where the usage names a count, a word elsewhere.
+	while read -r command page; do
+		while read -r option metavar; do
+			value=()
+			case $metavar in
+			"") ;;
+			N | SECONDS | MS | R) value=(1) ;;
+			*) value=(x) ;;
+			esac
+			run --separate-stderr "$command" "$option" "${value[@]}" --help
+			[ "$status" -eq 0 ] || fail "$command $option ${value[*]}: exit $status: $stderr"
+		done < <("$command" --help | sed -n -E 's/^ +(-[a-zA-Z], )?(--[a-z][a-z-]*)( [A-Z][A-Z|]*)?.*/\2\3/p')
+	done < <(commands_and_pages)
 }
 
 @test "the README opens with make demo and make test" {

@@ -1,0 +1,59 @@
+#!/usr/bin/env bats
+# make install / uninstall: PREFIX and DESTDIR honoured, and the installed pipeline runs
+# against the fake TMDB with nothing but the installed files.
+
+load with_fake_tmdb
+
+setup() {
+	fake_reset
+	ROOT="$BATS_TEST_TMPDIR/root"
+	make -C "$PROJECT_ROOT" --no-print-directory install DESTDIR="$ROOT" PREFIX=/usr >/dev/null
+}
+
+@test "install puts programs, pipelines, man pages and completion under DESTDIR/PREFIX" {
+	for name in tmdb-fetch tmdb-director tmdb-shape tmdb-load tmdb-debug tmdb-deploy tmdb-report; do
+		[ -x "$ROOT/usr/bin/$name" ] || fail "no $name"
+		[ -f "$ROOT/usr/share/man/man1/$name.1" ] || fail "no $name.1"
+		man -l "$ROOT/usr/share/man/man1/$name.1" >/dev/null 2>&1 || fail "man -l $name.1"
+		[ -e "$ROOT/usr/share/bash-completion/completions/$name" ] || fail "no completion for $name"
+	done
+	[ -f "$ROOT/usr/share/tmdb-toolkit/pipelines/sample/person/525/movie_credits/language=en-US.json" ]
+}
+
+@test "the installed pipeline runs on the installed files only" {
+	cd "$BATS_TEST_TMPDIR"
+	mkdir work && cd work
+	# Only the installed bin/ and the system: the checkout's bin/ is not on PATH.
+	PATH="$ROOT/usr/bin:/usr/bin:/bin" run --separate-stderr "$ROOT/usr/bin/tmdb-debug" --director 525
+	assert_success
+	[ "$(sqlite3 files/warehouse.db 'SELECT count(*) FROM movies')" -eq 13 ]
+	[ -f files/report/index.html ]
+	PATH="$ROOT/usr/bin:/usr/bin:/bin" run "$ROOT/usr/bin/tmdb-debug" --version
+	assert_output --regexp '^debug.sh [0-9.]+$'
+	# The checkout's programs were not used: they would not be under $ROOT.
+	! grep -q "$PROJECT_ROOT/bin" <<<"$stderr"
+}
+
+@test "completion offers a program's commands and the options its --help lists" {
+	PATH="$ROOT/usr/bin:$PATH"
+	# shellcheck source=/dev/null
+	source "$ROOT/usr/share/bash-completion/completions/tmdb-fetch"
+	COMP_WORDS=(tmdb-fetch mo)
+	COMP_CWORD=1
+	_tmdb_toolkit
+	[ "${COMPREPLY[*]}" = movie ]
+	COMP_WORDS=(tmdb-fetch movie --st)
+	COMP_CWORD=2
+	_tmdb_toolkit
+	[ "${COMPREPLY[*]}" = "--state --state-out --strict" ]
+	COMP_WORDS=(tmdb-load sq)
+	COMP_CWORD=1
+	_tmdb_toolkit
+	[ "${COMPREPLY[*]}" = sqlite ]
+}
+
+@test "uninstall removes what install put there" {
+	make -C "$PROJECT_ROOT" --no-print-directory uninstall DESTDIR="$ROOT" PREFIX=/usr >/dev/null
+	run find "$ROOT" -type f -o -type l
+	assert_output ""
+}
