@@ -1,0 +1,41 @@
+#!/usr/bin/env bats
+# The README's tour runs on the bundled sample: its printed output must be what the
+# commands print today, so the README cannot drift from the programs.
+
+load test_helper
+
+setup() {
+	cd "$BATS_TEST_TMPDIR"
+	S="$PROJECT_ROOT/pipelines/sample"
+	unset TMDB_API_KEY
+}
+
+# Every line of the output must stand in the README (with the tour's indentation).
+in_readme() {
+	while IFS= read -r line; do
+		grep -qF -- "    $line" "$PROJECT_ROOT/README.md" || fail "README lacks: $line"
+	done
+}
+
+@test "the tour's directed films" {
+	tmdb-fetch --replay "$S" person 525 | tmdb-director | jq -r '[.release_date, .title] | @tsv' | sort | head -3 | in_readme
+}
+
+@test "the tour's load and its summary" {
+	tmdb-fetch --replay "$S" person 525 | tmdb-director | tmdb-fetch --replay "$S" movie |
+		tmdb-shape --all | tmdb-load sqlite w.db 2>summary
+	in_readme <summary
+	sqlite3 -header -column w.db "SELECT title, budget, revenue, cast_size, review_count,
+	  round(roi, 2) AS roi FROM movie_analysis_view ORDER BY release_date LIMIT 3" | sed 's/ *$//' | in_readme
+}
+
+@test "the tour's search" {
+	tmdb-fetch --replay "$S" search Christopher Nolan | jq -r '[.id, .name, .known_for_department] | @tsv' | in_readme
+}
+
+@test "the troubleshooting section quotes the real messages" {
+	run --separate-stderr env -u TMDB_API_KEY -u TMDB_ACCESS_TOKEN tmdb-fetch person 525
+	[ "$status" -eq 78 ]
+	tr -d '\n' <"$PROJECT_ROOT/README.md" | tr -s ' ' | grep -qF "$(tr -s ' ' <<<"$stderr")" ||
+		fail "README does not quote: $stderr"
+}
