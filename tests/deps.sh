@@ -8,7 +8,7 @@ packages=(
 	pkg-config libcurl4-openssl-dev libjansson-dev libsqlite3-dev sqlite3
 	jq curl bats bats-assert bats-support
 	clang shellcheck mandoc man-db gnuplot-nox
-	sqlite-utils time
+	sqlite-utils time # make bench: the jq + sqlite-utils baseline, /usr/bin/time -f %M
 )
 
 missing=()
