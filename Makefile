@@ -29,7 +29,7 @@ HEADERS = $(wildcard lib/*.h)
 
 SANITIZE_FLAGS = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-.PHONY: all deps test test-sanitize check lint clean install uninstall demo
+.PHONY: all deps test test-sanitize check lint clean install uninstall demo bench
 
 all: $(PROGRAMS:%=$(BIN)/%)
 
@@ -61,6 +61,12 @@ check: test test-sanitize
 
 lint: deps
 	shellcheck -x -s bash tests/*.bash tests/*.sh pipelines/*.sh pipelines/*.bash
+
+# A benchmark, not a test (so not part of test or check): against the fake TMDB on
+# 127.0.0.1, it writes bench/RESULTS.md. BENCH_RUNS=N, BENCH_QUICK=1 for a smoke run.
+bench: deps
+	@$(MAKE) --no-print-directory all
+	bash bench/run.sh
 
 # The whole pipeline on the bundled sample: no network, no key.
 demo: deps
