@@ -49,7 +49,7 @@ JQ_TIMEOUT=${BENCH_JQ_TIMEOUT:-900}
 unset TMDB_ACCESS_TOKEN http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy
 export NO_PROXY=127.0.0.1,localhost no_proxy=127.0.0.1,localhost
 export TMDB_API_KEY=bench_fake_key_0000
-export PATH="$BIN:$PATH" LC_ALL=C
+export PATH="$BIN:$PATH" LC_ALL=C PYTHONDONTWRITEBYTECODE=1
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/tmdb-bench.XXXXXX")
 SERVER_PIDS=()
