@@ -5,32 +5,10 @@
 # pipelines/sync.bash promotes it (renamed only once tmdb-load exited 0) is never ahead of it.
 
 load hardening/common
+load hardening/movies
 
-FIXTURES="$BATS_TEST_DIRNAME/fixtures/tmdb"
 KILLS=20
 SEED=20251125
-
-# make_movies COUNT VERSION: COUNT movie objects as tmdb-fetch prints them, made from
-# movie 550 (30 cast, 5 reviews each; ids made unique per movie). VERSION "before" gives
-# another budget, a 31st cast member and other review texts, so loading "after" over it
-# inserts, updates and deletes.
-make_movies() {
-	jq -n -c --argjson count "$1" --arg version "$2" \
-		--slurpfile movie "$FIXTURES/movie/550.json" --slurpfile credits "$FIXTURES/movie/550/credits.json" \
-		--slurpfile reviews "$FIXTURES/movie/550/reviews.json" '
-		($movie[0] + {credits: {cast: $credits[0].cast[:30], crew: []},
-			reviews: {page: 1, results: $reviews[0].results[:5], total_pages: 1, total_results: 5}}) as $base
-		| range($count) as $i
-		| $base
-		| .id = 2000000 + $i
-		| .title = "\(.title) \($i)"
-		| .credits.cast = (if $version == "before" then $credits[0].cast[:31] else .credits.cast end)
-		| .credits.cast |= map(.credit_id = "\(.credit_id)-\($i)")
-		| .reviews.results |= map(.id = "\(.id)-\($i)")
-		| if $version == "before" then
-			.budget = 1 | .reviews.results |= map(.content = "Before: \(.content[:40])")
-		  else . end'
-}
 
 setup_file() {
 	W="$BATS_FILE_TMPDIR/crash"
