@@ -8,6 +8,7 @@ packages=(
 	pkg-config libcurl4-openssl-dev libjansson-dev libsqlite3-dev sqlite3
 	jq curl bats bats-assert bats-support
 	clang shellcheck mandoc man-db gnuplot-nox
+	libclang-rt-14-dev # make fuzz: libFuzzer and the sanitizers' runtime for clang 14
 	sqlite-utils time # make bench: the jq + sqlite-utils baseline, /usr/bin/time -f %M
 )
 
