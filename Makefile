@@ -10,7 +10,7 @@ COMPLETIONDIR = $(PREFIX)/share/bash-completion/completions
 
 CC ?= cc
 CFLAGS ?= -O2 -g
-PKGS = libcurl jansson sqlite3
+PKGS = libcurl jansson sqlite3 libpq
 
 # What the build needs goes in with override, so `make CFLAGS=-O0` adds to it
 # instead of dropping -Werror or the include paths.

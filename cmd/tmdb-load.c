@@ -1,4 +1,5 @@
-/* tmdb-load: rows or a Singer stream into a SQLite database or CSV files, all or nothing. */
+/* tmdb-load: rows or a Singer stream into a SQLite or PostgreSQL database or CSV files,
+ * all or nothing. */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -15,15 +16,18 @@
 #include "sink.h"
 
 static const char usage_text[] =
-	"usage: tmdb-load [options] sqlite DB [TABLE]   upsert into the SQLite database DB\n"
-	"       tmdb-load [options] csv DIR [TABLE]     merge into DIR/TABLE.csv, one file per table\n"
-	"       tmdb-load [options] csv - TABLE         TABLE's rows as CSV on standard output\n"
+	"usage: tmdb-load [options] sqlite DB [TABLE]     upsert into the SQLite database DB\n"
+	"       tmdb-load [options] postgres DSN [TABLE]  upsert into the PostgreSQL database DSN\n"
+	"       tmdb-load [options] csv DIR [TABLE]       merge into DIR/TABLE.csv, one file per table\n"
+	"       tmdb-load [options] csv - TABLE           TABLE's rows as CSV on standard output\n"
 	"\n"
 	"Reads standard input: plain rows of TABLE, one JSON object per line, or a Singer\n"
 	"stream (SCHEMA, RECORD, STATE messages) that names its tables. Rows are upserted by\n"
 	"key; re-loading a movie replaces its credits and reviews. A run is all or nothing.\n"
 	"At the end, one line per table on standard error:\n"
 	"  tmdb-load: TABLE: N inserted, N updated, N unchanged, N deleted\n"
+	"DSN is a libpq connection string or URI (postgresql://user@host:port/db); a password\n"
+	"comes from it, PGPASSWORD or ~/.pgpass and is never printed.\n"
 	"\n"
 	"options:\n"
 	"      --alter            add the columns a row has and its table lacks (else exit 65)\n"
@@ -33,8 +37,9 @@ static const char usage_text[] =
 	"  -h, --help             this text\n"
 	"      --version          the version\n"
 	"\n"
-	"exit: 0 ok, 64 usage, 65 bad input (the message names the line), 70 internal error,\n"
-	"73 cannot create the database or folder, 74 I/O or database error\n";
+	"exit: 0 ok, 64 usage, 65 bad input (the message names the line), 69 database\n"
+	"unreachable, 70 internal error, 73 cannot create the database or folder, 74 I/O or\n"
+	"database error, 77 the database refused the credentials\n";
 
 static int parse_busy_timeout(const char *text)
 {
@@ -68,17 +73,29 @@ static int parse_options(int argc, char **argv, struct sink_options *options)
 	return optind;
 }
 
-/* Checks the arguments after the options: sqlite DB [TABLE], csv DIR [TABLE], csv - TABLE. */
+/* What names the target after each command. */
+static const char *target_of(const char *command)
+{
+	if (strcmp(command, "sqlite") == 0)
+		return "DB";
+	if (strcmp(command, "postgres") == 0)
+		return "DSN";
+	if (strcmp(command, "csv") == 0)
+		return "DIR";
+	return NULL;
+}
+
+/* Checks the arguments after the options: sqlite DB [TABLE], postgres DSN [TABLE],
+ * csv DIR [TABLE], csv - TABLE. */
 static void check_arguments(int argc, char **argv)
 {
 	if (argc < 1)
-		cli_usage_error(usage_text, "missing command: sqlite or csv");
+		cli_usage_error(usage_text, "missing command: sqlite, postgres or csv");
 	const char *command = argv[0];
-	if (strcmp(command, "sqlite") != 0 && strcmp(command, "csv") != 0)
+	if (!target_of(command))
 		cli_usage_error(usage_text, "unknown command '%s'", command);
 	if (argc < 2 || !*argv[1])
-		cli_usage_error(usage_text, "%s: missing %s", command,
-				strcmp(command, "sqlite") == 0 ? "DB" : "DIR");
+		cli_usage_error(usage_text, "%s: missing %s", command, target_of(command));
 	if (argc > 3)
 		cli_usage_error(usage_text, "%s: too many arguments, from '%s'", command, argv[3]);
 	if (argc == 3 && !*argv[2])
@@ -92,6 +109,8 @@ static int open_sink(char **args, const struct sink_options *options, struct sin
 {
 	if (strcmp(args[0], "sqlite") == 0)
 		return sink_sqlite_open(args[1], options, sink, why);
+	if (strcmp(args[0], "postgres") == 0)
+		return sink_postgres_open(args[1], options, sink, why);
 	if (strcmp(args[1], "-") == 0)
 		return sink_csv_stdout_open(args[2], sink, why);
 	return sink_csv_open(args[1], options, sink, why);

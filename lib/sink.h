@@ -1,6 +1,7 @@
-/* Where tmdb-load writes: a SQLite database, a folder of CSV files, or CSV on standard
- * output. Every call returns 0, or an exit status (65 bad data, 73, 74) with why filled
- * in; after a failure the caller only calls close, which undoes the run. */
+/* Where tmdb-load writes: a SQLite or PostgreSQL database, a folder of CSV files, or CSV
+ * on standard output. Every call returns 0, or an exit status (65 bad data, 73, 74; on
+ * opening also 64, 69, 77) with why filled in; after a failure the caller only calls
+ * close, which undoes the run. */
 #ifndef TMDB_SINK_H
 #define TMDB_SINK_H
 
@@ -30,12 +31,15 @@ struct sink {
 
 struct sink_options {
 	int alter;		/* add columns the input has and a table lacks */
-	int busy_timeout_ms;	/* SQLite: how long to wait for a locked database */
+	int busy_timeout_ms;	/* how long to wait for a locked database (PostgreSQL: lock_timeout) */
 };
 
 /* Each returns 0 with *sink set, or an exit status with why filled in. */
 int sink_sqlite_open(const char *path, const struct sink_options *options, struct sink **sink,
 		     struct buf *why);
+/* dsn: a libpq connection string, a postgresql:// URI, or a database name. */
+int sink_postgres_open(const char *dsn, const struct sink_options *options, struct sink **sink,
+		       struct buf *why);
 int sink_csv_open(const char *dir, const struct sink_options *options, struct sink **sink,
 		  struct buf *why);
 /* Rows of one table as CSV on standard output, no merge; other tables are not its business. */

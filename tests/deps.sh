@@ -9,6 +9,7 @@ packages=(
 	jq curl bats bats-assert bats-support
 	clang shellcheck mandoc man-db gnuplot-nox
 	libclang-rt-14-dev # make fuzz: libFuzzer and the sanitizers' runtime for clang 14
+	libpq-dev postgresql
 	sqlite-utils time # make bench: the jq + sqlite-utils baseline, /usr/bin/time -f %M
 )
 

@@ -71,8 +71,8 @@ dump() {
 @test "a bad command line exits 64 with the usage on stderr" {
 	run -64 --separate-stderr tmdb-load
 	[[ $stderr == *usage:* ]]
-	run -64 --separate-stderr tmdb-load postgres db
-	[[ $stderr == *"unknown command 'postgres'"* ]]
+	run -64 --separate-stderr tmdb-load mysql db
+	[[ $stderr == *"unknown command 'mysql'"* ]]
 	run -64 --separate-stderr tmdb-load sqlite
 	[[ $stderr == *"missing DB"* ]]
 	run -64 --separate-stderr tmdb-load csv -
