@@ -1,0 +1,479 @@
+#!/usr/bin/env bats
+# tmdb-load postgres: the SQLite sink's behaviour in a PostgreSQL database, on a
+# throwaway cluster (tests/postgres.bash) and the fake TMDB for the whole pipeline.
+
+load test_helper
+load postgres
+
+setup_file() {
+	start_postgres
+	start_fake_tmdb
+}
+
+teardown_file() {
+	stop_fake_tmdb
+	stop_postgres
+}
+
+setup() {
+	pg_reset
+	DB="$BATS_TEST_TMPDIR/warehouse.db"
+	IN="$BATS_TEST_TMPDIR/input.jsonl"
+}
+
+# movie ID TITLE BUDGET REVENUE: a movies row; the other columns are fixed.
+movie() {
+	jq -nc --arg id "$1" --arg title "$2" --argjson budget "$3" --argjson revenue "$4" \
+		'{movie_id: $id, title: $title, overview: "o", release_date: "2010-07-16", runtime: 148,
+		  budget: $budget, revenue: $revenue, vote_average: 8.4, vote_count: 100, popularity: 20.5}'
+}
+
+# credit ID MOVIE ORDER
+credit() {
+	jq -nc --arg id "$1" --arg movie "$2" --argjson order "$3" \
+		'{credit_id: $id, movie_id: $movie, title: "t", person_id: "p\($id)", person_name: "n",
+		  character: "c", order: $order, cast_id: $order}'
+}
+
+# review ID MOVIE RATING (a JSON number or null)
+review() {
+	jq -nc --arg id "$1" --arg movie "$2" --argjson rating "$3" \
+		'{review_id: $id, movie_id: $movie, title: "t", author: "a", content: "c",
+		  created_at: "2020-01-01", updated_at: "2020-01-02", rating: $rating}'
+}
+
+# schema STREAM: a SCHEMA message for one of the toolkit's tables.
+schema() {
+	jq -nc --arg stream "$1" '{type: "SCHEMA", stream: $stream, schema: {type: "object", properties: {}},
+		key_properties: [{movies: "movie_id", credits: "credit_id", reviews: "review_id"}[$stream]]}'
+}
+
+# record STREAM: wraps each row read from standard input in a RECORD message.
+record() {
+	jq -c --arg stream "$1" '{type: "RECORD", stream: $stream, record: .}'
+}
+
+# Inception (3 cast, 3 reviews, one unrated), Following (zero budget, 1 cast, no
+# reviews), Tenet (no cast, 1 review): the same sample as tmdb-load.bats.
+sample_stream() {
+	schema movies
+	schema credits
+	schema reviews
+	{ movie 1 Inception 160000000 839030630; movie 2 Following 0 48482; movie 3 Tenet 200000000 363656624; } | record movies
+	{ credit c1 1 0; credit c2 1 1; credit c3 1 2; credit c4 2 0; } | record credits
+	{ review r1 1 8.0; review r2 1 null; review r3 1 6.0; review r4 3 7.5; } | record reviews
+}
+
+# load_pg [OPTIONS] [TABLE]: options may follow the command.
+load_pg() {
+	tmdb-load postgres "$PG_DSN" "$@"
+}
+
+# The data of the test database, as pg_dump writes it: what "the database is unchanged"
+# compares. Without the \restrict lines, whose key is new in every dump.
+dump() {
+	"$PG_BIN/pg_dump" --data-only --no-owner | grep -v '^\\\(un\)\?restrict '
+}
+
+# column_types TABLE: "name:type" of each column, in order.
+column_types() {
+	pg_query "SELECT string_agg(column_name || ':' || data_type, ' ' ORDER BY ordinal_position)
+		FROM information_schema.columns WHERE table_schema = 'public' AND table_name = '$1'"
+}
+
+primary_key() {
+	pg_query "SELECT string_agg(k.column_name, ',' ORDER BY k.ordinal_position)
+		FROM information_schema.table_constraints c JOIN information_schema.key_column_usage k
+		USING (constraint_schema, constraint_name)
+		WHERE c.table_schema = 'public' AND c.table_name = '$1' AND c.constraint_type = 'PRIMARY KEY'"
+}
+
+ids() {
+	pg_query "SELECT string_agg($1, ',' ORDER BY $1) FROM $2"
+}
+
+@test "--help names postgres and DSN; a missing DSN is a usage error" {
+	run --separate-stderr tmdb-load --help
+	assert_success
+	assert_output --partial "postgres DSN [TABLE]"
+	assert_output --partial "77 the database refused the credentials"
+	run -64 --separate-stderr tmdb-load postgres
+	[[ $stderr == *"postgres: missing DSN"* ]]
+	run -64 --separate-stderr tmdb-load postgres "$PG_DSN" movies extra
+}
+
+@test "postgres creates the three tables typed and keyed as declared, and the view" {
+	sample_stream >"$IN"
+	run --separate-stderr load_pg <"$IN"
+	assert_success
+	[ -z "$output" ]
+	assert_equal "$(column_types movies)" "movie_id:text title:text overview:text release_date:text runtime:bigint budget:bigint revenue:bigint vote_average:double precision vote_count:bigint popularity:double precision"
+	assert_equal "$(column_types credits)" "credit_id:text movie_id:text title:text person_id:text person_name:text character:text order:bigint cast_id:bigint"
+	assert_equal "$(column_types reviews)" "review_id:text movie_id:text title:text author:text content:text created_at:text updated_at:text rating:double precision"
+	assert_equal "$(primary_key movies) $(primary_key credits) $(primary_key reviews)" "movie_id credit_id review_id"
+	assert_equal "$(column_types movie_analysis_view)" "movie_id:text title:text release_date:text budget:bigint revenue:bigint vote_average:double precision vote_count:bigint popularity:double precision runtime:bigint cast_size:bigint review_count:bigint avg_review_rating:double precision profit:bigint roi:double precision"
+	assert_equal "$(pg_query "SELECT indexdef FROM pg_indexes WHERE indexname IN ('credits_movie_id', 'reviews_movie_id') ORDER BY 1")" \
+		"CREATE INDEX credits_movie_id ON public.credits USING btree (movie_id)
+CREATE INDEX reviews_movie_id ON public.reviews USING btree (movie_id)"
+	assert_equal "$(pg_query 'SELECT count(*) FROM movies; SELECT count(*) FROM credits; SELECT count(*) FROM reviews')" "3
+4
+4"
+	[[ $stderr == *"tmdb-load: movies: 3 inserted, 0 updated, 0 unchanged, 0 deleted"* ]]
+	[[ $stderr == *"tmdb-load: credits: 4 inserted, 0 updated, 0 unchanged, 0 deleted"* ]]
+	[[ $stderr == *"tmdb-load: reviews: 4 inserted, 0 updated, 0 unchanged, 0 deleted"* ]]
+	# Nothing of the run's staging outlives it.
+	assert_equal "$(pg_query "SELECT count(*) FROM pg_class WHERE relname LIKE 'tmdb_load_stage%'")" 0
+}
+
+@test "the view: one row per movie with hand-computed counts, averages, profit and roi" {
+	sample_stream | load_pg -q
+	run pg_query "SELECT json_agg(v ORDER BY movie_id) FROM (SELECT movie_id, cast_size, review_count,
+		avg_review_rating, profit, roi, budget, revenue FROM movie_analysis_view) v"
+	assert_success
+	# Inception: the unrated review is left out of the mean (8 + 6) / 2. Following: no
+	# budget, so no roi; no reviews, so a count of 0 and no mean. Tenet: no cast.
+	json_eq <(printf '%s' "$output") <(cat <<-'EOF'
+		[{"movie_id":"1","cast_size":3,"review_count":3,"avg_review_rating":7.0,"profit":679030630,"roi":4.2439414375,"budget":160000000,"revenue":839030630},
+		 {"movie_id":"2","cast_size":1,"review_count":0,"avg_review_rating":null,"profit":48482,"roi":null,"budget":0,"revenue":48482},
+		 {"movie_id":"3","cast_size":0,"review_count":1,"avg_review_rating":7.5,"profit":163656624,"roi":0.81828312,"budget":200000000,"revenue":363656624}]
+	EOF
+	)
+	assert_equal "$(pg_query "SELECT title, release_date, vote_average, vote_count, popularity, runtime FROM movie_analysis_view WHERE movie_id = '2'")" "Following|2010-07-16|8.4|100|20.5|148"
+}
+
+@test "upserts count inserted, updated and unchanged rows" {
+	{ movie 1 Inception 1 2; movie 2 Following 3 4; } | load_pg -q movies
+	run --separate-stderr load_pg movies < <(movie 1 Inception 1 2; movie 2 'Following (1998)' 3 4; movie 3 Tenet 5 6)
+	assert_success
+	assert_equal "$stderr" "tmdb-load: movies: 1 inserted, 1 updated, 1 unchanged, 0 deleted"
+	assert_equal "$(pg_query 'SELECT movie_id, title FROM movies ORDER BY movie_id')" "1|Inception
+2|Following (1998)
+3|Tenet"
+	# A null that becomes a value, and back, is a change too (IS DISTINCT FROM, not <>).
+	run --separate-stderr load_pg movies < <(movie 1 Inception 1 2 | jq -c '.overview = null')
+	assert_equal "$stderr" "tmdb-load: movies: 0 inserted, 1 updated, 0 unchanged, 0 deleted"
+	run --separate-stderr load_pg movies < <(movie 1 Inception 1 2 | jq -c '.overview = null')
+	assert_equal "$stderr" "tmdb-load: movies: 0 inserted, 0 updated, 1 unchanged, 0 deleted"
+	assert_equal "$(pg_query "SELECT overview IS NULL FROM movies WHERE movie_id = '1'")" t
+}
+
+@test "a key given several times in one run counts as SQLite counts it, and the last row wins" {
+	{ movie 1 Inception 1 2; movie 2 Following 3 4; } >"$BATS_TEST_TMPDIR/first"
+	{
+		movie 1 Inception 1 2; movie 3 Tenet 5 6; movie 3 Tenet 5 6; movie 3 'Tenet (2020)' 5 6
+		movie 1 'Inception (2010)' 1 2; movie 2 Following 3 4; movie 1 Inception 1 2
+	} >"$IN"
+	load_pg -q movies <"$BATS_TEST_TMPDIR/first"
+	tmdb-load -q sqlite "$DB" movies <"$BATS_TEST_TMPDIR/first"
+	run --separate-stderr load_pg movies <"$IN"
+	assert_success
+	pg_counts=$stderr
+	run --separate-stderr tmdb-load sqlite "$DB" movies <"$IN"
+	assert_equal "$pg_counts" "$stderr"
+	assert_equal "$pg_counts" "tmdb-load: movies: 1 inserted, 3 updated, 3 unchanged, 0 deleted"
+	assert_equal "$(pg_query 'SELECT movie_id, title FROM movies ORDER BY movie_id')" \
+		"$(sqlite3 "$DB" 'SELECT movie_id, title FROM movies ORDER BY movie_id')"
+	assert_equal "$(pg_query "SELECT title FROM movies WHERE movie_id = '3'")" "Tenet (2020)"
+}
+
+@test "the same input twice leaves the data identical and inserts and updates nothing" {
+	sample_stream >"$IN"
+	load_pg -q <"$IN"
+	dump >"$BATS_TEST_TMPDIR/once"
+	pg_query 'SELECT * FROM movies ORDER BY 1; SELECT * FROM credits ORDER BY 1; SELECT * FROM reviews ORDER BY 1' >"$BATS_TEST_TMPDIR/once.rows"
+	run --separate-stderr load_pg <"$IN"
+	assert_success
+	dump >"$BATS_TEST_TMPDIR/twice"
+	pg_query 'SELECT * FROM movies ORDER BY 1; SELECT * FROM credits ORDER BY 1; SELECT * FROM reviews ORDER BY 1' >"$BATS_TEST_TMPDIR/twice.rows"
+	cmp "$BATS_TEST_TMPDIR/once" "$BATS_TEST_TMPDIR/twice"
+	cmp "$BATS_TEST_TMPDIR/once.rows" "$BATS_TEST_TMPDIR/twice.rows"
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/once.rows")" -eq 11 ]
+	for table in movies credits reviews; do
+		[[ $stderr == *"$table: 0 inserted, 0 updated"* ]] || fail "$table: $stderr"
+	done
+}
+
+@test "re-loading a movie replaces its cast and reviews: exactly the dropped rows go" {
+	sample_stream | load_pg -q
+	{
+		schema movies; schema credits; schema reviews
+		movie 1 Inception 160000000 839030630 | record movies
+		{ credit c1 1 0; credit c3 1 2; } | record credits
+		{ review r1 1 8.0; review r2 1 null; } | record reviews
+	} >"$IN"
+	run --separate-stderr load_pg <"$IN"
+	assert_success
+	[[ $stderr == *"credits: 0 inserted, 0 updated, 2 unchanged, 1 deleted"* ]]
+	[[ $stderr == *"reviews: 0 inserted, 0 updated, 2 unchanged, 1 deleted"* ]]
+	assert_equal "$(ids credit_id credits)" "c1,c3,c4"
+	assert_equal "$(ids review_id reviews)" "r1,r2,r4"
+}
+
+@test "a movie row alone empties its children; a table not in the input is left alone" {
+	sample_stream | load_pg -q
+	run --separate-stderr load_pg < <(schema movies; schema credits; schema reviews
+		movie 3 Tenet 200000000 363656624 | record movies)
+	assert_success
+	[[ $stderr == *"reviews: 0 inserted, 0 updated, 0 unchanged, 1 deleted"* ]]
+	assert_equal "$(pg_query "SELECT count(*) FROM reviews WHERE movie_id = '3'")" 0
+	assert_equal "$(pg_query "SELECT count(*) FROM reviews")" 3
+	# Plain movies rows replace nothing: no child table is in the input.
+	run --separate-stderr load_pg movies < <(movie 1 Inception 160000000 839030630)
+	assert_success
+	assert_equal "$(pg_query "SELECT count(*) FROM credits WHERE movie_id = '1'")" 3
+	# Plain child rows: the movies of the input rows are the parents seen.
+	run --separate-stderr load_pg credits < <(credit c1 1 0; credit c9 1 9)
+	assert_success
+	assert_equal "$stderr" "tmdb-load: credits: 1 inserted, 0 updated, 1 unchanged, 2 deleted"
+	assert_equal "$(ids credit_id credits)" "c1,c4,c9"
+	assert_equal "$(pg_query "SELECT count(*) FROM reviews")" 3
+}
+
+@test "text with tabs, newlines, backslashes and other scripts comes back exactly; null stays apart from empty" {
+	jq -nc '
+		{movie_id: "1", title: "tab\there", overview: "line1\r\nline2\n", release_date: null, runtime: 0,
+		 budget: 9007199254740991, revenue: -5, vote_average: 0.30000000000000004, vote_count: 1, popularity: 1e-7},
+		{movie_id: "2\\N", title: "\\N", overview: "", release_date: "", runtime: null,
+		 budget: 1, revenue: 1, vote_average: 7, vote_count: 0, popularity: 123456789.5},
+		{movie_id: "3", title: "日本語 🎬 \\\\. back\\slash", overview: "\\.", release_date: "2020-01-01", runtime: 1,
+		 budget: 1, revenue: 1, vote_average: 8.369, vote_count: 2, popularity: 0.1}' >"$IN"
+	run --separate-stderr load_pg movies <"$IN"
+	assert_success
+	run pg_query "SELECT json_agg(m ORDER BY movie_id) FROM movies m"
+	json_eq <(printf '%s' "$output") <(jq -s . "$IN")
+	# Loading it again changes nothing: the values compare equal to what they became.
+	run --separate-stderr load_pg movies <"$IN"
+	assert_equal "$stderr" "tmdb-load: movies: 0 inserted, 0 updated, 3 unchanged, 0 deleted"
+}
+
+@test "a bad line after good ones exits 65 naming it, and the database is as before" {
+	sample_stream | load_pg -q
+	dump >"$BATS_TEST_TMPDIR/before"
+	good="$(schema movies; movie 4 Memento 9000000 39723096 | record movies; movie 1 Changed 1 1 | record movies)"
+	bad_lines=(
+		'not json'
+		'[1, 2]'
+		'{"type":"BATCH","stream":"movies"}'
+		'{"type":"RECORD","stream":"people","record":{"id":1}}'
+		'{"type":"RECORD","stream":"movies","record":{"movie_id":"5","budget":"lots"}}'
+		'{"type":"RECORD","stream":"movies","record":{"movie_id":"5","vote_average":"8.1"}}'
+		'{"type":"RECORD","stream":"movies","record":{"title":"no key"}}'
+		'{"type":"RECORD","stream":"movies","record":{"movie_id":null}}'
+		'{"type":"RECORD","stream":"movies","record":{"movie_id":"5","tagline":"new"}}'
+		'{"movie_id":"5"}'
+		'{"type":"SCHEMA","stream":"people","schema":{"properties":{"id":{"type":"integer"}}},"key_properties":[]}'
+	)
+	for bad in "${bad_lines[@]}"; do
+		run -65 --separate-stderr load_pg < <(printf '%s\n' "$good" "$bad")
+		[[ $stderr == "tmdb-load: -:4: "* ]] || fail "no line number for '$bad': $stderr"
+		dump | cmp - "$BATS_TEST_TMPDIR/before" || fail "the database changed after '$bad'"
+	done
+	run -65 --separate-stderr load_pg < <(printf '%s\n' "$good" "${bad_lines[4]}")
+	assert_equal "$stderr" 'tmdb-load: -:4: movies: column "budget": expected an integer, got a string'
+}
+
+@test "a row the database refuses (a CHECK of its own) exits 65 at the end, and nothing is written" {
+	sample_stream | load_pg -q
+	pg_query 'ALTER TABLE movies ADD CONSTRAINT budget_known CHECK (budget >= 0)'
+	dump >"$BATS_TEST_TMPDIR/before"
+	run -65 --separate-stderr load_pg movies < <(movie 4 Memento 9000000 39723096; movie 5 Broken -1 0)
+	[[ $stderr == *'movies: new row for relation "movies" violates check constraint "budget_known"'* ]]
+	dump | cmp - "$BATS_TEST_TMPDIR/before"
+}
+
+@test "a column named to inject SQL is refused, and with --alter becomes just a column" {
+	sample_stream | load_pg -q
+	evil='x"); DROP TABLE movies;--'
+	row=$(movie 7 Evil 1 2 | jq -c --arg evil "$evil" '.[$evil] = "payload"')
+	run -65 --separate-stderr load_pg movies <<<"$row"
+	[[ $stderr == *'DROP TABLE movies'*'--alter adds it'* ]]
+	run --separate-stderr load_pg --alter movies <<<"$row"
+	assert_success
+	assert_equal "$(pg_query 'SELECT count(*) FROM movies')" 4
+	assert_equal "$(pg_query "SELECT data_type FROM information_schema.columns WHERE table_name = 'movies' AND column_name = 'x\"); DROP TABLE movies;--'")" text
+	assert_equal "$(pg_query "SELECT \"x\"\"); DROP TABLE movies;--\" FROM movies WHERE movie_id = '7'")" payload
+	# A table name is quoted the same way.
+	run --separate-stderr load_pg < <(jq -nc --arg s "movies\"; DROP TABLE credits;--" \
+		'{type: "SCHEMA", stream: $s, schema: {properties: {id: {type: "string"}}}, key_properties: ["id"]},
+		 {type: "RECORD", stream: $s, record: {id: "1"}}')
+	assert_success
+	assert_equal "$(pg_query "SELECT count(*) FROM credits; SELECT id FROM \"movies\"\"; DROP TABLE credits;--\"")" "4
+1"
+}
+
+@test "--alter adds a column typed from its first value; names PostgreSQL would cut short are refused" {
+	movie 1 Inception 1 2 | load_pg -q movies
+	run -65 --separate-stderr load_pg movies < <(movie 2 Tenet 3 4 | jq -c '.imdb_rank = 12')
+	[[ $stderr == *'-:1: movies: column "imdb_rank": the table has no such column (--alter adds it)'* ]]
+	run --separate-stderr load_pg --alter movies < <(movie 2 Tenet 3 4 | jq -c '.imdb_rank = 12 | .tagline = "Time runs out" | .score = 0.5')
+	assert_success
+	assert_equal "$(pg_query "SELECT string_agg(column_name || ':' || data_type, ' ' ORDER BY ordinal_position) FROM information_schema.columns WHERE table_name = 'movies' AND ordinal_position > 10")" "imdb_rank:bigint tagline:text score:double precision"
+	assert_equal "$(pg_query "SELECT movie_id, imdb_rank, tagline FROM movies ORDER BY 1")" "1||
+2|12|Time runs out"
+	# Once added, the column is the table's own: no --alter needed any more.
+	run --separate-stderr load_pg movies < <(movie 3 Memento 5 6 | jq -c '.imdb_rank = 40')
+	assert_success
+	long=$(printf 'c%.0s' {1..64})
+	run -65 --separate-stderr load_pg --alter movies < <(movie 4 Long 1 1 | jq -c --arg c "$long" '.[$c] = 1')
+	[[ $stderr == *"longer than PostgreSQL's 63-byte names"* ]]
+}
+
+@test "a Singer stream of another table: types and key from its SCHEMA" {
+	{
+		jq -nc '{type: "SCHEMA", stream: "people", key_properties: ["source", "id"],
+			schema: {type: "object", properties: {source: {type: "string"}, id: {type: ["integer", "null"]},
+			height: {type: ["number", "null"]}, alive: {type: "boolean"}, tags: {type: "array"}, extra: {type: "object"}}}}'
+		jq -nc '{type: "RECORD", stream: "people", record: {source: "tmdb", id: 525, height: 1.81, alive: true, tags: ["a", "b"], extra: {k: 1.5}}}'
+		jq -nc '{type: "STATE", value: {bookmark: 1}}'
+		jq -nc '{type: "RECORD", stream: "people", record: {source: "imdb", id: 525, alive: false}}'
+	} >"$IN"
+	run --separate-stderr load_pg <"$IN"
+	assert_success
+	assert_equal "$stderr" "tmdb-load: people: 2 inserted, 0 updated, 0 unchanged, 0 deleted"
+	assert_equal "$(column_types people)" "source:text id:bigint height:double precision alive:bigint tags:text extra:text"
+	assert_equal "$(primary_key people)" "source,id"
+	assert_equal "$(pg_query "SELECT source, id, height, alive, tags, extra FROM people ORDER BY source")" \
+		'imdb|525||0||
+tmdb|525|1.81|1|["a","b"]|{"k":1.5}'
+	# No tables of the toolkit were asked for, so none were made.
+	assert_equal "$(pg_query "SELECT count(*) FROM pg_tables WHERE tablename = 'movies'")" 0
+}
+
+@test "the tables go to the DSN's schema (search_path), never elsewhere" {
+	pg_query 'CREATE SCHEMA warehouse'
+	run --separate-stderr tmdb-load postgres "$PG_DSN&options=-csearch_path%3Dwarehouse" < <(sample_stream)
+	assert_success
+	assert_equal "$(pg_query "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'")" 0
+	assert_equal "$(pg_query "SELECT string_agg(table_name, ' ' ORDER BY table_name) FROM information_schema.tables
+		WHERE table_schema = 'warehouse' AND table_name IN ('movies', 'credits', 'reviews', 'movie_analysis_view')")" \
+		"credits movie_analysis_view movies reviews"
+	assert_equal "$(pg_query 'SELECT count(*) FROM warehouse.movie_analysis_view')" 3
+}
+
+# Starts a load that holds the load lock until the test creates $BATS_TEST_TMPDIR/release:
+# its input stays open until then. Sets holder to its PID.
+start_holding_load() {
+	{ cat "$1"; while [ ! -e "$BATS_TEST_TMPDIR/release" ]; do sleep 0.05; done; } |
+		tmdb-load postgres "$PG_DSN" 2>"$BATS_TEST_TMPDIR/holder.err" 3>&- &
+	holder=$!
+}
+
+# wait_for_lock_waiters N: until N sessions wait for an advisory lock (at most ~10 s).
+wait_for_lock_waiters() {
+	for _ in $(seq 200); do
+		[ "$(pg_query "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")" -eq "$1" ] && return 0
+		sleep 0.05
+	done
+	fail "no load waited for the lock"
+}
+
+@test "two loads of the same stream at once: the second waits for the first, nothing doubles or goes" {
+	sample_stream >"$IN"
+	start_holding_load "$IN"
+	for _ in $(seq 200); do
+		[ "$(pg_query "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")" -eq 1 ] && break
+		sleep 0.05
+	done
+	tmdb-load postgres "$PG_DSN" <"$IN" 2>"$BATS_TEST_TMPDIR/second.err" 3>&- &
+	second=$!
+	wait_for_lock_waiters 1
+	touch "$BATS_TEST_TMPDIR/release"
+	wait "$holder"
+	wait "$second"
+	grep -q 'movies: 3 inserted, 0 updated, 0 unchanged' "$BATS_TEST_TMPDIR/holder.err"
+	grep -q 'movies: 0 inserted, 0 updated, 3 unchanged' "$BATS_TEST_TMPDIR/second.err"
+	grep -q 'credits: 0 inserted, 0 updated, 4 unchanged, 0 deleted' "$BATS_TEST_TMPDIR/second.err"
+	assert_equal "$(ids movie_id movies) $(ids credit_id credits) $(ids review_id reviews)" "1,2,3 c1,c2,c3,c4 r1,r2,r3,r4"
+	# And a crowd of them, started together: every one succeeds, the rows stay as once.
+	pids=()
+	for i in 1 2 3 4; do
+		tmdb-load -q postgres "$PG_DSN" <"$IN" 2>"$BATS_TEST_TMPDIR/crowd.$i" 3>&- &
+		pids+=($!)
+	done
+	for pid in "${pids[@]}"; do wait "$pid"; done
+	assert_equal "$(pg_query 'SELECT count(*) FROM movies; SELECT count(*) FROM credits; SELECT count(*) FROM reviews')" "3
+4
+4"
+}
+
+@test "--busy-timeout bounds the wait for another load: 74, nothing written" {
+	sample_stream >"$IN"
+	start_holding_load "$IN"
+	for _ in $(seq 200); do
+		[ "$(pg_query "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")" -eq 1 ] && break
+		sleep 0.05
+	done
+	run --separate-stderr timeout 60 tmdb-load --busy-timeout 200 postgres "$PG_DSN" movies < <(movie 9 Other 1 1)
+	touch "$BATS_TEST_TMPDIR/release"
+	wait "$holder"
+	[ "$status" -eq 74 ]
+	[[ $stderr == *"cannot take the load lock"*"lock timeout"* ]]
+	assert_equal "$(ids movie_id movies)" "1,2,3"
+}
+
+@test "a password from PGPASSWORD or the DSN works and never shows, even with -vvv" {
+	secret_dsn_with_password="postgresql://$PG_SECRET_USER:$PG_SECRET_PASSWORD@127.0.0.1:$PGPORT/tmdb_secret"
+	sample_stream >"$IN"
+	PGPASSWORD=$PG_SECRET_PASSWORD run --separate-stderr tmdb-load -vvv postgres "$PG_SECRET_DSN" <"$IN"
+	assert_success
+	[[ $stderr == *"$PG_SECRET_USER@127.0.0.1:$PGPORT/tmdb_secret"* ]]
+	[[ $stderr == *"movies: 3 inserted"* ]]
+	[[ $stderr != *"$PG_SECRET_PASSWORD"* ]]
+	run --separate-stderr tmdb-load -vvv postgres "$secret_dsn_with_password" <"$IN"
+	assert_success
+	[[ $stderr == *"movies: 0 inserted, 0 updated, 3 unchanged"* ]]
+	[[ $stderr != *"$PG_SECRET_PASSWORD"* ]]
+	assert_equal "$(pg_query 'SELECT count(*) FROM movies' -d tmdb_secret)" 3
+	# Failures name the database as user@host:port/dbname, without the password.
+	run -69 --separate-stderr tmdb-load -vvv postgres "postgresql://$PG_SECRET_USER:$PG_SECRET_PASSWORD@127.0.0.1:$PGPORT/no_such_db" <"$IN"
+	[[ $stderr == *"$PG_SECRET_USER@127.0.0.1:$PGPORT/no_such_db: cannot connect"* ]]
+	[[ $stderr != *"$PG_SECRET_PASSWORD"* ]]
+}
+
+@test "refused credentials exit 77: no password, or a wrong one" {
+	run -77 --separate-stderr tmdb-load postgres "$PG_SECRET_DSN" </dev/null
+	[[ $stderr == *"$PG_SECRET_USER@127.0.0.1:$PGPORT/tmdb_secret: cannot connect"*"no password supplied"* ]]
+	PGPASSWORD=wrong-$PG_SECRET_PASSWORD run -77 --separate-stderr tmdb-load -vvv postgres "$PG_SECRET_DSN" </dev/null
+	[[ $stderr == *"password authentication failed"* ]]
+	[[ $stderr != *"$PG_SECRET_PASSWORD"* ]]
+}
+
+@test "an unreachable server exits 69; a DSN that does not parse exits 64" {
+	port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	run -69 --separate-stderr timeout 60 tmdb-load postgres "postgresql://nobody@127.0.0.1:$port/tmdb" movies < <(movie 1 Inception 1 2)
+	[[ $stderr == "tmdb-load: nobody@127.0.0.1:$port/tmdb: cannot connect: "*"Connection refused"* ]]
+	run -69 --separate-stderr timeout 60 tmdb-load postgres "host=$BATS_TEST_TMPDIR/nowhere dbname=tmdb" </dev/null
+	run -64 --separate-stderr tmdb-load postgres "host=localhost password hunter2" </dev/null
+	[[ $stderr == *"the DSN is neither a connection string nor a URI"* ]]
+	[[ $stderr != *hunter2* ]]
+}
+
+# sorted_csv: CSV on stdin, numbers in one spelling, rows sorted. The sqlite3 shell
+# writes 7.0 where psql writes 7, and reals to 15 digits where psql gives all 17.
+sorted_csv() {
+	python3 -c 'import csv, sys
+def same(field):
+    try:
+        return "%.15g" % float(field)
+    except ValueError:
+        return field
+rows = [[same(f) for f in row] for row in csv.reader(sys.stdin)]
+csv.writer(sys.stdout).writerows(sorted(rows))'
+}
+
+@test "tmdb-fetch | tmdb-shape --all | tmdb-load postgres gives the rows SQLite gets" {
+	fetch() { tmdb-fetch person 525 | tmdb-director | tmdb-fetch movie | tmdb-shape --all; }
+	run --separate-stderr bash -c "$(declare -f fetch); fetch | tmdb-load postgres '$PG_DSN'"
+	assert_success
+	pg_summary=$stderr
+	fetch | tmdb-load sqlite "$DB" 2>"$BATS_TEST_TMPDIR/sqlite.err"
+	assert_equal "$pg_summary" "$(cat "$BATS_TEST_TMPDIR/sqlite.err")"
+	tables=$(sqlite3 "$DB" "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') ORDER BY 1")
+	[[ $tables == *movie_analysis_view*movies* ]]
+	for table in $tables; do
+		sqlite3 -csv "$DB" "SELECT * FROM $table" | sorted_csv >"$BATS_TEST_TMPDIR/sqlite.$table"
+		"$PG_BIN/psql" -X -q --csv -t -c "SELECT * FROM $table" | sorted_csv >"$BATS_TEST_TMPDIR/pg.$table"
+		[ -s "$BATS_TEST_TMPDIR/pg.$table" ]
+		diff "$BATS_TEST_TMPDIR/sqlite.$table" "$BATS_TEST_TMPDIR/pg.$table" || fail "$table differs"
+	done
+}
