@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "jsonl.h"
 #include "log.h"
 
 _Noreturn void cli_usage_error(const char *usage, const char *fmt, ...)
@@ -23,13 +24,15 @@ _Noreturn void cli_usage_error(const char *usage, const char *fmt, ...)
 _Noreturn void cli_help(const char *usage)
 {
 	fputs(usage, stdout);
-	exit(fflush(stdout) == 0 ? 0 : EXIT_IOERR);
+	jsonl_finish();	/* a write error is said, not only exited with */
+	exit(0);
 }
 
 _Noreturn void cli_version(void)
 {
 	printf("%s %s\n", log_progname(), TMDB_VERSION);
-	exit(fflush(stdout) == 0 ? 0 : EXIT_IOERR);
+	jsonl_finish();
+	exit(0);
 }
 
 int cli_common_option(int c, const char *usage)
