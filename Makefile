@@ -29,7 +29,7 @@ HEADERS = $(wildcard lib/*.h)
 
 SANITIZE_FLAGS = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-.PHONY: all deps test test-sanitize check lint clean install uninstall demo bench
+.PHONY: all deps test test-sanitize asan valgrind check lint clean install uninstall demo bench
 
 all: $(PROGRAMS:%=$(BIN)/%)
 
@@ -56,6 +56,15 @@ test-sanitize: deps
 	@$(MAKE) --no-print-directory BUILD=build/sanitize BIN=build/sanitize/bin \
 		CFLAGS="$(SANITIZE_FLAGS)" LDFLAGS="-fsanitize=address,undefined" all
 	TMDB_BIN=$(CURDIR)/build/sanitize/bin bash tests/run.sh tests
+
+# The suites against AddressSanitizer + UBSan: another name for test-sanitize.
+asan: test-sanitize
+
+# The main paths of every program under valgrind, against the fake TMDB: fails on any
+# memory error or definitely lost block.
+valgrind: deps
+	@$(MAKE) --no-print-directory all
+	bash tests/hardening/valgrind.sh $(BIN)
 
 check: test test-sanitize
 

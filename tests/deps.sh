@@ -11,6 +11,7 @@ packages=(
 	libclang-rt-14-dev # make fuzz: libFuzzer and the sanitizers' runtime for clang 14
 	libpq-dev postgresql
 	sqlite-utils time # make bench: the jq + sqlite-utils baseline, /usr/bin/time -f %M
+	valgrind # make valgrind
 )
 
 missing=()
