@@ -51,6 +51,8 @@ export NO_PROXY=127.0.0.1,localhost no_proxy=127.0.0.1,localhost
 export TMDB_API_KEY=bench_fake_key_0000
 export PATH="$BIN:$PATH" LC_ALL=C PYTHONDONTWRITEBYTECODE=1
 
+CPUS=$(nproc)
+CLOCK_TICKS=$(getconf CLK_TCK)
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/tmdb-bench.XXXXXX")
 SERVER_PIDS=()
 SAMPLES=$WORK/samples.tsv
@@ -104,16 +106,61 @@ record() { printf '%s\t%s\n' "$1" "$2" >>"$SAMPLES"; }
 # seconds under KEY. Past TIMEOUT seconds it is stopped: recorded as "timeout" for the jq
 # baseline, a failure for anything else.
 timed() {
-	local key=$1 bound=$2 command=$3 start end status=0
+	local key=$1 bound=$2 command=$3 start end cpu_start status=0
+	children_cpu
+	cpu_start=$CHILDREN_CPU
 	start=$EPOCHREALTIME
 	timeout "$bound" bash -o pipefail -c "$command" 2>>"$ERRORS" || status=$?
 	end=$EPOCHREALTIME
+	children_cpu
+	record "$key.cpu" "$(calc '%.4f' "$CHILDREN_CPU - $cpu_start")"
 	if ((status == 124)) && [[ $key == s3.jq.* ]]; then
 		record "$key" timeout  # the jq baseline may be slow: a bound, not a failure
 		return 0
 	fi
 	((status == 0)) || die "exit $status from: $command"
 	record "$key" "$(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.4f", e - s }')"
+}
+
+# CHILDREN_CPU: CPU seconds (user + system) of this script's children that have ended,
+# every command timed so far with all of its processes. From bash's times, which must
+# run in this shell: in $(...) it would see only the subshell's own children.
+children_cpu() {
+	times >"$WORK/times"
+	CHILDREN_CPU=$(tail -n 1 "$WORK/times" | awk '{ for (i = 1; i <= NF; i++) { f = $i; sub(/s$/, "", f); split(f, t, "m"); sum += t[1] * 60 + t[2] } }
+		END { printf "%.4f\n", sum }')
+}
+
+# CPU seconds the fake servers used so far (they end only at cleanup).
+server_cpu() {
+	local pid total=0 ticks
+	for pid in "${SERVER_PIDS[@]}"; do
+		ticks=$(awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null || echo 0)
+		total=$((total + ticks))
+	done
+	calc '%.4f' "$total / $CLOCK_TICKS"
+}
+
+# CPU seconds the whole machine has been busy since boot (every CPU, steal included).
+machine_busy() {
+	awk -v hz="$CLOCK_TICKS" '/^cpu / { printf "%.4f\n", ($2 + $3 + $4 + $7 + $8 + $9) / hz }' /proc/stat
+}
+
+# section_begin / section_end NAME: how much of the machine other processes took meanwhile.
+section_begin() {
+	SECTION_START=$EPOCHREALTIME
+	SECTION_BUSY=$(machine_busy)
+	children_cpu
+	SECTION_OWN=$(calc '%.4f' "$CHILDREN_CPU + $(server_cpu)")
+}
+
+section_end() {
+	local elapsed busy own
+	elapsed=$(calc '%.2f' "$EPOCHREALTIME - $SECTION_START")
+	busy=$(calc '%.2f' "$(machine_busy) - $SECTION_BUSY")
+	children_cpu
+	own=$(calc '%.2f' "$CHILDREN_CPU + $(server_cpu) - $SECTION_OWN")
+	record "machine.$1" "$elapsed $busy $own"
 }
 
 # Values of KEY, one a line.
@@ -335,7 +382,10 @@ jq -c -f \"\$BENCH_DIR/jq/reviews.jq\" < \"\$MOVIES\" | sqlite-utils insert \"\$
 		((i < RUNS)) || record s3.jq.rows "$(rows "$DB" movies) / $(rows "$DB" credits) / $(rows "$DB" reviews)"
 		run_floor small
 	done
-	[[ $JQ_MOVIES != "$MOVIES_SMALL" ]] || cp_samples s3.toolkit.small s3.toolkit.jq
+	if [[ $JQ_MOVIES == "$MOVIES_SMALL" ]]; then
+		cp_samples s3.toolkit.small s3.toolkit.jq
+		cp_samples s3.toolkit.small.cpu s3.toolkit.jq.cpu
+	fi
 
 	say "3/4: $MOVIES_BIG movies: toolkit and .import; $RUNS runs each"
 	for ((i = 1; i <= RUNS; i++)); do
@@ -381,12 +431,10 @@ run_floor() {
 }
 
 report_shape_load() {
-	local a_small a_jq a_big jq_small floor_small floor_big jq_big jq_ratio floor_ratio jq_scaled jq_big_note
-	a_small=$(median s3.toolkit.small)
+	local a_jq a_big jq_small floor_big jq_big jq_ratio floor_ratio jq_scaled jq_big_note
 	a_jq=$(median s3.toolkit.jq)
 	a_big=$(median s3.toolkit.big)
 	jq_small=$(median s3.jq.jq)
-	floor_small=$(median s3.import.small)
 	floor_big=$(median s3.import.big)
 	jq_big=$(median s3.jq.big)
 	if [[ $jq_small == timeout ]]; then
@@ -400,7 +448,7 @@ report_shape_load() {
 	case $jq_big in
 	-) jq_big_note="" ;;
 	timeout) jq_big_note="; one run at $MOVIES_BIG movies went past the ${JQ_TIMEOUT} s bound" ;;
-	*) jq_big_note="; one run at $MOVIES_BIG movies took $(calc '%.1f' "$jq_big") s" ;;
+	*) jq_big_note="; one run at $MOVIES_BIG movies took $(calc '%.1f' "$jq_big") s, $(calc '%.1f' "$jq_big / $a_big")× (a)'s median there" ;;
 	esac
 	out "## 3. Shaping and loading $MOVIES_BIG generated movies into SQLite" "" \
 		"Input: \`bench/make_movies.py movies $MOVIES_BIG\` ($(values s3.size) MB of JSON Lines, generated in" \
@@ -418,23 +466,29 @@ report_shape_load() {
 		"with (a) on the same subset; that ratio decides the target. Scaled linearly to $MOVIES_BIG movies it would" \
 		"take $jq_scaled$jq_big_note." \
 		"Any run past ${JQ_TIMEOUT} s is stopped and counted as \"timeout\"." "" \
+		"Wall time, median; in brackets the CPU time (user + system of all the command's processes, median)." "" \
 		"| movies | (a) toolkit | (b) jq + sqlite-utils | (c) .import floor |" "|---|---|---|---|" \
-		"| $MOVIES_SMALL | $(calc '%.2f' "$a_small") s | $(if [[ $JQ_MOVIES == "$MOVIES_SMALL" ]]; then fmt_seconds "$jq_small"; fi) | $(calc '%.2f' "$floor_small") s |"
+		"| $MOVIES_SMALL | $(wall_cpu s3.toolkit.small) | $(if [[ $JQ_MOVIES == "$MOVIES_SMALL" ]]; then wall_cpu s3.jq.jq; fi) | $(wall_cpu s3.import.small) |"
 	if [[ $JQ_MOVIES != "$MOVIES_SMALL" ]]; then
-		out "| $JQ_MOVIES | $(calc '%.2f' "$a_jq") s | $(fmt_seconds "$jq_small") | |"
+		out "| $JQ_MOVIES | $(wall_cpu s3.toolkit.jq) | $(wall_cpu s3.jq.jq) | |"
 	fi
-	out "| $MOVIES_BIG | $(calc '%.2f' "$a_big") s | $(fmt_seconds "$jq_big")$([[ $jq_big != - ]] && echo ' (1 run)') | $(calc '%.2f' "$floor_big") s |" "" \
+	out "| $MOVIES_BIG | $(wall_cpu s3.toolkit.big) | $(wall_cpu s3.jq.big)$([[ $jq_big != - ]] && echo ' (1 run)') | $(wall_cpu s3.import.big) |" "" \
+		"On CPU time, which other load on the machine disturbs less: (a) is $(calc '%.1f' "$(median s3.jq.jq.cpu) / $(median s3.toolkit.jq.cpu)")× (b)'s speed at $JQ_MOVIES movies and" \
+		"$(calc '%.2f' "$(median s3.import.big.cpu) / $(median s3.toolkit.big.cpu)")× (c)'s at $MOVIES_BIG (the targets below are judged on wall time)." "" \
 		"Throughput of (a) at $MOVIES_BIG movies: $(calc '%.0f' "$MOVIES_BIG / $a_big") movies/s, $(calc '%.0f' "$(rows_total big) / $a_big") rows/s." "" \
 		"| target | measured | verdict |" "|---|---|---|" \
 		"| (a) ≥ 20× faster than (b), $JQ_MOVIES movies side by side | ${jq_ratio}×$([[ $jq_small == timeout ]] && echo ' (at least: (b) timed out)') | $(verdict "$jq_ratio" '>=' 20) |" \
 		"| (a) ≥ 0.5× the speed of (c), $MOVIES_BIG movies | ${floor_ratio}× ((c) $(calc '%.2f' "$floor_big") s, (a) $(calc '%.2f' "$a_big") s) | $(verdict "$floor_ratio" '>=' 0.5) |" ""
 }
 
-fmt_seconds() {
-	case $1 in
+# wall_cpu KEY: "W s (CPU C s)" from KEY's medians.
+wall_cpu() {
+	local wall
+	wall=$(median "$1")
+	case $wall in
 	-) echo "not run" ;;
 	timeout) echo "timeout (> ${JQ_TIMEOUT} s)" ;;
-	*) calc '%.2f s' "$1" ;;
+	*) calc '%.2f s' "$wall"; calc ' (CPU %.2f s)' "$(median "$1.cpu")" ;;
 	esac
 }
 
@@ -491,6 +545,28 @@ report_memory() {
 
 mib() { calc '%.1f MiB' "$1 / 1024"; }
 
+# Other processes on the machine (a shared one runs other people's tests and builds) make
+# wall times longer and noisier: say how much CPU they took during each section.
+report_machine_load() {
+	local section elapsed busy own others worst=0
+	out "## This run" "" \
+		"CPU the machine spent during each section ($CPUS CPUs, from /proc/stat) against what this benchmark's" \
+		"own processes used (its commands and the fake servers); the rest went to other processes:" "" \
+		"| section | elapsed | machine busy | this benchmark | other processes |" "|---|---|---|---|---|"
+	for section in 1 2 3 4; do
+		read -r elapsed busy own <<<"$(values "machine.$section")"
+		others=$(calc '%.0f' "($busy > $own ? $busy - $own : 0) * 100 / ($elapsed * $CPUS)")
+		if ((others > worst)); then worst=$others; fi
+		out "| $section | $elapsed s | $busy CPU·s | $own CPU·s | $others % of the machine |"
+	done
+	out ""
+	if ((worst >= 10)); then
+		out "**Other processes took up to $worst % of the machine during a section: the wall times above are" \
+			"inflated and noisier than on a quiet machine.** The \`.cpu\` samples (CPU time of a command's own" \
+			"processes) are less affected; section 3 reports them beside the wall times." ""
+	fi
+}
+
 # --- main ----------------------------------------------------------------------
 
 main() {
@@ -503,18 +579,27 @@ main() {
 	started=$EPOCHREALTIME
 	overflows=$(listen_overflows)
 	say "runs=$RUNS quick=$QUICK latency=${LATENCY_MS}ms rate=$RATE movies=$MOVIES_BIG/$MOVIES_SMALL jq=$JQ_MOVIES; scratch in $WORK"
+	section_begin
 	section_sync_525
+	section_end 1
+	section_begin
 	section_rate_limit
+	section_end 2
+	section_begin
 	section_shape_load
+	section_end 3
+	section_begin
 	section_memory
+	section_end 4
 	machine_section
 	report_sync_525
 	report_rate_limit
 	report_shape_load
 	report_memory
-	out "## This run" "" \
-		"\`make bench\` took $(calc '%.0f' "$EPOCHREALTIME - $started") s, generation included. TCP listen overflows on this machine" \
-		"during the run (TcpExtListenOverflows): $(($(listen_overflows) - overflows)). Raw samples, one line per run:" "" \
+	report_machine_load
+	out "\`make bench\` took $(calc '%.0f' "$EPOCHREALTIME - $started") s, generation included. TCP listen overflows on this machine" \
+		"during the run, any process's (TcpExtListenOverflows): $(($(listen_overflows) - overflows)). Raw samples, one line per run" \
+		"(seconds; \`.cpu\`: user + system seconds of all the command's processes; \`machine.N\`: elapsed, machine busy, this benchmark):" "" \
 		'```' "$(cat "$SAMPLES")" '```'
 	mv "$REPORT" "$RESULTS"
 	say "wrote $RESULTS"
