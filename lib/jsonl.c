@@ -50,7 +50,7 @@ static void read_input(const char *name, line_fn *each_line, void *context)
 	line_reader_open(&reader, name);
 	size_t len;
 	for (char *line; (line = line_reader_next(&reader, &len));)
-		if (line[strspn(line, " \t")] != '\0')
+		if (strspn(line, " \t") < len)	/* by length: a NUL byte is no blank */
 			each_line(&reader, line, len, context);
 	line_reader_close(&reader);
 }
