@@ -264,10 +264,10 @@ static int parse_id(const char *text, long long *id)
 
 static void fetch_id_line(struct line_reader *reader, char *line, size_t len, void *context)
 {
-	(void)len;
 	struct run *run = context;
 	long long id;
-	if (parse_id(line, &id) < 0) {
+	/* A NUL byte would end the text before the line ends. */
+	if (strlen(line) != len || parse_id(line, &id) < 0) {
 		finish_window(run);	/* what came before the bad line still goes out */
 		die(EXIT_DATAERR, "%s:%ld: expected a %s ID or a JSON object with an \"id\"",
 		    reader->name, reader->lineno, run->kind);
