@@ -1,5 +1,6 @@
 /* tmdb-director: the crew credits of movie_credits objects whose job is wanted. */
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -56,7 +57,8 @@ static void print_wanted_credits(struct line_reader *reader, char *line, size_t 
 		if (job < 0)
 			continue;
 		json_int_t movie = json_integer_value(json_object_get(credit, "id"));
-		if (movie <= 0) {
+		/* movie * MAX_JOBS must not overflow; TMDB ids are far smaller. */
+		if (movie <= 0 || movie > LLONG_MAX / MAX_JOBS) {
 			idset_free(&printed);
 			json_decref(credits);
 			die(EXIT_DATAERR, "%s:%ld: crew credit %zu has no movie \"id\"", reader->name,
