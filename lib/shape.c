@@ -86,6 +86,10 @@ int shape_movie(const struct table *table, const json_t *movie, row_fn *each_row
 	size_t count = table->items ? json_array_size(items) : 1;
 	for (size_t i = 0; i < count; i++) {
 		const json_t *item = table->items ? json_array_get(items, i) : movie;
+		if (!json_is_object(item)) {
+			snprintf(why, why_size, ".%s[%zu] is not an object", table->items, i);
+			return -1;
+		}
 		json_t *row = build_row(table, movie, item, why, why_size);
 		if (!row)
 			return -1;
