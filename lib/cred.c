@@ -28,15 +28,19 @@ static void cred_from_config(struct credential *cred, const char *path)
 	if (!config)
 		die(EXIT_CONFIG, "%s:%d:%d: configuration is not valid JSON", path, error.line,
 		    error.column);
-	if (!json_is_object(config))
+	if (!json_is_object(config)) {
+		json_decref(config);
 		die(EXIT_CONFIG, "%s: configuration must be a JSON object", path);
+	}
 	const char *names[] = {"access_token", "api_key"};
 	for (int i = 0; i < 2; i++) {
 		json_t *value = json_object_get(config, names[i]);
 		if (!value)
 			continue;
-		if (!json_is_string(value) || json_string_length(value) == 0)
+		if (!json_is_string(value) || json_string_length(value) == 0) {
+			json_decref(config);
 			die(EXIT_CONFIG, "%s: \"%s\" must be a non-empty string", path, names[i]);
+		}
 		cred_set(cred, i == 0 ? CRED_BEARER : CRED_API_KEY, json_string_value(value));
 		json_decref(config);
 		return;
