@@ -42,8 +42,15 @@ const char *state_etag(const struct state *state, const char *key)
 
 void state_set_etag(struct state *state, const char *key, const char *etag)
 {
-	if (json_object_set_new(state->etags, key, json_string(etag)) < 0)
+	json_error_t error;
+	json_t *entry = json_pack_ex(&error, 0, "{s s}", key, etag);
+	/* JSON holds only UTF-8: a request or an ETag that is not (HTTP allows Latin-1 in
+	 * an ETag) is not kept, and that request goes out unconditionally next time. */
+	if (!entry && json_error_code(&error) == json_error_invalid_utf8)
+		return;
+	if (!entry || json_object_update(state->etags, entry) < 0)
 		die(EXIT_SOFTWARE, "out of memory");
+	json_decref(entry);
 }
 
 void state_save(const struct state *state, const char *path)
