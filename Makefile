@@ -108,3 +108,58 @@ uninstall:
 
 clean:
 	rm -rf $(BUILD) $(BIN)
+
+# Fuzzing with libFuzzer (tests/fuzz/README.md): one target per input parser, built with
+# clang and the sanitizers into build/fuzz/. `make fuzz` runs each for FUZZ_SECONDS from
+# its seed corpus; `make fuzz-regress` runs each once over its seeds and regression inputs.
+FUZZ_CC = clang
+FUZZ_SECONDS = 60
+FUZZ_BUILD = build/fuzz
+FUZZ_TARGETS = $(filter-out fuzz,$(sort $(basename $(notdir $(wildcard tests/fuzz/*.c)))))
+# -Dexit=fuzz_exit: a die() returns to the harness instead of ending the run.
+FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -Ilib \
+	-DTMDB_VERSION=\"$(VERSION)\" -Dexit=fuzz_exit $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+FUZZ_LIB_OBJ = $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o)
+FUZZ_PROGRAMS = $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/%)
+# Seeds and regressions, as directories libFuzzer reads (a target may have no regressions).
+fuzz_inputs = $$(for d in tests/fuzz/corpus/$$t tests/fuzz/regressions/$$t; do test -d $$d && echo $$d; done)
+
+.PHONY: fuzz fuzz-regress
+
+$(FUZZ_LIB_OBJ): $(FUZZ_BUILD)/%.o: %.c $(HEADERS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+
+$(FUZZ_BUILD)/libtmdb.a: $(FUZZ_LIB_OBJ)
+	$(AR) rcs $@ $^
+
+# A target may include the cmd/ or lib/ file whose static functions it calls.
+$(FUZZ_PROGRAMS): $(FUZZ_BUILD)/%: tests/fuzz/%.c tests/fuzz/fuzz.c tests/fuzz/fuzz.h \
+		$(FUZZ_BUILD)/libtmdb.a $(HEADERS) $(LIB_SRC) $(wildcard cmd/*.c)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ tests/fuzz/$*.c tests/fuzz/fuzz.c $(FUZZ_BUILD)/libtmdb.a \
+		$(LDLIBS) -lpthread
+
+fuzz: $(FUZZ_PROGRAMS)
+	@mkdir -p $(FUZZ_BUILD)/crashes
+	@status=0; for t in $(FUZZ_TARGETS); do \
+		mkdir -p $(FUZZ_BUILD)/corpus/$$t; \
+		dict=; test -f tests/fuzz/$$t.dict && dict=-dict=tests/fuzz/$$t.dict; \
+		if $(FUZZ_BUILD)/$$t -max_total_time=$(FUZZ_SECONDS) -timeout=30 $$dict \
+			-artifact_prefix=$(FUZZ_BUILD)/crashes/$$t- \
+			$(FUZZ_BUILD)/corpus/$$t $(fuzz_inputs) >$(FUZZ_BUILD)/$$t.log 2>&1; then \
+			echo "fuzz: $$t: $$(grep -a '^#[0-9]' $(FUZZ_BUILD)/$$t.log | tail -1)"; \
+		else \
+			status=1; tail -40 $(FUZZ_BUILD)/$$t.log; \
+			echo "fuzz: $$t: FAILED, log in $(FUZZ_BUILD)/$$t.log, input in $(FUZZ_BUILD)/crashes/"; \
+		fi; \
+	done; exit $$status
+
+fuzz-regress: $(FUZZ_PROGRAMS)
+	@status=0; for t in $(FUZZ_TARGETS); do \
+		if $(FUZZ_BUILD)/$$t -runs=0 $(fuzz_inputs) >$(FUZZ_BUILD)/$$t.regress.log 2>&1; then \
+			echo "fuzz-regress: $$t: ok"; \
+		else \
+			status=1; tail -40 $(FUZZ_BUILD)/$$t.regress.log; echo "fuzz-regress: $$t: FAILED"; \
+		fi; \
+	done; exit $$status

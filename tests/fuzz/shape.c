@@ -1,0 +1,113 @@
+/* tmdb-shape's input path: JSON Lines of movie objects, read and parsed line by line
+ * (jsonl_parse_object) and shaped into every table (shape_movie), as `tmdb-shape --all`
+ * does. A line either dies with 65 or makes rows, and every row has its table's columns
+ * in order, typed as declared, and is one that tmdb-load takes. */
+#define main tmdb_shape_main
+#include "../../cmd/tmdb-shape.c"
+#undef main
+
+#include <stdlib.h>
+
+#include "buf.h"
+#include "cells.h"
+#include "fuzz.h"
+#include "layout.h"
+
+static struct layout **layouts;	/* tmdb-load's view of each table */
+
+struct shape_call {
+	struct line_reader *reader;
+	char *line;
+	size_t len;
+	struct shaping *shaping;
+};
+
+static void call_shape_line(void *context)
+{
+	struct shape_call *call = context;
+	shape_line(call->reader, call->line, call->len, call->shaping);
+}
+
+static int has_column_type(const json_t *value, enum column_type type)
+{
+	switch (type) {
+	case COLUMN_TEXT: return json_is_string(value);
+	case COLUMN_INTEGER: return json_is_integer(value);
+	case COLUMN_REAL: return json_is_real(value);
+	}
+	return 0;
+}
+
+static void check_row(const struct table *table, json_t *row, void *context)
+{
+	(void)context;
+	size_t i = 0;
+	const char *name;
+	json_t *value;
+	json_object_foreach(row, name, value) {
+		if (i >= table->column_count || strcmp(name, table->columns[i].name) != 0)
+			fuzz_fail("%s: column %zu is \"%s\"", table->name, i, name);
+		if (!json_is_null(value) && !has_column_type(value, table->columns[i].type))
+			fuzz_fail("%s.%s: a value of the wrong type", table->name, name);
+		i++;
+	}
+	if (i != table->column_count)
+		fuzz_fail("%s: %zu columns, not %zu", table->name, i, table->column_count);
+	/* A list item without its key makes a row whose key is null, which tmdb-load
+	 * refuses by design; every other row must load. */
+	const struct layout *layout = layouts[table - tmdb_tables];
+	for (size_t k = 0; k < layout->key_count; k++)
+		if (json_is_null(json_object_get(row, layout->columns[layout->key[k]].name)))
+			return;
+	struct cells cells = {0};
+	struct buf why = {0};
+	if (cells_from_row(&cells, layout, row, &why) < 0)
+		fuzz_fail("tmdb-load refuses a row of %s that tmdb-shape made: %s", table->name, why.data);
+	cells_free(&cells);
+	buf_free(&why);
+}
+
+/* Whether tmdb-shape --all takes this line: an object every table can shape. */
+static int line_is_good(const char *line, size_t len)
+{
+	json_t *movie = json_loadb(line, len, JSON_DECODE_ANY, NULL);
+	int good = json_is_object(movie);
+	char why[256];
+	for (size_t i = 0; good && i < tmdb_table_count; i++)
+		good = shape_movie(&tmdb_tables[i], movie, check_row, NULL, why, sizeof why) == 0;
+	json_decref(movie);
+	return good;
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	log_init("tmdb-shape");
+	fuzz_quiet_stdout();
+	layouts = calloc(tmdb_table_count, sizeof *layouts);
+	for (size_t i = 0; i < tmdb_table_count; i++)
+		layouts[i] = layout_for_table(&tmdb_tables[i]);
+	return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct line_reader reader = {.fp = fuzz_open_bytes(data, size), .name = "-"};
+	struct shaping all = {NULL};
+	size_t len;
+	/* jsonl_read_inputs' loop, with the reader ours so a line that dies leaks nothing. */
+	for (char *line; (line = line_reader_next(&reader, &len));) {
+		if (line[strspn(line, " \t")] == '\0')
+			continue;
+		struct shape_call call = {&reader, line, len, &all};
+		int died = fuzz_catch_exit(call_shape_line, &call);
+		if (died && died != EXIT_DATAERR + 1)
+			fuzz_fail("line %ld: exit %d", reader.lineno, died - 1);
+		if ((died == 0) != line_is_good(line, len))
+			fuzz_fail("line %ld: %s a line it should %s", reader.lineno,
+				  died ? "refused" : "took", died ? "take" : "refuse");
+	}
+	line_reader_close(&reader);
+	return 0;
+}
