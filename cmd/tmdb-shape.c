@@ -1,4 +1,5 @@
-/* tmdb-shape: rows of the movies, credits and reviews tables from movie objects. */
+/* tmdb-shape: rows of the movies, credits, reviews, crew and genres tables from movie
+ * objects. */
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -11,7 +12,8 @@
 #include "tables.h"
 
 static const char usage_text[] =
-	"usage: tmdb-shape TABLE [FILE...]     rows of TABLE (movies, credits or reviews), one per line\n"
+	"usage: tmdb-shape TABLE [FILE...]     rows of TABLE, one per line: movies, credits (the\n"
+	"                                      cast), reviews, crew or genres\n"
 	"       tmdb-shape [--all] [FILE...]   a Singer stream: SCHEMA, then RECORD messages, every table\n"
 	"       tmdb-shape --schema            the Singer SCHEMA message of every table\n"
 	"\n"

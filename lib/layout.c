@@ -21,11 +21,14 @@ static enum value_kind kind_of_column_type(enum column_type type)
 	return type == COLUMN_INTEGER ? KIND_INTEGER : type == COLUMN_REAL ? KIND_NUMBER : KIND_STRING;
 }
 
-/* Whether some table of the toolkit names rows of this one in its parent column. */
+/* Whether some table of the toolkit names rows of this one in its parent column: the
+ * parent's key is that one column. */
 static int has_children(const struct table *table)
 {
+	if (table->key[1])
+		return 0;
 	for (size_t i = 0; i < tmdb_table_count; i++)
-		if (tmdb_tables[i].parent_key && strcmp(tmdb_tables[i].parent_key, table->key) == 0)
+		if (tmdb_tables[i].parent_key && strcmp(tmdb_tables[i].parent_key, table->key[0]) == 0)
 			return 1;
 	return 0;
 }
@@ -38,9 +41,11 @@ struct layout *layout_for_table(const struct table *table)
 		const struct column *column = &table->columns[i];
 		layout_add_column(layout, column->name, kind_of_column_type(column->type));
 	}
-	layout->key = xmalloc(sizeof *layout->key);
-	layout->key[0] = layout_column_index(layout, table->key);
-	layout->key_count = 1;
+	layout->key = xcalloc(TABLE_KEY_MAX, sizeof *layout->key);
+	while (layout->key_count < TABLE_KEY_MAX && table->key[layout->key_count]) {
+		layout->key[layout->key_count] = layout_column_index(layout, table->key[layout->key_count]);
+		layout->key_count++;
+	}
 	if (table->parent_key)
 		layout->parent = layout_column_index(layout, table->parent_key);
 	layout->is_parent = has_children(table);

@@ -136,8 +136,8 @@ static int take_plain_row(struct row_reader *reader, const json_t *row, struct r
 	if (!layout) {
 		buf_puts(why, "table ");
 		layout_quote_name(why, reader->table_name);
-		buf_puts(why, " is not one of the toolkit's (movies, credits, reviews) and no "
-			      "Singer SCHEMA declared it");
+		buf_puts(why, " is not one of the toolkit's (movies, credits, reviews, crew, genres) "
+			      "and no Singer SCHEMA declared it");
 		return -1;
 	}
 	*item = (struct row_item){ROWS_ROW, layout, row};

@@ -16,6 +16,8 @@ struct sqlite_table {
 	struct layout *layout;
 	sqlite3_stmt *find;	/* SELECT 1 ... WHERE key = ? */
 	sqlite3_stmt *upsert;	/* INSERT ... ON CONFLICT (key) DO UPDATE ... WHERE a value differs */
+	char *seen_keys;	/* a child table's temp.tmdb_load_seen_N: its keys that came in the run */
+	sqlite3_stmt *remember_key;	/* INSERT OR IGNORE INTO that table */
 };
 
 struct sqlite_sink {
@@ -24,20 +26,18 @@ struct sqlite_sink {
 	char *path;
 	int alter;
 	int in_transaction;
-	int warehouse_ready;		/* movies, credits, reviews and the view exist */
+	int warehouse_ready;		/* the toolkit's tables and the view exist */
 	struct sqlite_table *tables;
 	size_t count, cap;
-	sqlite3_stmt *remember_key;	/* a child row's key came in this run */
 	sqlite3_stmt *remember_parent;	/* a parent row was seen in this run */
 };
 
-/* Where the run keeps what it has seen, for replacing children at the end. Temporary,
- * so they vanish with the connection and never show in the warehouse. */
-static const char seen_tables_sql[] =
-	"CREATE TEMP TABLE tmdb_load_seen_keys (table_name TEXT NOT NULL, key_value NOT NULL,"
-	" PRIMARY KEY (table_name, key_value)) WITHOUT ROWID;"
+/* Where the run keeps what it has seen, for replacing children at the end: the parents
+ * here, each child table's keys in a table of its own (its key may span columns).
+ * Temporary, so they vanish with the connection and never show in the warehouse. */
+static const char seen_parents_sql[] =
 	"CREATE TEMP TABLE tmdb_load_seen_parents (parent_column TEXT NOT NULL, parent_value NOT NULL,"
-	" PRIMARY KEY (parent_column, parent_value)) WITHOUT ROWID;";
+	" PRIMARY KEY (parent_column, parent_value)) WITHOUT ROWID";
 
 /* One row per movie. Subqueries rather than joins, so a movie's credits do not
  * multiply its reviews; avg() skips null ratings and is null without any. */
@@ -203,7 +203,8 @@ static int index_parent_column(struct sqlite_sink *s, const struct layout *layou
 	return status;
 }
 
-/* movies, credits and reviews go together: the view needs all three. */
+/* The toolkit's tables go together: the view needs movies, credits and reviews, and a
+ * warehouse has every table whichever came first. */
 static int create_warehouse(struct sqlite_sink *s, struct buf *why)
 {
 	int status = 0;
@@ -418,6 +419,44 @@ static int prepare_table(struct sqlite_sink *s, struct sqlite_table *t, struct b
 	return status ? status : prepare_upsert(s, t, why);
 }
 
+/* The columns of a seen-keys table: k0, k1, ..., one per key column. */
+static void sql_seen_columns(struct buf *sql, size_t count)
+{
+	for (size_t k = 0; k < count; k++)
+		if (buf_printf(sql, "%sk%zu", k ? ", " : "", k) < 0)
+			die(EXIT_SOFTWARE, "out of memory");
+}
+
+/* A child table's keys that came in this run, kept in temp.tmdb_load_seen_N (k0, k1, ...),
+ * N its place among the run's tables, so no name from the input reaches it. */
+static int prepare_seen_keys(struct sqlite_sink *s, struct sqlite_table *t, size_t n,
+			     struct buf *why)
+{
+	const struct layout *layout = t->layout;
+	struct buf name = {0}, sql = {0};
+	if (buf_printf(&name, "temp.tmdb_load_seen_%zu", n) < 0)
+		die(EXIT_SOFTWARE, "out of memory");
+	t->seen_keys = name.data;
+	sql_puts(&sql, "CREATE TABLE ");
+	sql_puts(&sql, t->seen_keys);
+	sql_puts(&sql, " (");
+	sql_seen_columns(&sql, layout->key_count);
+	sql_puts(&sql, ", PRIMARY KEY (");
+	sql_seen_columns(&sql, layout->key_count);
+	sql_puts(&sql, ")) WITHOUT ROWID");
+	int status = exec_sql(s, sql.data, "cannot create a temporary table", why);
+	buf_clear(&sql);
+	sql_puts(&sql, "INSERT OR IGNORE INTO ");
+	sql_puts(&sql, t->seen_keys);
+	for (size_t k = 0; k < layout->key_count; k++)
+		sql_number(&sql, k ? ", " : " VALUES (", k + 1);
+	sql_puts(&sql, ")");
+	if (!status)
+		status = prepare(s, sql.data, &t->remember_key, why);
+	buf_free(&sql);
+	return status;
+}
+
 static int sqlite_open_table(struct sink *sink, struct layout *layout, struct buf *why)
 {
 	struct sqlite_sink *s = (struct sqlite_sink *)sink;
@@ -441,7 +480,10 @@ static int sqlite_open_table(struct sink *sink, struct layout *layout, struct bu
 	*t = (struct sqlite_table){.layout = layout};
 	layout->loaded = 1;
 	log_debug(1, "%s: table %s ready", s->path, layout->name);
-	return prepare_table(s, t, why);
+	status = prepare_table(s, t, why);
+	if (!status && layout->parent != LAYOUT_NONE)
+		status = prepare_seen_keys(s, t, s->count - 1, why);
+	return status;
 }
 
 static int sqlite_add_column(struct sink *sink, struct layout *layout, size_t column, struct buf *why)
@@ -451,34 +493,48 @@ static int sqlite_add_column(struct sink *sink, struct layout *layout, size_t co
 	return status ? status : prepare_table(s, table_of(s, layout), why);
 }
 
-static int remember(struct sqlite_sink *s, sqlite3_stmt *stmt, const char *name,
-		    const struct cell *value, struct buf *why)
+static int remember_parent(struct sqlite_sink *s, const char *column, const struct cell *value,
+			   struct buf *why)
 {
 	if (value->type == CELL_NULL)
 		return 0;
-	int rc = sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
+	int rc = sqlite3_bind_text(s->remember_parent, 1, column, -1, SQLITE_STATIC);
 	if (rc == SQLITE_OK)
-		rc = bind_cell(stmt, 2, value);
+		rc = bind_cell(s->remember_parent, 2, value);
 	if (rc != SQLITE_OK)
 		return sqlite_failed(s, rc, "cannot bind a value", why);
-	return step_once(s, stmt, NULL, "cannot note a key", why);
+	return step_once(s, s->remember_parent, NULL, "cannot note a key", why);
+}
+
+/* cells_from_row made sure that no key column is null. */
+static int remember_key(struct sqlite_sink *s, const struct sqlite_table *t, const struct cells *row,
+			struct buf *why)
+{
+	const struct layout *layout = t->layout;
+	int rc = SQLITE_OK;
+	for (size_t k = 0; k < layout->key_count && rc == SQLITE_OK; k++)
+		rc = bind_cell(t->remember_key, (int)k + 1, &row->cell[layout->key[k]]);
+	if (rc != SQLITE_OK)
+		return sqlite_failed(s, rc, "cannot bind a value", why);
+	return step_once(s, t->remember_key, NULL, "cannot note a key", why);
 }
 
 /* What child replacement needs to know about this row: a child's key and parent, or
  * a parent's key. */
-static int remember_row(struct sqlite_sink *s, const struct layout *layout, const struct cells *row,
+static int remember_row(struct sqlite_sink *s, const struct sqlite_table *t, const struct cells *row,
 			struct buf *why)
 {
+	const struct layout *layout = t->layout;
 	int status = 0;
 	if (layout->parent != LAYOUT_NONE) {
-		status = remember(s, s->remember_key, layout->name, &row->cell[layout->key[0]], why);
+		status = remember_key(s, t, row, why);
 		if (!status)
-			status = remember(s, s->remember_parent, layout->columns[layout->parent].name,
-					  &row->cell[layout->parent], why);
+			status = remember_parent(s, layout->columns[layout->parent].name,
+						 &row->cell[layout->parent], why);
 	}
 	if (!status && layout->is_parent)
-		status = remember(s, s->remember_parent, layout->columns[layout->key[0]].name,
-				  &row->cell[layout->key[0]], why);
+		status = remember_parent(s, layout->columns[layout->key[0]].name,
+					 &row->cell[layout->key[0]], why);
 	return status;
 }
 
@@ -505,30 +561,37 @@ static int sqlite_put_row(struct sink *sink, struct layout *layout, const struct
 		layout->counts.updated++;
 	else
 		layout->counts.unchanged++;
-	return remember_row(s, layout, row, why);
+	return remember_row(s, t, row, why);
 }
 
 /* Deletes the rows of a child table whose parent was seen in this run but whose own
- * key was not: what the source no longer has. */
-static int replace_children(struct sqlite_sink *s, struct layout *layout, struct buf *why)
+ * key was not: what the source no longer has. A key of several columns compares as a
+ * row value, (a, b) NOT IN (SELECT k0, k1 ...); keys are never null. */
+static int replace_children(struct sqlite_sink *s, const struct sqlite_table *t, struct buf *why)
 {
+	struct layout *layout = t->layout;
 	struct buf sql = {0};
 	sql_puts(&sql, "DELETE FROM ");
 	sql_table(&sql, layout);
 	sql_puts(&sql, " WHERE ");
 	sql_identifier(&sql, layout->columns[layout->parent].name);
 	sql_puts(&sql, " IN (SELECT parent_value FROM temp.tmdb_load_seen_parents WHERE parent_column = ?1)"
-			 " AND ");
-	sql_identifier(&sql, layout->columns[layout->key[0]].name);
-	sql_puts(&sql, " NOT IN (SELECT key_value FROM temp.tmdb_load_seen_keys WHERE table_name = ?2)");
+			 " AND (");
+	for (size_t k = 0; k < layout->key_count; k++) {
+		sql_puts(&sql, k ? ", " : "");
+		sql_identifier(&sql, layout->columns[layout->key[k]].name);
+	}
+	sql_puts(&sql, ") NOT IN (SELECT ");
+	sql_seen_columns(&sql, layout->key_count);
+	sql_puts(&sql, " FROM ");
+	sql_puts(&sql, t->seen_keys);
+	sql_puts(&sql, ")");
 	sqlite3_stmt *stmt;
 	int status = prepare(s, sql.data, &stmt, why);
 	buf_free(&sql);
 	if (status)
 		return status;
 	int rc = sqlite3_bind_text(stmt, 1, layout->columns[layout->parent].name, -1, SQLITE_STATIC);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_text(stmt, 2, layout->name, -1, SQLITE_STATIC);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(stmt);
 	if (rc == SQLITE_DONE)
@@ -545,7 +608,7 @@ static int sqlite_finish(struct sink *sink, struct buf *why)
 	int status = 0;
 	for (size_t i = 0; i < s->count && !status; i++)
 		if (s->tables[i].layout->parent != LAYOUT_NONE)
-			status = replace_children(s, s->tables[i].layout, why);
+			status = replace_children(s, &s->tables[i], why);
 	if (!status)
 		status = exec_sql(s, "COMMIT", "cannot commit", why);
 	if (!status)
@@ -556,9 +619,11 @@ static int sqlite_finish(struct sink *sink, struct buf *why)
 static void sqlite_close(struct sink *sink)
 {
 	struct sqlite_sink *s = (struct sqlite_sink *)sink;
-	for (size_t i = 0; i < s->count; i++)
+	for (size_t i = 0; i < s->count; i++) {
 		finalize_table(&s->tables[i]);
-	sqlite3_finalize(s->remember_key);
+		sqlite3_finalize(s->tables[i].remember_key);
+		free(s->tables[i].seen_keys);
+	}
 	sqlite3_finalize(s->remember_parent);
 	/* Closing would roll back too; saying so keeps the database's journal tidy at once. */
 	if (s->in_transaction && sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL) != SQLITE_OK)
@@ -592,10 +657,7 @@ static int start_transaction(struct sqlite_sink *s, int busy_timeout_ms, struct 
 	if (status)
 		return status;
 	s->in_transaction = 1;
-	status = exec_sql(s, seen_tables_sql, "cannot create temporary tables", why);
-	if (!status)
-		status = prepare(s, "INSERT OR IGNORE INTO temp.tmdb_load_seen_keys VALUES (?1, ?2)",
-				 &s->remember_key, why);
+	status = exec_sql(s, seen_parents_sql, "cannot create temporary tables", why);
 	if (!status)
 		status = prepare(s, "INSERT OR IGNORE INTO temp.tmdb_load_seen_parents VALUES (?1, ?2)",
 				 &s->remember_parent, why);

@@ -2,7 +2,8 @@
 
 #include <string.h>
 
-/* The seed's three tables: its names, column order and keys, typed. */
+/* The seed's three tables (its names, column order and keys, typed), then the crew and
+ * the genres. */
 static const struct column movie_columns[] = {
 	{"movie_id", COLUMN_TEXT, FROM_MOVIE, "id", 0},
 	{"title", COLUMN_TEXT, FROM_MOVIE, "title", 0},
@@ -38,12 +39,31 @@ static const struct column review_columns[] = {
 	{"rating", COLUMN_REAL, FROM_ITEM, "author_details.rating", 0},
 };
 
+static const struct column crew_columns[] = {
+	{"credit_id", COLUMN_TEXT, FROM_ITEM, "credit_id", 0},
+	{"movie_id", COLUMN_TEXT, FROM_MOVIE, "id", 0},
+	{"person_id", COLUMN_TEXT, FROM_ITEM, "id", 0},
+	{"person_name", COLUMN_TEXT, FROM_ITEM, "name", 0},
+	{"department", COLUMN_TEXT, FROM_ITEM, "department", 0},
+	{"job", COLUMN_TEXT, FROM_ITEM, "job", 0},
+};
+
+/* A genre has no id of its own per movie: the pair is the key. */
+static const struct column genre_columns[] = {
+	{"movie_id", COLUMN_TEXT, FROM_MOVIE, "id", 0},
+	{"genre_id", COLUMN_INTEGER, FROM_ITEM, "id", 0},
+	{"name", COLUMN_TEXT, FROM_ITEM, "name", 0},
+};
+
+#define KEY(...) {__VA_ARGS__}
 #define COLUMNS(list) sizeof list / sizeof list[0], list
 
 const struct table tmdb_tables[] = {
-	{"movies", "movie_id", NULL, NULL, COLUMNS(movie_columns)},
-	{"credits", "credit_id", "credits.cast", "movie_id", COLUMNS(credit_columns)},
-	{"reviews", "review_id", "reviews.results", "movie_id", COLUMNS(review_columns)},
+	{"movies", KEY("movie_id"), NULL, NULL, COLUMNS(movie_columns)},
+	{"credits", KEY("credit_id"), "credits.cast", "movie_id", COLUMNS(credit_columns)},
+	{"reviews", KEY("review_id"), "reviews.results", "movie_id", COLUMNS(review_columns)},
+	{"crew", KEY("credit_id"), "credits.crew", "movie_id", COLUMNS(crew_columns)},
+	{"genres", KEY("movie_id", "genre_id"), "genres", "movie_id", COLUMNS(genre_columns)},
 };
 const size_t tmdb_table_count = sizeof tmdb_tables / sizeof tmdb_tables[0];
 
@@ -63,6 +83,14 @@ const struct column *table_column(const struct table *table, const char *name)
 	return NULL;
 }
 
+int table_is_key(const struct table *table, const char *column)
+{
+	for (size_t k = 0; k < TABLE_KEY_MAX && table->key[k]; k++)
+		if (strcmp(table->key[k], column) == 0)
+			return 1;
+	return 0;
+}
+
 const char *column_type_sql(enum column_type type)
 {
 	return type == COLUMN_INTEGER ? "INTEGER" : type == COLUMN_REAL ? "REAL" : "TEXT";
@@ -75,17 +103,19 @@ static const char *column_type_json(enum column_type type)
 
 json_t *table_singer_schema(const struct table *table)
 {
-	json_t *properties = json_object();
+	json_t *properties = json_object(), *key = json_array();
 	for (size_t i = 0; i < table->column_count; i++) {
 		const struct column *c = &table->columns[i];
-		int is_key = strcmp(c->name, table->key) == 0;
 		/* Only the key is never null. */
-		json_t *type = is_key ? json_string(column_type_json(c->type))
-				      : json_pack("[s s]", column_type_json(c->type), "null");
+		json_t *type = table_is_key(table, c->name)
+				       ? json_string(column_type_json(c->type))
+				       : json_pack("[s s]", column_type_json(c->type), "null");
 		json_object_set_new(properties, c->name, json_pack("{s o}", "type", type));
 	}
-	return json_pack("{s s, s s, s {s s, s o, s [s]}, s [s]}",
+	for (size_t k = 0; k < TABLE_KEY_MAX && table->key[k]; k++)
+		json_array_append_new(key, json_string(table->key[k]));
+	return json_pack("{s s, s s, s {s s, s o, s O}, s o}",
 			 "type", "SCHEMA", "stream", table->name,
-			 "schema", "type", "object", "properties", properties, "required", table->key,
-			 "key_properties", table->key);
+			 "schema", "type", "object", "properties", properties, "required", key,
+			 "key_properties", key);
 }

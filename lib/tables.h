@@ -19,9 +19,12 @@ struct column {
 	int empty_is_null;	/* TMDB sends "" for an unknown date */
 };
 
+/* Columns in a table's primary key, at most. */
+#define TABLE_KEY_MAX 3
+
 struct table {
 	const char *name;
-	const char *key;	/* the primary key column */
+	const char *key[TABLE_KEY_MAX + 1];	/* the primary key's columns in order, then NULL */
 	const char *items;	/* dotted path of the list with one row per item; NULL: one row per movie */
 	const char *parent_key;	/* child tables: a load replaces every row of a parent it sees */
 	size_t column_count;
@@ -34,6 +37,8 @@ extern const size_t tmdb_table_count;
 /* NULL when name is not one of the toolkit's tables. */
 const struct table *table_find(const char *name);
 const struct column *table_column(const struct table *table, const char *name);
+/* Whether the column is one of the table's key columns. */
+int table_is_key(const struct table *table, const char *column);
 
 const char *column_type_sql(enum column_type type);	/* TEXT, INTEGER, REAL */
 

@@ -32,6 +32,10 @@ rows() {
 	assert_success
 	[[ $output == *"Contents of files directory:"*configuration.json*spec.json* ]]
 	[[ $stderr == *"movies: 13 inserted"* ]]
+	# A summary line for every table.
+	for table in credits reviews crew genres; do
+		[[ $stderr == *"$table: "*" inserted, 0 updated, 0 unchanged, 0 deleted"* ]] || fail "no summary of $table"
+	done
 	[ "$(rows 'SELECT count(*) FROM movies')" -eq "$(jq '.person_525_director_movie_ids | length' "$FACTS")" ]
 	jq -e '.version == 1 and (.etags | length) > 0' files/state.json
 	cmp configuration.json files/configuration.json
@@ -43,7 +47,7 @@ rows() {
 	fake_reset
 	run --separate-stderr bash "$DEBUG" --incremental
 	assert_success
-	for table in movies credits reviews; do
+	for table in movies credits reviews crew genres; do
 		[[ $stderr == *"$table: 0 inserted, 0 updated"* ]]
 	done
 	[ "$(fake_requests 'select(.path | startswith("/3/movie/")) | select(.status != 304)' | wc -l)" -eq 0 ]
@@ -103,12 +107,12 @@ rows() {
 	[ "$(rows 'SELECT count(*) FROM movies')" -eq "$expected" ]
 }
 
-@test "--csv DIR writes the three tables as CSV instead" {
+@test "--csv DIR writes the tables as CSV instead" {
 	run --separate-stderr bash "$DEBUG" --csv out
 	assert_success
 	[ ! -e files/warehouse.db ]
 	[ "$(python3 -c 'import csv,sys; print(sum(1 for _ in csv.DictReader(open(sys.argv[1], newline=""))))' out/movies.csv)" -eq 13 ]
-	[ -s out/credits.csv ] && [ -s out/reviews.csv ]
+	[ -s out/credits.csv ] && [ -s out/reviews.csv ] && [ -s out/crew.csv ] && [ -s out/genres.csv ]
 }
 
 @test "--offline replays the bundled sample with no server and no key" {

@@ -67,7 +67,7 @@ normalize() {
 	deploy pg >/dev/null 2>&1
 	deploy lite >/dev/null 2>&1
 	deploy flat >/dev/null 2>&1
-	for table in movies credits reviews; do
+	for table in movies credits reviews crew genres; do
 		pg_query "SELECT coalesce(json_agg(t), '[]') FROM $table t" | normalize >"pg.$table"
 		sqlite3 -json lite.db "SELECT * FROM $table" | normalize >"lite.$table"
 		python3 -c 'import csv, json, sys

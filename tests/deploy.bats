@@ -40,6 +40,8 @@ movies_in() {
 	run --separate-stderr deploy --account acme --destination lite --connection c1
 	assert_success
 	[ "$(movies_in)" -eq "$(jq '.person_525_director_movie_ids | length' "$FACTS")" ]
+	[ "$(sqlite3 "$BATS_TEST_TMPDIR/project/warehouse/tmdb.db" 'SELECT count(*) FROM genres')" -eq \
+		"$(jq '[.person_525_director_movie_ids[] as $id | .movies[$id | tostring].genre_ids | length] | add' "$FACTS")" ]
 	[ -f "$TMDB_DEPLOY_HOME/c1/state.json" ] && [ -s "$TMDB_DEPLOY_HOME/c1/sync.log" ]
 	sqlite3 "$BATS_TEST_TMPDIR/project/warehouse/tmdb.db" .dump >"$BATS_TEST_TMPDIR/once"
 	run --separate-stderr deploy --account acme --destination lite --connection c1 --run
@@ -58,6 +60,7 @@ movies_in() {
 	assert_success
 	[ "$(fake_requests 'select(.headers.authorization != null) | .path' | wc -l)" -gt 0 ]
 	[ -s "$BATS_TEST_TMPDIR/project/warehouse/csv/movies.csv" ]
+	[ -s "$BATS_TEST_TMPDIR/project/warehouse/csv/crew.csv" ] && [ -s "$BATS_TEST_TMPDIR/project/warehouse/csv/genres.csv" ]
 }
 
 @test "an unknown account exits 78 with the seed's message" {

@@ -1,5 +1,6 @@
 #!/usr/bin/env bats
-# The whole pipeline against the fake TMDB: person 525 into the seed's three tables.
+# The whole pipeline against the fake TMDB: person 525 into the seed's three tables, the
+# crew and the genres.
 
 load with_fake_tmdb
 
@@ -27,6 +28,20 @@ rows() {
 	[ "$(rows 'SELECT count(*) FROM movies')" -eq "$movies" ]
 	[ "$(rows 'SELECT count(*) FROM credits')" -eq "$cast" ]
 	[ "$(rows 'SELECT count(*) FROM reviews')" -eq "$reviews" ]
+	# Every crew credit and every genre of every movie.
+	crew=$(jq '[.person_525_director_movie_ids[] as $id | .crew_counts[$id | tostring]] | add' "$FACTS")
+	genres=$(jq '[.person_525_director_movie_ids[] as $id | .movies[$id | tostring].genre_ids | length] | add' "$FACTS")
+	[ "$(rows 'SELECT count(*) FROM crew')" -eq "$crew" ]
+	[ "$(rows 'SELECT count(*) FROM genres')" -eq "$genres" ]
+	[[ $stderr == *"crew: $crew inserted, 0 updated, 0 unchanged, 0 deleted"* ]]
+	[[ $stderr == *"genres: $genres inserted, 0 updated, 0 unchanged, 0 deleted"* ]]
+	# Every Director credit of the person is in the crew table, Interstellar's two as well.
+	expected=$(jq -r '.crew[] | select(.job == "Director") | .credit_id' \
+		"$PROJECT_ROOT/tests/fixtures/tmdb/person/525/movie_credits.json" | sort)
+	assert_equal "$(rows "SELECT credit_id FROM crew WHERE person_id = '525' AND job = 'Director' ORDER BY 1")" "$expected"
+	# Each movie's genres, in the facts' words.
+	assert_equal "$(rows "SELECT group_concat(genre_id) FROM (SELECT genre_id FROM genres WHERE movie_id = '155' ORDER BY 1)")" \
+		"$(jq -r '.movies["155"].genre_ids | sort | join(",")' "$FACTS")"
 	# The movie with 4 review pages has all 65; the co-directed one is there once.
 	[ "$(rows "SELECT count(*) FROM reviews WHERE movie_id = '155'")" -eq 65 ]
 	dup=$(jq -r .duplicate_director_credit.movie_id "$FACTS")
@@ -45,6 +60,8 @@ rows() {
 	[[ $stderr == *"movies: 0 inserted, 0 updated"* ]]
 	[[ $stderr == *"credits: 0 inserted, 0 updated"* ]]
 	[[ $stderr == *"reviews: 0 inserted, 0 updated"* ]]
+	[[ $stderr == *"crew: 0 inserted, 0 updated"* ]]
+	[[ $stderr == *"genres: 0 inserted, 0 updated"* ]]
 }
 
 @test "a cast member and a review dropped at the source disappear on re-sync, and only they" {
@@ -64,6 +81,27 @@ rows() {
 	[ "$(rows "SELECT count(*) FROM credits WHERE credit_id = '$gone_credit'")" -eq 0 ]
 	[ "$(rows "SELECT count(*) FROM reviews WHERE review_id = '$gone_review'")" -eq 0 ]
 	[ "$(rows "SELECT count(*) FROM reviews WHERE movie_id = '155'")" -eq 64 ]
+}
+
+@test "a crew member and a genre dropped at the source disappear on re-sync, and only they" {
+	sync_person 525 2>/dev/null
+	details="$PROJECT_ROOT/tests/fixtures/tmdb/movie/155.json"
+	credits="$PROJECT_ROOT/tests/fixtures/tmdb/movie/155/credits.json"
+	gone_crew=$(jq -r '.crew[2].credit_id' "$credits")
+	gone_genre=$(jq -r '.genres[1].id' "$details")
+	fake_resource "$(jq -c '{path: "movie/155/credits", json: (.crew |= del(.[2]))}' "$credits")"
+	fake_resource "$(jq -c '{path: "movie/155", json: (.genres |= del(.[1]))}' "$details")"
+	before_crew=$(rows 'SELECT count(*) FROM crew')
+	before_genres=$(rows 'SELECT count(*) FROM genres')
+	run --separate-stderr sync_person 525
+	assert_success
+	[[ $stderr == *"crew: 0 inserted, 0 updated, $((before_crew - 1)) unchanged, 1 deleted"* ]]
+	[[ $stderr == *"genres: 0 inserted, 0 updated, $((before_genres - 1)) unchanged, 1 deleted"* ]]
+	[ "$(rows "SELECT count(*) FROM crew WHERE credit_id = '$gone_crew'")" -eq 0 ]
+	[ "$(rows "SELECT count(*) FROM genres WHERE movie_id = '155' AND genre_id = $gone_genre")" -eq 0 ]
+	# Another movie with that genre keeps it.
+	[ "$(rows "SELECT count(*) FROM genres WHERE movie_id != '155' AND genre_id = $gone_genre")" -gt 0 ]
+	[ "$(rows "SELECT count(*) FROM crew WHERE movie_id = '155'")" -eq $(($(jq '.crew | length' "$credits") - 1)) ]
 }
 
 @test "the view agrees with the tables for every movie" {

@@ -42,10 +42,22 @@ review() {
 		  created_at: "2020-01-01", updated_at: "2020-01-02", rating: $rating}'
 }
 
+# crew ID MOVIE JOB
+crew() {
+	jq -nc --arg id "$1" --arg movie "$2" --arg job "$3" \
+		'{credit_id: $id, movie_id: $movie, person_id: "p\($id)", person_name: "n", department: "d", job: $job}'
+}
+
+# genre MOVIE GENRE_ID NAME
+genre() {
+	jq -nc --arg movie "$1" --argjson id "$2" --arg name "$3" '{movie_id: $movie, genre_id: $id, name: $name}'
+}
+
 # schema STREAM: a SCHEMA message for one of the toolkit's tables.
 schema() {
 	jq -nc --arg stream "$1" '{type: "SCHEMA", stream: $stream, schema: {type: "object", properties: {}},
-		key_properties: [{movies: "movie_id", credits: "credit_id", reviews: "review_id"}[$stream]]}'
+		key_properties: {movies: ["movie_id"], credits: ["credit_id"], reviews: ["review_id"],
+			crew: ["credit_id"], genres: ["movie_id", "genre_id"]}[$stream]}'
 }
 
 # record STREAM: wraps each row read from standard input in a RECORD message.
@@ -459,6 +471,34 @@ def same(field):
         return field
 rows = [[same(f) for f in row] for row in csv.reader(sys.stdin)]
 csv.writer(sys.stdout).writerows(sorted(rows))'
+}
+
+@test "crew and genres: keyed (credit_id) and (movie_id, genre_id), replaced per movie as in SQLite" {
+	{
+		schema movies; schema crew; schema genres
+		{ movie 1 Inception 160000000 839030630; movie 2 Following 0 48482; } | record movies
+		{ crew k1 1 Director; crew k2 1 Writer; crew k3 2 Director; } | record crew
+		{ genre 1 18 Drama; genre 1 28 Action; genre 2 18 Drama; } | record genres
+	} >"$IN"
+	load_pg -q <"$IN"
+	assert_equal "$(primary_key crew) $(primary_key genres)" "credit_id movie_id,genre_id"
+	assert_equal "$(column_types genres)" "movie_id:text genre_id:bigint name:text"
+	# Inception again: k2 and genre 28 gone, 878 new; Following's genre 18 stays.
+	{
+		schema movies; schema crew; schema genres
+		movie 1 Inception 160000000 839030630 | record movies
+		crew k1 1 'Director, Writer' | record crew
+		{ genre 1 18 Drama; genre 1 878 'Science Fiction'; } | record genres
+	} >"$BATS_TEST_TMPDIR/again"
+	run --separate-stderr load_pg <"$BATS_TEST_TMPDIR/again"
+	assert_success
+	[[ $stderr == *"crew: 0 inserted, 1 updated, 0 unchanged, 1 deleted"* ]]
+	[[ $stderr == *"genres: 1 inserted, 0 updated, 1 unchanged, 1 deleted"* ]]
+	assert_equal "$(pg_query "SELECT credit_id || ':' || job FROM crew ORDER BY 1")" "k1:Director, Writer
+k3:Director"
+	assert_equal "$(pg_query "SELECT movie_id || ':' || genre_id FROM genres ORDER BY movie_id, genre_id")" "1:18
+1:878
+2:18"
 }
 
 @test "tmdb-fetch | tmdb-shape --all | tmdb-load postgres gives the rows SQLite gets" {

@@ -23,6 +23,17 @@ credit() {
 		  character: "c", order: $order, cast_id: $order}'
 }
 
+# crew ID MOVIE JOB
+crew() {
+	jq -nc --arg id "$1" --arg movie "$2" --arg job "$3" \
+		'{credit_id: $id, movie_id: $movie, person_id: "p\($id)", person_name: "n", department: "d", job: $job}'
+}
+
+# genre MOVIE GENRE_ID NAME
+genre() {
+	jq -nc --arg movie "$1" --argjson id "$2" --arg name "$3" '{movie_id: $movie, genre_id: $id, name: $name}'
+}
+
 # review ID MOVIE RATING (a JSON number or null)
 review() {
 	jq -nc --arg id "$1" --arg movie "$2" --argjson rating "$3" \
@@ -34,7 +45,8 @@ review() {
 # columns from lib/tables.c, not from the message).
 schema() {
 	jq -nc --arg stream "$1" '{type: "SCHEMA", stream: $stream, schema: {type: "object", properties: {}},
-		key_properties: [{movies: "movie_id", credits: "credit_id", reviews: "review_id"}[$stream]]}'
+		key_properties: {movies: ["movie_id"], credits: ["credit_id"], reviews: ["review_id"],
+			crew: ["credit_id"], genres: ["movie_id", "genre_id"]}[$stream]}'
 }
 
 # record STREAM: wraps each row read from standard input in a RECORD message.
@@ -83,7 +95,7 @@ dump() {
 	[ ! -e "$DB" ]
 }
 
-@test "sqlite creates the three tables typed and keyed as declared, and the view" {
+@test "sqlite creates the toolkit's five tables typed and keyed as declared, and the view" {
 	sample_stream >"$IN"
 	run --separate-stderr tmdb-load sqlite "$DB" <"$IN"
 	assert_success
@@ -92,6 +104,12 @@ dump() {
 	assert_equal "$(info movies)" "movie_id:TEXT:1 title:TEXT:0 overview:TEXT:0 release_date:TEXT:0 runtime:INTEGER:0 budget:INTEGER:0 revenue:INTEGER:0 vote_average:REAL:0 vote_count:INTEGER:0 popularity:REAL:0"
 	assert_equal "$(info credits)" "credit_id:TEXT:1 movie_id:TEXT:0 title:TEXT:0 person_id:TEXT:0 person_name:TEXT:0 character:TEXT:0 order:INTEGER:0 cast_id:INTEGER:0"
 	assert_equal "$(info reviews)" "review_id:TEXT:1 movie_id:TEXT:0 title:TEXT:0 author:TEXT:0 content:TEXT:0 created_at:TEXT:0 updated_at:TEXT:0 rating:REAL:0"
+	# Created alongside, though this input has none of their rows.
+	assert_equal "$(info crew)" "credit_id:TEXT:1 movie_id:TEXT:0 person_id:TEXT:0 person_name:TEXT:0 department:TEXT:0 job:TEXT:0"
+	assert_equal "$(info genres)" "movie_id:TEXT:1 genre_id:INTEGER:2 name:TEXT:0"
+	assert_equal "$(sqlite3 "$DB" "SELECT count(*) FROM crew; SELECT count(*) FROM genres")" "0
+0"
+	[[ $stderr != *crew* && $stderr != *genres* ]]
 	assert_equal "$(info movie_analysis_view | sed 's/:[A-Z]*:0//g')" "movie_id title release_date budget revenue vote_average vote_count popularity runtime cast_size review_count avg_review_rating profit roi"
 	# Values keep their types: text ids, integer money, real ratings.
 	assert_equal "$(sqlite3 "$DB" "SELECT typeof(movie_id), typeof(budget), typeof(vote_average) FROM movies WHERE movie_id = '1'")" "text|integer|real"
@@ -162,6 +180,63 @@ dump() {
 	[[ $stderr == *"reviews: 0 inserted, 0 updated, 2 unchanged, 1 deleted"* ]]
 	assert_equal "$(sqlite3 "$DB" 'SELECT group_concat(credit_id) FROM (SELECT credit_id FROM credits ORDER BY 1)')" "c1,c3,c4"
 	assert_equal "$(sqlite3 "$DB" 'SELECT group_concat(review_id) FROM (SELECT review_id FROM reviews ORDER BY 1)')" "r1,r2,r4"
+}
+
+# Inception with two crew credits and two genres, Following with one of each: the same
+# genre (18) in both, which the key (movie_id, genre_id) keeps apart.
+crew_and_genres_stream() {
+	schema movies; schema crew; schema genres
+	{ movie 1 Inception 160000000 839030630; movie 2 Following 0 48482; } | record movies
+	{ crew k1 1 Director; crew k2 1 Writer; crew k3 2 Director; } | record crew
+	{ genre 1 18 Drama; genre 1 28 Action; genre 2 18 Drama; } | record genres
+}
+
+# Inception again: k2 gone, the job of k1 changed, genre 28 gone and 878 new.
+crew_and_genres_resync() {
+	schema movies; schema crew; schema genres
+	movie 1 Inception 160000000 839030630 | record movies
+	crew k1 1 'Director, Writer' | record crew
+	{ genre 1 18 Drama; genre 1 878 'Science Fiction'; } | record genres
+}
+
+@test "crew and genres: upserted by key, replaced per movie like the cast (sqlite)" {
+	run --separate-stderr tmdb-load sqlite "$DB" < <(crew_and_genres_stream)
+	assert_success
+	[[ $stderr == *"crew: 3 inserted, 0 updated, 0 unchanged, 0 deleted"* ]]
+	[[ $stderr == *"genres: 3 inserted, 0 updated, 0 unchanged, 0 deleted"* ]]
+	assert_equal "$(sqlite3 "$DB" "SELECT typeof(movie_id), typeof(genre_id) FROM genres LIMIT 1")" "text|integer"
+	# The same pair twice is one row.
+	run --separate-stderr tmdb-load sqlite "$DB" genres < <(genre 1 18 Drama; genre 1 18 'Drama!')
+	assert_success
+	assert_equal "$stderr" "tmdb-load: genres: 0 inserted, 1 updated, 1 unchanged, 1 deleted"
+	assert_equal "$(sqlite3 "$DB" "SELECT movie_id, genre_id, name FROM genres ORDER BY 1, 2")" "1|18|Drama!
+2|18|Drama"
+	tmdb-load -q sqlite "$DB" < <(crew_and_genres_stream)
+	run --separate-stderr tmdb-load sqlite "$DB" < <(crew_and_genres_resync)
+	assert_success
+	[[ $stderr == *"crew: 0 inserted, 1 updated, 0 unchanged, 1 deleted"* ]]
+	[[ $stderr == *"genres: 1 inserted, 0 updated, 1 unchanged, 1 deleted"* ]]
+	assert_equal "$(sqlite3 "$DB" "SELECT credit_id, movie_id, job FROM crew ORDER BY 1")" "k1|1|Director, Writer
+k3|2|Director"
+	# Following's genre 18 stays: only Inception's pairs were replaced.
+	assert_equal "$(sqlite3 "$DB" "SELECT movie_id, genre_id FROM genres ORDER BY 1, 2")" "1|18
+1|878
+2|18"
+}
+
+@test "crew and genres: upserted by key, replaced per movie like the cast (csv)" {
+	run --separate-stderr tmdb-load csv "$DIR" < <(crew_and_genres_stream)
+	assert_success
+	assert_equal "$(head -1 "$DIR/genres.csv" | tr -d '\r')" "movie_id,genre_id,name"
+	run --separate-stderr tmdb-load csv "$DIR" < <(crew_and_genres_resync)
+	assert_success
+	[[ $stderr == *"crew: 0 inserted, 1 updated, 0 unchanged, 1 deleted"* ]]
+	[[ $stderr == *"genres: 1 inserted, 0 updated, 1 unchanged, 1 deleted"* ]]
+	assert_equal "$(python_csv "$DIR/crew.csv" | jq -r '.[1:][] | .[0] + " " + .[5]')" "k1 Director, Writer
+k3 Director"
+	assert_equal "$(python_csv "$DIR/genres.csv" | jq -r '.[1:][] | .[0] + " " + .[1]' | sort)" "1 18
+1 878
+2 18"
 }
 
 @test "a movie that now has no reviews loses them all when its movies row is loaded" {

@@ -1,15 +1,28 @@
 #!/usr/bin/env bats
-# tmdb-shape: the seed's three tables, typed, from movie objects; a Singer stream with --all.
+# tmdb-shape: the seed's three tables, the crew and the genres, typed, from movie objects;
+# a Singer stream with --all.
 
 load test_helper
 
 REAL="$BATS_TEST_DIRNAME/fixtures/tmdb-real"
+FIXTURES="$BATS_TEST_DIRNAME/fixtures/tmdb"
 
 # Fight Club as tmdb-fetch movie writes it, built from the real recorded responses.
 fight_club() {
 	jq -c --slurpfile credits "$REAL/movie_550_credits.json" --slurpfile reviews "$REAL/movie_550_reviews.json" \
 		'. + {credits: ($credits[0] | del(.id)), reviews: ($reviews[0] | del(.id))}' \
 		"$REAL/movie_550_details_2025-09-10.json"
+}
+
+# fixture_movie ID: the fixture movie as tmdb-fetch movie writes it (details, credits and
+# every review appended).
+fixture_movie() {
+	jq -c --slurpfile credits "$FIXTURES/movie/$1/credits.json" --slurpfile reviews "$FIXTURES/movie/$1/reviews.json" \
+		'. + {credits: ($credits[0] | del(.id)), reviews: ($reviews[0] | del(.id))}' "$FIXTURES/movie/$1.json"
+}
+
+fixture_movie_ids() {
+	find "$FIXTURES/movie" -maxdepth 1 -name '*.json' -printf '%f\n' | sed 's/\.json$//' | sort -n
 }
 
 @test "the real Fight Club responses shape to the expected movies row" {
@@ -56,26 +69,65 @@ fight_club() {
 	assert_output '{"movie_id":"7","title":"Untitled","overview":null,"release_date":null,"runtime":null,"budget":null,"revenue":null,"vote_average":0.0,"vote_count":null,"popularity":null}'
 }
 
+@test "crew: one typed row per crew credit, equal to the source for every fixture movie" {
+	for id in $(fixture_movie_ids); do
+		run --separate-stderr tmdb-shape crew <(fixture_movie "$id")
+		assert_success
+		expected=$(jq -c --arg movie "$id" '[.crew[] | {credit_id, movie_id: $movie, person_id: (.id | tostring),
+			person_name: .name, department, job}]' "$FIXTURES/movie/$id/credits.json")
+		json_eq <(jq -s -c . <<<"$output") <(printf '%s' "$expected")
+		[ "${#lines[@]}" -eq "$(jq '.crew_counts["'"$id"'"]' "$BATS_TEST_DIRNAME/fixtures/tmdb-facts.json")" ]
+	done
+	# Columns in the declared order.
+	[ "$(head -1 <<<"$output" | jq -c keys_unsorted)" = '["credit_id","movie_id","person_id","person_name","department","job"]' ]
+}
+
+@test "genres: one row per genre of each movie, equal to the source for every fixture movie" {
+	for id in $(fixture_movie_ids); do
+		run --separate-stderr tmdb-shape genres <(fixture_movie "$id")
+		assert_success
+		expected=$(jq -c '(.id | tostring) as $movie | [.genres[] | {movie_id: $movie, genre_id: .id, name}]' \
+			"$FIXTURES/movie/$id.json")
+		json_eq <(jq -s -c . <<<"$output") <(printf '%s' "$expected")
+		jq -e -s --argjson ids "$(jq -c '.movies["'"$id"'"].genre_ids' "$BATS_TEST_DIRNAME/fixtures/tmdb-facts.json")" \
+			'map(.genre_id) == $ids' <<<"$output"
+	done
+	[ "$(head -1 <<<"$output" | jq -c keys_unsorted)" = '["movie_id","genre_id","name"]' ]
+	# genre_id is an integer, the movie's id text.
+	jq -e -s 'all(.genre_id | type == "number") and all(.movie_id | type == "string")' <<<"$output"
+	# A movie without genres has no genre rows.
+	run --separate-stderr tmdb-shape genres <<<'{"id": 7, "genres": []}'
+	assert_success
+	[ -z "$output" ]
+}
+
 @test "--all is a Singer stream: each table's SCHEMA before its RECORDs" {
 	run --separate-stderr tmdb-shape --all <(fight_club)
 	assert_success
-	[ "$(jq -r 'select(.type == "SCHEMA") | .stream' <<<"$output" | paste -sd,)" = movies,credits,reviews ]
-	jq -e -s '
+	[ "$(jq -r 'select(.type == "SCHEMA") | .stream' <<<"$output" | paste -sd,)" = movies,credits,reviews,crew,genres ]
+	counts=$(jq -c '{movies: 1, credits: (.credits.cast | length), reviews: (.reviews.results | length),
+		crew: (.credits.crew | length), genres: (.genres | length)}' <(fight_club))
+	jq -e -s --argjson counts "$counts" '
 		(map(select(.type == "SCHEMA")) | map({(.stream): .key_properties}) | add)
-			== {movies: ["movie_id"], credits: ["credit_id"], reviews: ["review_id"]}
-		and (to_entries | map(select(.value.type == "RECORD")) | all(.key >= 3))
+			== {movies: ["movie_id"], credits: ["credit_id"], reviews: ["review_id"],
+			    crew: ["credit_id"], genres: ["movie_id", "genre_id"]}
+		and (to_entries | map(select(.value.type == "RECORD")) | all(.key >= 5))
 		and ([.[] | select(.type == "RECORD")] | group_by(.stream) | map({(.[0].stream): length}) | add)
-			== {movies: 1, credits: 76, reviews: 9}' <<<"$output"
+			== $counts' <<<"$output"
 	# Without TABLE the stream is the default.
 	run --separate-stderr tmdb-shape <(fight_club)
-	[ "${#lines[@]}" -eq 89 ]
+	[ "${#lines[@]}" -eq "$(jq '5 + ([.[]] | add)' <<<"$counts")" ]
 }
 
 @test "--schema prints JSON Schema types, nullable except the key" {
 	run --separate-stderr tmdb-shape --schema
 	assert_success
-	[ "${#lines[@]}" -eq 3 ]
+	[ "${#lines[@]}" -eq 5 ]
 	jq -e -s '.[0].schema.properties | .movie_id.type == "string" and .budget.type == ["integer", "null"] and .vote_average.type == ["number", "null"]' <<<"$output"
+	# genres: the key is the pair, both never null and both required.
+	jq -e -s '.[4] | .stream == "genres" and .key_properties == ["movie_id", "genre_id"]
+		and .schema.required == ["movie_id", "genre_id"]
+		and .schema.properties == {movie_id: {type: "string"}, genre_id: {type: "integer"}, name: {type: ["string", "null"]}}' <<<"$output"
 }
 
 @test "a bad line exits 65 naming the line; a value of the wrong kind names the column" {
