@@ -22,9 +22,10 @@ static const char usage_text[] =
 	"       tmdb-load [options] csv - TABLE           TABLE's rows as CSV on standard output\n"
 	"\n"
 	"Reads standard input: plain rows of TABLE, one JSON object per line, or a Singer\n"
-	"stream (SCHEMA, RECORD, STATE messages) that names its tables. Rows are upserted by\n"
-	"key; re-loading a movie replaces its credits, reviews, crew and genres. A run is all\n"
-	"or nothing.\n"
+	"stream (SCHEMA, RECORD, STATE messages; other types are ignored) that names its\n"
+	"tables. Rows are upserted by key; re-loading a movie replaces its credits, reviews,\n"
+	"crew and genres. A run is all or nothing. Once it has committed, the last STATE\n"
+	"message's value goes to standard output, one line, as Singer targets do.\n"
 	"At the end, one line per table on standard error:\n"
 	"  tmdb-load: TABLE: N inserted, N updated, N unchanged, N deleted\n"
 	"DSN is a libpq connection string or URI (postgresql://user@host:port/db); a password\n"
@@ -192,6 +193,21 @@ static void report_counts(const struct row_reader *rows)
 	}
 }
 
+/* Like a Singer target's: the last STATE message's value, printed once everything
+ * before it is committed (a run commits once, at the end). Not with csv -, whose
+ * standard output is the CSV. */
+static void print_state(const json_t *state, char **args)
+{
+	if (!state)
+		return;
+	if (strcmp(args[0], "csv") == 0 && strcmp(args[1], "-") == 0) {
+		log_debug(1, "the STATE is not printed: standard output holds the CSV");
+		return;
+	}
+	jsonl_print(state);
+	jsonl_finish();
+}
+
 int main(int argc, char **argv)
 {
 	log_init(argv[0]);
@@ -219,8 +235,12 @@ int main(int argc, char **argv)
 		log_error("%s", why.data);
 	else
 		report_counts(&rows);
+	/* Only a committed run hands its state on. */
+	json_t *state = status ? NULL : json_incref(rows.state);
 	sink->ops->close(sink);
 	rows_close(&rows);
 	buf_free(&why);
+	print_state(state, args);
+	json_decref(state);
 	return status;
 }

@@ -3,9 +3,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "xalloc.h"
 
 static const char *const singer_types[] = {"SCHEMA", "RECORD", "STATE", "ACTIVATE_VERSION"};
+
+/* Meltano's extension: records in files the message names. Ignoring it as an unknown
+ * type would drop them silently, so it is refused. */
+static const char batch_type[] = "BATCH";
 
 static struct layout *find_layout(const struct row_reader *reader, const char *name)
 {
@@ -113,9 +118,10 @@ static int take_singer_message(struct row_reader *reader, const json_t *message,
 	const char *type = singer_type(message);
 	const char *stream = json_string_value(json_object_get(message, "stream"));
 	if (strcmp(type, "STATE") == 0) {
-		/* Kept for the state file a later issue writes once the load committed. */
+		/* Kept for tmdb-load to print once the run has committed. */
 		json_decref(reader->state);
 		reader->state = json_incref(json_object_get(message, "value"));
+		log_debug(2, "%s:%ld: STATE kept", reader->lines.name, reader->lines.lineno);
 		return 0;
 	}
 	if (strcmp(type, "ACTIVATE_VERSION") == 0)
@@ -144,21 +150,42 @@ static int take_plain_row(struct row_reader *reader, const json_t *row, struct r
 	return 0;
 }
 
+static int is_batch(const json_t *object)
+{
+	const char *type = json_string_value(json_object_get(object, "type"));
+	return type && strcmp(type, batch_type) == 0;
+}
+
+/* A message of a type Singer does not define is ignored, as the Singer spec says:
+ * returns 1 for one (noted with -v), 0 for anything else. */
+static int ignore_unknown_message(const struct row_reader *reader, const json_t *object)
+{
+	const char *type = json_string_value(json_object_get(object, "type"));
+	if (!type || singer_type(object) || is_batch(object))
+		return 0;
+	if (log_verbosity() >= 1) {
+		struct buf name = {0};
+		layout_quote_name(&name, type);
+		log_debug(1, "%s:%ld: ignoring a message of unknown type %s", reader->lines.name,
+			  reader->lines.lineno, name.data);
+		buf_free(&name);
+	}
+	return 1;
+}
+
 /* Says why a line that is neither a Singer message nor a row of TABLE is neither. */
 static void explain_stray_object(const json_t *object, struct buf *why)
 {
-	const char *type = json_string_value(json_object_get(object, "type"));
 	const char *singer = singer_type(object);
 	if (singer && strcmp(singer, "STATE") == 0)
 		buf_puts(why, "STATE message without a \"value\"");
 	else if (singer)
 		buf_printf(why, "%s message without a \"stream\"", singer);
-	else if (type) {
-		buf_puts(why, "unknown Singer message type ");
-		layout_quote_name(why, type);
-	} else {
+	else if (is_batch(object))
+		buf_puts(why, "BATCH messages (records in files) are not supported: have the tap "
+			      "send RECORD messages");
+	else
 		buf_puts(why, "a plain row, but no TABLE was named for plain rows");
-	}
 }
 
 static int take_line(struct row_reader *reader, const char *text, size_t len,
@@ -175,9 +202,16 @@ static int take_line(struct row_reader *reader, const char *text, size_t len,
 		buf_puts(why, "expected a JSON object");
 		return -1;
 	}
-	if (is_singer_message(reader->line))
+	if (is_singer_message(reader->line)) {
+		reader->singer = 1;
 		return take_singer_message(reader, reader->line, item, why);
-	if (reader->table_name)
+	}
+	/* Plain rows of TABLE may have a "type" column of their own; in a Singer stream a
+	 * line with a type Singer does not define is a message to ignore. */
+	int in_stream = !reader->table_name || reader->singer;
+	if (in_stream && ignore_unknown_message(reader, reader->line))
+		return 0;
+	if (reader->table_name && !(in_stream && is_batch(reader->line)))
 		return take_plain_row(reader, reader->line, item, why);
 	explain_stray_object(reader->line, why);
 	return -1;

@@ -1,5 +1,6 @@
 /* tmdb-load's input: plain row objects of one TABLE, or a Singer stream (SCHEMA,
- * RECORD, STATE, ACTIVATE_VERSION messages), read line by line into table and row events. */
+ * RECORD, STATE, ACTIVATE_VERSION messages; others ignored, as Singer says), read line
+ * by line into table and row events. */
 #ifndef TMDB_ROWS_H
 #define TMDB_ROWS_H
 
@@ -28,7 +29,9 @@ struct row_reader {
 	size_t count, cap;
 	struct layout *announce;	/* a table to give as ROWS_TABLE before reading on */
 	json_t *line;			/* the current line's object */
-	json_t *state;			/* the last STATE message's value, or NULL */
+	int singer;			/* a Singer message came: the input is a Singer stream */
+	json_t *state;			/* the last STATE message's value, or NULL: what a
+					   Singer target prints once the data before it is committed */
 };
 
 /* Reads standard input. A TABLE the toolkit knows is met at once. */

@@ -501,6 +501,22 @@ k3:Director"
 2:18"
 }
 
+@test "the last STATE comes out on stdout once committed; a failed run prints none" {
+	{
+		schema movies
+		movie 1 Inception 1 2 | record movies
+		jq -nc '{type: "STATE", value: {bookmark: 1}}'
+		jq -nc '{type: "METRIC", value: 1}'
+		jq -nc '{type: "STATE", value: {bookmark: 2}}'
+	} >"$IN"
+	run --separate-stderr load_pg <"$IN"
+	assert_success
+	assert_equal "$output" '{"bookmark":2}'
+	run -65 --separate-stderr load_pg < <(cat "$IN"; movie 2 Tenet 3 4 | jq -c '.budget = "lots"' | record movies)
+	[ -z "$output" ]
+	assert_equal "$(ids movie_id movies)" 1
+}
+
 @test "tmdb-fetch | tmdb-shape --all | tmdb-load postgres gives the rows SQLite gets" {
 	fetch() { tmdb-fetch person 525 | tmdb-director | tmdb-fetch movie | tmdb-shape --all; }
 	run --separate-stderr bash -c "$(declare -f fetch); fetch | tmdb-load postgres '$PG_DSN'"

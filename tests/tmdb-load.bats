@@ -347,6 +347,95 @@ tmdb|525|1.81|1|'[\"a\",\"b\"]'|'{\"k\":1.5}'"
 	assert_equal "$(sqlite3 "$DB" "SELECT count(*) FROM sqlite_master WHERE name = 'movies'")" 0
 }
 
+# What another tap writes, by hand: two streams, their records interleaved, a STATE
+# after each batch, and a message type Singer does not define.
+tap_stream() {
+	cat <<-'EOF'
+		{"type": "SCHEMA", "stream": "users", "key_properties": ["id"], "bookmark_properties": ["updated_at"], "schema": {"type": "object", "properties": {"id": {"type": "integer"}, "name": {"type": ["null", "string"]}, "updated_at": {"type": "string", "format": "date-time"}}}}
+		{"type": "SCHEMA", "stream": "orders", "key_properties": ["order_id"], "schema": {"type": "object", "properties": {"order_id": {"type": "string"}, "user_id": {"type": "integer"}, "total": {"type": ["null", "number"]}}}}
+		{"type": "RECORD", "stream": "users", "record": {"id": 1, "name": "Ada", "updated_at": "2024-01-01T00:00:00Z"}, "time_extracted": "2024-01-02T00:00:00Z"}
+		{"type": "RECORD", "stream": "orders", "record": {"order_id": "o1", "user_id": 1, "total": 9.5}}
+		{"type": "STATE", "value": {"bookmarks": {"users": {"updated_at": "2024-01-01T00:00:00Z"}}}}
+		{"type": "METRIC", "stream": "users", "metric": {"type": "counter", "value": 1}}
+		{"type": "RECORD", "stream": "users", "record": {"id": 2, "name": null, "updated_at": "2024-01-03T00:00:00Z"}}
+		{"type": "RECORD", "stream": "orders", "record": {"order_id": "o2", "user_id": 2, "total": null}}
+		{"type": "STATE", "value": {"bookmarks": {"users": {"updated_at": "2024-01-03T00:00:00Z"}, "orders": {"order_id": "o2"}}}}
+	EOF
+}
+
+@test "a Singer stream from another tap loads; the last STATE comes out on stdout once committed" {
+	tap_stream >"$IN"
+	run --separate-stderr tmdb-load -v sqlite "$DB" <"$IN"
+	assert_success
+	# One line: the last STATE's value, as the tap wrote it.
+	assert_equal "$output" "$(tail -1 "$IN" | jq -c .value)"
+	[[ $stderr == *'-:6: ignoring a message of unknown type "METRIC"'* ]]
+	[[ $stderr == *"users: 2 inserted, 0 updated, 0 unchanged, 0 deleted"* ]]
+	[[ $stderr == *"orders: 2 inserted, 0 updated, 0 unchanged, 0 deleted"* ]]
+	assert_equal "$(sqlite3 "$DB" "SELECT id, quote(name), updated_at FROM users ORDER BY id; SELECT * FROM orders ORDER BY 1")" "1|'Ada'|2024-01-01T00:00:00Z
+2|NULL|2024-01-03T00:00:00Z
+o1|1|9.5
+o2|2|"
+	# The STATE is printed after the commit: whoever reads it sees the rows it covers.
+	rm "$DB"
+	run bash -c 'tmdb-load -q sqlite "$1" <"$2" | { read -r state && sqlite3 "$1" "SELECT count(*) FROM orders" && echo "$state"; }' _ "$DB" "$IN"
+	assert_success
+	assert_equal "${lines[0]}" 2
+	assert_equal "${lines[1]}" "$(tail -1 "$IN" | jq -c .value)"
+	# Into CSV files as well; a stream without STATE prints nothing.
+	run --separate-stderr tmdb-load csv "$DIR" <"$IN"
+	assert_success
+	assert_equal "$output" "$(tail -1 "$IN" | jq -c .value)"
+	[ -s "$DIR/orders.csv" ]
+	run --separate-stderr tmdb-load sqlite "$DB" < <(grep -v STATE "$IN")
+	assert_success
+	[ -z "$output" ]
+}
+
+@test "a failed run prints no STATE and commits nothing" {
+	tap_stream | head -5 | tmdb-load -q sqlite "$DB" >/dev/null
+	dump >"$BATS_TEST_TMPDIR/before"
+	for bad in 'not json' '{"type": "RECORD", "stream": "orders", "record": {"order_id": "o3", "total": "lots"}}' \
+		'{"type": "RECORD", "stream": "refunds", "record": {"id": 1}}'; do
+		run -65 --separate-stderr tmdb-load sqlite "$DB" < <(tap_stream; echo "$bad")
+		[ -z "$output" ] || fail "a STATE after '$bad': $output"
+		[[ $stderr == "tmdb-load: -:10: "* ]] || fail "$stderr"
+		dump | cmp - "$BATS_TEST_TMPDIR/before" || fail "the database changed after '$bad'"
+	done
+	# A fresh database gets no table either.
+	run -65 --separate-stderr tmdb-load sqlite "$BATS_TEST_TMPDIR/fresh.db" < <(tap_stream; echo 'not json')
+	[ -z "$output" ]
+	assert_equal "$(sqlite3 "$BATS_TEST_TMPDIR/fresh.db" "SELECT count(*) FROM sqlite_master")" 0
+	# CSV the same: no file, no STATE.
+	run -65 --separate-stderr tmdb-load csv "$DIR" < <(tap_stream; echo 'not json')
+	[ -z "$output" ]
+	[ -z "$(ls -A "$DIR" 2>/dev/null)" ]
+}
+
+@test "unknown message types: ignored in a Singer stream, a row of TABLE in plain rows; BATCH refused" {
+	# No note without -v.
+	run --separate-stderr tmdb-load sqlite "$DB" < <(schema movies; echo '{"type": "LOG", "message": "hi"}'
+		movie 1 Inception 1 2 | record movies)
+	assert_success
+	assert_equal "$stderr" "tmdb-load: movies: 1 inserted, 0 updated, 0 unchanged, 0 deleted"
+	# With TABLE, once the input is a Singer stream, the same.
+	run --separate-stderr tmdb-load csv - users < <(tap_stream)
+	assert_success
+	assert_equal "$(printf '%s\n' "$output" | tr -d '\r')" "id,name,updated_at
+1,Ada,2024-01-01T00:00:00Z
+2,,2024-01-03T00:00:00Z"
+	# csv - keeps standard output for the CSV: no STATE there.
+	[[ $output != *bookmarks* ]]
+	# Plain rows may have a "type" of their own: with TABLE and no Singer message, a row.
+	run -65 --separate-stderr tmdb-load sqlite "$DB" movies < <(movie 2 Tenet 1 2 | jq -c '.type = "LOG"')
+	[[ $stderr == *'movies: column "type": the table has no such column'* ]]
+	# BATCH carries records in files: ignoring it would lose them.
+	run -65 --separate-stderr tmdb-load sqlite "$DB" < <(schema movies; echo '{"type": "BATCH", "stream": "movies", "encoding": {"format": "jsonl"}, "manifest": ["file:///tmp/b.jsonl"]}')
+	[[ $stderr == *"-:2: BATCH messages (records in files) are not supported"* ]]
+	run -65 --separate-stderr tmdb-load csv - movies < <(schema movies; echo '{"type": "BATCH", "stream": "movies"}')
+	[[ $stderr == *"-:2: BATCH messages (records in files) are not supported"* ]]
+}
+
 @test "a database another process is writing is waited for, not failed" {
 	movie 1 Inception 1 2 | tmdb-load -q sqlite "$DB" movies
 	# The other writer takes the lock, says so, holds it for a second and commits.

@@ -119,6 +119,31 @@ fixture_movie_ids() {
 	[ "${#lines[@]}" -eq "$(jq '5 + ([.[]] | add)' <<<"$counts")" ]
 }
 
+@test "--all validates as Singer SCHEMA and RECORD messages, for every fixture movie" {
+	for id in $(fixture_movie_ids); do
+		fixture_movie "$id"
+	done >"$BATS_TEST_TMPDIR/movies.jsonl"
+	tmdb-shape --all "$BATS_TEST_TMPDIR/movies.jsonl" >"$BATS_TEST_TMPDIR/stream.jsonl"
+	run --separate-stderr python3 "$BATS_TEST_DIRNAME/singer_check.py" "$BATS_TEST_TMPDIR/stream.jsonl"
+	assert_success
+	[ -z "$stderr" ]
+	# Every row of every movie is in it.
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/stream.jsonl")" -eq "$(jq -s '5 + (map(1 + (.credits.cast | length)
+		+ (.reviews.results | length) + (.credits.crew | length) + (.genres | length)) | add)' "$BATS_TEST_TMPDIR/movies.jsonl")" ]
+	# The check can fail: a record with a value of the wrong type, or a column its
+	# schema lacks, or before its SCHEMA, is caught.
+	stream="$BATS_TEST_TMPDIR/stream.jsonl"
+	for broken in \
+		'(.[] | select(.type == "RECORD" and .stream == "genres")) |= (.record.genre_id |= tostring)' \
+		'(.[] | select(.type == "RECORD" and .stream == "crew")) |= (.record.extra = 1)' \
+		'(.[] | select(.type == "RECORD" and .stream == "movies")) |= (.record.movie_id = null)' \
+		'(.[] | select(.type == "SCHEMA" and .stream == "movies")) |= (.key_properties = ["id"])' \
+		'del(.[] | select(.type == "SCHEMA" and .stream == "reviews"))'; do
+		run --separate-stderr python3 "$BATS_TEST_DIRNAME/singer_check.py" <(jq -s -c "$broken | .[]" "$stream")
+		[ "$status" -eq 1 ] || fail "not caught: $broken"
+	done
+}
+
 @test "--schema prints JSON Schema types, nullable except the key" {
 	run --separate-stderr tmdb-shape --schema
 	assert_success
