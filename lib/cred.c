@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <jansson.h>
 
 #include "log.h"
@@ -19,6 +20,9 @@ static void cred_set(struct credential *cred, enum cred_kind kind, const char *s
 /* Reads the seed's configuration.json: {"api_key": "…"} or {"access_token": "…"}. */
 static void cred_from_config(struct credential *cred, const char *path)
 {
+	struct stat st;
+	if (stat(path, &st) == 0 && (st.st_mode & 077))
+		log_warn("%s: readable by others; chmod 600 it", path);
 	json_error_t error;
 	json_t *config = json_load_file(path, 0, &error);
 	/* jansson's error text quotes the input near the fault, which may be the key
