@@ -14,10 +14,15 @@
  * (again after --alter changed its columns). */
 struct sqlite_table {
 	struct layout *layout;
-	sqlite3_stmt *find;	/* SELECT 1 ... WHERE key = ? */
-	sqlite3_stmt *upsert;	/* INSERT ... ON CONFLICT (key) DO UPDATE ... WHERE a value differs */
+	sqlite3_stmt *insert;	/* INSERT ... ON CONFLICT (key) DO NOTHING */
+	sqlite3_stmt *update;	/* UPDATE ... WHERE key = ... AND a value differs */
 	char *seen_keys;	/* a child table's temp.tmdb_load_seen_N: its keys that came in the run */
 	sqlite3_stmt *remember_key;	/* INSERT OR IGNORE INTO that table */
+	/* A child table empty when the run began holds only rows of this run at its end:
+	 * none to replace, so its keys need no remembering (a fresh load's whole cost). */
+	int was_empty;
+	struct cell last_parent;	/* the parent value remembered last, to skip repeats */
+	struct buf last_parent_text;
 };
 
 struct sqlite_sink {
@@ -332,22 +337,6 @@ static int match_database_columns(struct sqlite_sink *s, struct layout *layout, 
 	return status;
 }
 
-static int prepare_find(struct sqlite_sink *s, struct sqlite_table *t, struct buf *why)
-{
-	const struct layout *layout = t->layout;
-	struct buf sql = {0};
-	sql_puts(&sql, "SELECT 1 FROM ");
-	sql_table(&sql, layout);
-	for (size_t k = 0; k < layout->key_count; k++) {
-		sql_puts(&sql, k ? " AND " : " WHERE ");
-		sql_identifier(&sql, layout->columns[layout->key[k]].name);
-		sql_number(&sql, " = ", k + 1);
-	}
-	int status = prepare(s, sql.data, &t->find, why);
-	buf_free(&sql);
-	return status;
-}
-
 static int is_key_column(const struct layout *layout, size_t column)
 {
 	for (size_t k = 0; k < layout->key_count; k++)
@@ -356,12 +345,22 @@ static int is_key_column(const struct layout *layout, size_t column)
 	return 0;
 }
 
-/* An upsert that changes a row only when some value differs (IS NOT: null equals null),
- * so sqlite3_changes() tells an update from an unchanged row. */
-static int prepare_upsert(struct sqlite_sink *s, struct sqlite_table *t, struct buf *why)
+/* The key columns as a list: "a", "b". */
+static void sql_key_list(struct buf *sql, const struct layout *layout)
+{
+	for (size_t k = 0; k < layout->key_count; k++) {
+		sql_puts(sql, k ? ", " : "");
+		sql_identifier(sql, layout->columns[layout->key[k]].name);
+	}
+}
+
+/* Inserting first and updating only on a conflict costs a new row (a fresh load's every
+ * row) one B-tree search, where looking it up first cost two; sqlite3_changes() then
+ * tells inserted from present. Parameters are the columns in layout order. */
+static int prepare_insert(struct sqlite_sink *s, struct sqlite_table *t, struct buf *why)
 {
 	const struct layout *layout = t->layout;
-	struct buf sql = {0}, set = {0}, differs = {0};
+	struct buf sql = {0};
 	sql_puts(&sql, "INSERT INTO ");
 	sql_table(&sql, layout);
 	sql_puts(&sql, " (");
@@ -372,33 +371,48 @@ static int prepare_upsert(struct sqlite_sink *s, struct sqlite_table *t, struct 
 	sql_puts(&sql, ") VALUES (");
 	for (size_t i = 0; i < layout->column_count; i++)
 		sql_number(&sql, i ? ", " : "", i + 1);
+	/* A conflict target, so that another unique constraint of the table still fails. */
 	sql_puts(&sql, ") ON CONFLICT (");
-	for (size_t k = 0; k < layout->key_count; k++) {
-		sql_puts(&sql, k ? ", " : "");
-		sql_identifier(&sql, layout->columns[layout->key[k]].name);
-	}
-	sql_puts(&sql, ") DO ");
+	sql_key_list(&sql, layout);
+	sql_puts(&sql, ") DO NOTHING");
+	int status = prepare(s, sql.data, &t->insert, why);
+	buf_free(&sql);
+	return status;
+}
+
+/* An update that changes the row only when some value differs (IS NOT: null equals
+ * null), so sqlite3_changes() tells an updated row from an unchanged one. Same
+ * parameters as the insert. A table of key columns only has nothing to update. */
+static int prepare_update(struct sqlite_sink *s, struct sqlite_table *t, struct buf *why)
+{
+	const struct layout *layout = t->layout;
+	struct buf sql = {0}, set = {0}, differs = {0};
 	for (size_t i = 0; i < layout->column_count; i++) {
 		if (is_key_column(layout, i))
 			continue;
 		sql_puts(&set, set.len ? ", " : "");
 		sql_identifier(&set, layout->columns[i].name);
-		sql_puts(&set, " = excluded.");
-		sql_identifier(&set, layout->columns[i].name);
+		sql_number(&set, " = ", i + 1);
 		sql_puts(&differs, differs.len ? " OR " : "");
 		sql_identifier(&differs, layout->columns[i].name);
-		sql_puts(&differs, " IS NOT excluded.");
-		sql_identifier(&differs, layout->columns[i].name);
+		sql_number(&differs, " IS NOT ", i + 1);
 	}
+	int status = 0;
 	if (set.len) {
-		sql_puts(&sql, "UPDATE SET ");
+		sql_puts(&sql, "UPDATE ");
+		sql_table(&sql, layout);
+		sql_puts(&sql, " SET ");
 		sql_puts(&sql, set.data);
-		sql_puts(&sql, " WHERE ");
+		for (size_t k = 0; k < layout->key_count; k++) {
+			sql_puts(&sql, k ? " AND " : " WHERE ");
+			sql_identifier(&sql, layout->columns[layout->key[k]].name);
+			sql_number(&sql, " = ", layout->key[k] + 1);
+		}
+		sql_puts(&sql, " AND (");
 		sql_puts(&sql, differs.data);
-	} else {
-		sql_puts(&sql, "NOTHING");
+		sql_puts(&sql, ")");
+		status = prepare(s, sql.data, &t->update, why);
 	}
-	int status = prepare(s, sql.data, &t->upsert, why);
 	buf_free(&sql);
 	buf_free(&set);
 	buf_free(&differs);
@@ -407,16 +421,35 @@ static int prepare_upsert(struct sqlite_sink *s, struct sqlite_table *t, struct 
 
 static void finalize_table(struct sqlite_table *t)
 {
-	sqlite3_finalize(t->find);
-	sqlite3_finalize(t->upsert);
-	t->find = t->upsert = NULL;
+	sqlite3_finalize(t->insert);
+	sqlite3_finalize(t->update);
+	t->insert = t->update = NULL;
 }
 
 static int prepare_table(struct sqlite_sink *s, struct sqlite_table *t, struct buf *why)
 {
 	finalize_table(t);
-	int status = prepare_find(s, t, why);
-	return status ? status : prepare_upsert(s, t, why);
+	int status = prepare_insert(s, t, why);
+	return status ? status : prepare_update(s, t, why);
+}
+
+static int table_is_empty(struct sqlite_sink *s, const struct layout *layout, int *empty,
+			  struct buf *why)
+{
+	struct buf sql = {0};
+	sql_puts(&sql, "SELECT 1 FROM ");
+	sql_table(&sql, layout);
+	sql_puts(&sql, " LIMIT 1");
+	sqlite3_stmt *stmt;
+	int status = prepare(s, sql.data, &stmt, why);
+	buf_free(&sql);
+	if (status)
+		return status;
+	int has_row;
+	status = step_once(s, stmt, &has_row, "cannot read a table", why);
+	sqlite3_finalize(stmt);
+	*empty = !has_row;
+	return status;
 }
 
 /* The columns of a seen-keys table: k0, k1, ..., one per key column. */
@@ -482,6 +515,8 @@ static int sqlite_open_table(struct sink *sink, struct layout *layout, struct bu
 	log_debug(1, "%s: table %s ready", s->path, layout->name);
 	status = prepare_table(s, t, why);
 	if (!status && layout->parent != LAYOUT_NONE)
+		status = table_is_empty(s, layout, &t->was_empty, why);
+	if (!status && layout->parent != LAYOUT_NONE && !t->was_empty)
 		status = prepare_seen_keys(s, t, s->count - 1, why);
 	return status;
 }
@@ -493,11 +528,42 @@ static int sqlite_add_column(struct sink *sink, struct layout *layout, size_t co
 	return status ? status : prepare_table(s, table_of(s, layout), why);
 }
 
-static int remember_parent(struct sqlite_sink *s, const char *column, const struct cell *value,
-			   struct buf *why)
+/* Whether value is the one remembered last for this table; a child's rows come grouped
+ * by parent, so most calls end here. */
+static int same_as_last_parent(struct sqlite_table *t, const struct cell *value)
 {
-	if (value->type == CELL_NULL)
+	const struct cell *last = &t->last_parent;
+	if (last->type != value->type)
 		return 0;
+	switch (value->type) {
+	case CELL_TEXT:
+		return last->len == value->len && memcmp(t->last_parent_text.data, value->text, value->len) == 0;
+	case CELL_INTEGER:
+		return last->integer == value->integer;
+	case CELL_REAL:
+		return last->real == value->real;
+	default:
+		return 1;
+	}
+}
+
+static void set_last_parent(struct sqlite_table *t, const struct cell *value)
+{
+	t->last_parent = (struct cell){.type = value->type, .integer = value->integer,
+				       .real = value->real, .len = value->len};
+	if (value->type == CELL_TEXT) {
+		buf_clear(&t->last_parent_text);
+		if (buf_append(&t->last_parent_text, value->text, value->len) < 0)
+			die(EXIT_SOFTWARE, "out of memory");
+	}
+}
+
+static int remember_parent(struct sqlite_sink *s, struct sqlite_table *t, const char *column,
+			   const struct cell *value, struct buf *why)
+{
+	if (value->type == CELL_NULL || same_as_last_parent(t, value))
+		return 0;
+	set_last_parent(t, value);
 	int rc = sqlite3_bind_text(s->remember_parent, 1, column, -1, SQLITE_STATIC);
 	if (rc == SQLITE_OK)
 		rc = bind_cell(s->remember_parent, 2, value);
@@ -521,20 +587,57 @@ static int remember_key(struct sqlite_sink *s, const struct sqlite_table *t, con
 
 /* What child replacement needs to know about this row: a child's key and parent, or
  * a parent's key. */
-static int remember_row(struct sqlite_sink *s, const struct sqlite_table *t, const struct cells *row,
+static int remember_row(struct sqlite_sink *s, struct sqlite_table *t, const struct cells *row,
 			struct buf *why)
 {
 	const struct layout *layout = t->layout;
 	int status = 0;
 	if (layout->parent != LAYOUT_NONE) {
-		status = remember_key(s, t, row, why);
+		status = t->was_empty ? 0 : remember_key(s, t, row, why);
 		if (!status)
-			status = remember_parent(s, layout->columns[layout->parent].name,
+			status = remember_parent(s, t, layout->columns[layout->parent].name,
 						 &row->cell[layout->parent], why);
 	}
 	if (!status && layout->is_parent)
-		status = remember_parent(s, layout->columns[layout->key[0]].name,
+		status = remember_parent(s, t, layout->columns[layout->key[0]].name,
 					 &row->cell[layout->key[0]], why);
+	return status;
+}
+
+static int bind_row(struct sqlite_sink *s, sqlite3_stmt *stmt, const struct layout *layout,
+		    const struct cells *row, struct buf *why)
+{
+	int rc = SQLITE_OK;
+	for (size_t i = 0; i < layout->column_count && rc == SQLITE_OK; i++)
+		rc = bind_cell(stmt, (int)i + 1, &row->cell[i]);
+	return rc == SQLITE_OK ? 0 : sqlite_failed(s, rc, "cannot bind a value", why);
+}
+
+/* Inserts the row, or when its key is there, updates what differs; counts which. */
+static int upsert_row(struct sqlite_sink *s, struct sqlite_table *t, const struct cells *row,
+		      struct buf *why)
+{
+	struct layout *layout = t->layout;
+	int status = bind_row(s, t->insert, layout, row, why);
+	if (!status)
+		status = step_once(s, t->insert, NULL, layout->name, why);
+	if (status)
+		return status;
+	if (sqlite3_changes(s->db) > 0) {
+		layout->counts.inserted++;
+		return 0;
+	}
+	int changed = 0;
+	if (t->update) {
+		status = bind_row(s, t->update, layout, row, why);
+		if (!status)
+			status = step_once(s, t->update, NULL, layout->name, why);
+		changed = !status && sqlite3_changes(s->db) > 0;
+	}
+	if (changed)
+		layout->counts.updated++;
+	else if (!status)
+		layout->counts.unchanged++;
 	return status;
 }
 
@@ -543,25 +646,8 @@ static int sqlite_put_row(struct sink *sink, struct layout *layout, const struct
 {
 	struct sqlite_sink *s = (struct sqlite_sink *)sink;
 	struct sqlite_table *t = table_of(s, layout);
-	int rc = SQLITE_OK, existed;
-	for (size_t k = 0; k < layout->key_count && rc == SQLITE_OK; k++)
-		rc = bind_cell(t->find, (int)k + 1, &row->cell[layout->key[k]]);
-	for (size_t i = 0; i < layout->column_count && rc == SQLITE_OK; i++)
-		rc = bind_cell(t->upsert, (int)i + 1, &row->cell[i]);
-	if (rc != SQLITE_OK)
-		return sqlite_failed(s, rc, "cannot bind a value", why);
-	int status = step_once(s, t->find, &existed, "cannot look a row up", why);
-	if (!status)
-		status = step_once(s, t->upsert, NULL, layout->name, why);
-	if (status)
-		return status;
-	if (!existed)
-		layout->counts.inserted++;
-	else if (sqlite3_changes(s->db) > 0)
-		layout->counts.updated++;
-	else
-		layout->counts.unchanged++;
-	return remember_row(s, t, row, why);
+	int status = upsert_row(s, t, row, why);
+	return status ? status : remember_row(s, t, row, why);
 }
 
 /* Deletes the rows of a child table whose parent was seen in this run but whose own
@@ -607,7 +693,7 @@ static int sqlite_finish(struct sink *sink, struct buf *why)
 	struct sqlite_sink *s = (struct sqlite_sink *)sink;
 	int status = 0;
 	for (size_t i = 0; i < s->count && !status; i++)
-		if (s->tables[i].layout->parent != LAYOUT_NONE)
+		if (s->tables[i].layout->parent != LAYOUT_NONE && !s->tables[i].was_empty)
 			status = replace_children(s, &s->tables[i], why);
 	if (!status)
 		status = exec_sql(s, "COMMIT", "cannot commit", why);
@@ -623,6 +709,7 @@ static void sqlite_close(struct sink *sink)
 		finalize_table(&s->tables[i]);
 		sqlite3_finalize(s->tables[i].remember_key);
 		free(s->tables[i].seen_keys);
+		buf_free(&s->tables[i].last_parent_text);
 	}
 	sqlite3_finalize(s->remember_parent);
 	/* Closing would roll back too; saying so keeps the database's journal tidy at once. */
