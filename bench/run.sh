@@ -195,6 +195,15 @@ fresh_db() { rm -f "$1" "$1-journal" "$1-wal" "$1-shm"; }
 
 rows() { sqlite3 "$1" "SELECT count(*) FROM \"$2\""; }
 
+# The toolkit's tables (lib/tables.c), and rows_all DB: their row counts, "N / N / N / N / N".
+TABLES="movies credits reviews crew genres"
+TABLES_SLASHED=${TABLES// / \/ }
+rows_all() {
+	local table counts=""
+	for table in $TABLES; do counts+="${counts:+ / }$(rows "$1" "$table")"; done
+	printf '%s\n' "$counts"
+}
+
 listen_overflows() {
 	awk '/^TcpExt:/ { if (!n) { for (i = 1; i <= NF; i++) col[$i] = i; n = 1 } else print $col["ListenOverflows"] }' \
 		/proc/net/netstat 2>/dev/null || echo 0
@@ -314,7 +323,7 @@ section_rate_limit() {
 			tail -n "+$((before + 1))" "$state/requests.jsonl" >"$WORK/s2-last-run.jsonl"
 		fi
 	done
-	record s2.rows "$(rows "$DB" movies) / $(rows "$DB" credits) / $(rows "$DB" reviews)"
+	record s2.rows "$(rows_all "$DB")"
 	# The last run's pace from the server's clock, over its second half: by then the
 	# bucket's initial burst is spent and only --rate paces the requests.
 	record s2.pace "$(jq -s -r '(map(.t) | min) as $t0 | (map(.t) | max) as $tn | (($t0 + $tn) / 2) as $tm
@@ -336,13 +345,13 @@ report_rate_limit() {
 	ratio=$(calc '%.2f' "$wall / $floor")
 	out "## 2. $SYNTH_MOVIES synthetic movies at $LATENCY_MS ms and \`--rate $RATE\`" "" \
 		"Fixtures: \`bench/make_synthetic.py\`, $SYNTH_PEOPLE synthetic directors sharing $SYNTH_MOVIES movies" \
-		"(20–30 cast, 5–12 crew, a few reviews; 8% of the movies with 2 review pages, 4% with 3), served by" \
+		"(20–30 cast, 5–12 crew, 1–3 genres, a few reviews; 8% of the movies with 2 review pages, 4% with 3), served by" \
 		"a second fake server. The $(values s2.ids) ids come beforehand, untimed, from" \
 		"\`tmdb-fetch person … | tmdb-director\`. Floor = requests / rate." "" \
 		"    $S2_FETCH" "" \
 		"| wall time (median) | requests a run | floor | wall / floor |" "|---|---|---|---|" \
 		"| $(calc '%.3f' "$wall") s | $(spread s2.requests) | $(calc '%.2f' "$floor") s | ${ratio}× |" "" \
-		"Rows loaded (movies / credits / reviews): $(values s2.rows). Answers other than 200: $(values s2.non200)." \
+		"Rows loaded ($TABLES_SLASHED): $(values s2.rows). Answers other than 200: $(values s2.non200)." \
 		"Pace of the last run, from the server's log: $(values s2.pace). tmdb-fetch's token bucket" \
 		"starts full (one second's worth of requests may go at once), which is why the wall time can" \
 		"be under the floor." "" \
@@ -365,8 +374,10 @@ section_shape_load() {
 	S3_TOOLKIT="tmdb-shape --all < \"\$MOVIES\" | tmdb-load sqlite \"\$DB\""
 	S3_JQ="jq -c -f \"\$BENCH_DIR/jq/movies.jq\" < \"\$MOVIES\" | sqlite-utils insert \"\$DB\" movies - --nl --pk movie_id &&
 jq -c -f \"\$BENCH_DIR/jq/credits.jq\" < \"\$MOVIES\" | sqlite-utils insert \"\$DB\" credits - --nl --pk credit_id &&
-jq -c -f \"\$BENCH_DIR/jq/reviews.jq\" < \"\$MOVIES\" | sqlite-utils insert \"\$DB\" reviews - --nl --pk review_id"
-	S3_IMPORT="sqlite3 \"\$DB\" \".import --csv --skip 1 \$CSV/movies.csv movies\" \".import --csv --skip 1 \$CSV/credits.csv credits\" \".import --csv --skip 1 \$CSV/reviews.csv reviews\""
+jq -c -f \"\$BENCH_DIR/jq/reviews.jq\" < \"\$MOVIES\" | sqlite-utils insert \"\$DB\" reviews - --nl --pk review_id &&
+jq -c -f \"\$BENCH_DIR/jq/crew.jq\" < \"\$MOVIES\" | sqlite-utils insert \"\$DB\" crew - --nl --pk credit_id &&
+jq -c -f \"\$BENCH_DIR/jq/genres.jq\" < \"\$MOVIES\" | sqlite-utils insert \"\$DB\" genres - --nl --pk movie_id --pk genre_id"
+	S3_IMPORT="sqlite3 \"\$DB\" \".import --csv --skip 1 \$CSV/movies.csv movies\" \".import --csv --skip 1 \$CSV/credits.csv credits\" \".import --csv --skip 1 \$CSV/reviews.csv reviews\" \".import --csv --skip 1 \$CSV/crew.csv crew\" \".import --csv --skip 1 \$CSV/genres.csv genres\""
 
 	# The floor's input, untimed: (a)'s database as CSV, and its schema for an empty database.
 	say "3/4: preparing the .import floor's CSV"
@@ -379,7 +390,7 @@ jq -c -f \"\$BENCH_DIR/jq/reviews.jq\" < \"\$MOVIES\" | sqlite-utils insert \"\$
 		[[ $JQ_MOVIES == "$MOVIES_SMALL" ]] || run_toolkit jq "$MOVIES_JQ_FILE"
 		fresh_db "$DB"
 		MOVIES=$MOVIES_JQ_FILE timed s3.jq.jq "$JQ_TIMEOUT" "$S3_JQ"
-		((i < RUNS)) || record s3.jq.rows "$(rows "$DB" movies) / $(rows "$DB" credits) / $(rows "$DB" reviews)"
+		((i < RUNS)) || record s3.jq.rows "$(rows_all "$DB")"
 		run_floor small
 	done
 	if [[ $JQ_MOVIES == "$MOVIES_SMALL" ]]; then
@@ -417,11 +428,11 @@ prepare_floor() {
 	MOVIES=$2 bash -o pipefail -c "tmdb-shape --all < \"\$MOVIES\" | tmdb-load -q sqlite \"\$DB\"" 2>>"$ERRORS" ||
 		die "cannot build the floor's database"
 	mkdir -p "$CSV/$size"
-	for table in movies credits reviews; do
+	for table in $TABLES; do
 		sqlite3 -csv -header "$DB" "SELECT * FROM \"$table\"" >"$CSV/$size/$table.csv"
 	done
 	sqlite3 "$DB" .schema >"$CSV/$size/schema.sql"
-	record "s3.rows.$size" "$(rows "$DB" movies) / $(rows "$DB" credits) / $(rows "$DB" reviews)"
+	record "s3.rows.$size" "$(rows_all "$DB")"
 }
 
 run_floor() {
@@ -453,14 +464,15 @@ report_shape_load() {
 	out "## 3. Shaping and loading $MOVIES_BIG generated movies into SQLite" "" \
 		"Input: \`bench/make_movies.py movies $MOVIES_BIG\` ($(values s3.size) MB of JSON Lines, generated in" \
 		"$(calc '%.0f' "$(values s3.generate)") s, untimed below): movie objects as \`tmdb-fetch movie\` prints them, 20–30 cast," \
-		"5–12 crew and about 5 reviews each. The smaller inputs are its first lines (\`head -n\`)." \
-		"Rows (movies / credits / reviews): $MOVIES_SMALL movies $(values s3.rows.small); $MOVIES_BIG movies $(values s3.rows.big)." \
+		"5–12 crew, 1–3 genres and about 5 reviews each. The smaller inputs are its first lines (\`head -n\`)." \
+		"Rows ($TABLES_SLASHED): $MOVIES_SMALL movies $(values s3.rows.small); $MOVIES_BIG movies $(values s3.rows.big)." \
 		"A fresh database each run." "" \
 		"- (a) toolkit: \`$S3_TOOLKIT\`" \
-		"- (b) jq + sqlite-utils, the same columns and types (\`bench/jq/*.jq\`), three passes:" "" \
+		"- (b) jq + sqlite-utils, the same five tables with the same columns, keys and types (\`bench/jq/*.jq\`;" \
+		"  \`bench/check_jq.sh\` compares its rows with (a)'s), one pass a table:" "" \
 		'```sh' "$S3_JQ" '```' "" \
 		"- (c) floor: the tables created empty from (a)'s schema (keys, indexes), untimed, then" \
-		"  \`$S3_IMPORT\` of CSV files exported beforehand from (a)'s database (untimed). \`.import\`" \
+		"  \`$S3_IMPORT\` of the five tables' CSV files exported beforehand from (a)'s database (untimed). \`.import\`" \
 		"  stores null as an empty string and does no upsert: a floor, not an equivalent." "" \
 		"jq + sqlite-utils is timed on a subset of $JQ_MOVIES movies (its rows: $(values s3.jq.rows)), side by side" \
 		"with (a) on the same subset; that ratio decides the target. Scaled linearly to $MOVIES_BIG movies it would" \
@@ -492,7 +504,7 @@ wall_cpu() {
 	esac
 }
 
-rows_total() { values "s3.rows.$1" | awk -F ' / ' '{ print $1 + $2 + $3 }'; }
+rows_total() { values "s3.rows.$1" | awk -F ' / ' '{ for (i = 1; i <= NF; i++) sum += $i } END { print sum }'; }
 
 # --- 4. peak RSS of every stage ------------------------------------------------
 
