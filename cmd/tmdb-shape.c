@@ -31,40 +31,24 @@ struct shaping {
 	const struct table *table;	/* NULL: every table, as a Singer stream */
 };
 
-static void print_row(const struct table *table, json_t *row, void *context)
-{
-	(void)table;
-	(void)context;
-	jsonl_print(row);
-}
-
-static void print_record(const struct table *table, json_t *row, void *context)
-{
-	(void)context;
-	json_t *message = json_pack("{s s, s s, s O}", "type", "RECORD", "stream", table->name,
-				    "record", row);
-	if (!message)
-		die(EXIT_SOFTWARE, "out of memory");
-	jsonl_print(message);
-	json_decref(message);
-}
-
+/* Every table's rows of one movie go out together, once the whole line has shaped:
+ * a bad line prints nothing of itself. */
 static void shape_line(struct line_reader *reader, char *line, size_t len, void *context)
 {
+	static struct jdoc doc;
+	static struct buf rows;
 	const struct shaping *shaping = context;
-	json_t *movie = jsonl_parse_object(reader, line, len);
+	const struct jdoc_node *movie = jsonl_parse_doc(reader, &doc, line, len);
 	char why[256];
+	buf_clear(&rows);
 	for (size_t i = 0; i < tmdb_table_count; i++) {
 		const struct table *table = shaping->table ? shaping->table : &tmdb_tables[i];
-		row_fn *print = shaping->table ? print_row : print_record;
-		if (shape_movie(table, movie, print, NULL, why, sizeof why) < 0) {
-			json_decref(movie);
+		if (shape_movie(table, &doc, movie, !shaping->table, &rows, why, sizeof why) < 0)
 			die(EXIT_DATAERR, "%s:%ld: %s", reader->name, reader->lineno, why);
-		}
 		if (shaping->table)
 			break;
 	}
-	json_decref(movie);
+	jsonl_print_lines(rows.data, rows.len);
 }
 
 static void print_schemas(void)

@@ -49,6 +49,14 @@ int buf_printf(struct buf *b, const char *fmt, ...)
 	return 0;
 }
 
+void buf_truncate(struct buf *b, size_t len)
+{
+	if (len < b->len) {
+		b->len = len;
+		b->data[len] = '\0';
+	}
+}
+
 void buf_clear(struct buf *b)
 {
 	b->len = 0;

@@ -15,6 +15,8 @@ int buf_append(struct buf *b, const void *bytes, size_t n);
 int buf_puts(struct buf *b, const char *s);
 int buf_putc(struct buf *b, char c);
 int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Drops what came after the first len bytes. */
+void buf_truncate(struct buf *b, size_t len);
 void buf_clear(struct buf *b);
 void buf_free(struct buf *b);
 

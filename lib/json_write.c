@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int write_string(struct buf *out, const char *s, size_t len)
+int json_write_string(struct buf *out, const char *s, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
 	int failed = buf_putc(out, '"');
@@ -34,7 +34,20 @@ static int write_string(struct buf *out, const char *s, size_t len)
 	return failed ? -1 : buf_putc(out, '"');
 }
 
-static int write_real(struct buf *out, double d)
+/* Digits by hand: printf's format parsing cost more than the row around them. */
+int json_write_integer(struct buf *out, long long n)
+{
+	char digits[24], *p = digits + sizeof digits;
+	unsigned long long magnitude = n < 0 ? 0ULL - (unsigned long long)n : (unsigned long long)n;
+	do
+		*--p = (char)('0' + magnitude % 10);
+	while (magnitude /= 10);
+	if (n < 0)
+		*--p = '-';
+	return buf_append(out, p, (size_t)(digits + sizeof digits - p));
+}
+
+int json_write_real(struct buf *out, double d)
 {
 	char text[40];
 	for (int precision = 15; precision <= 17; precision++) {
@@ -57,7 +70,7 @@ static int write_object(struct buf *out, const json_t *object)
 	json_object_foreach((json_t *)object, key, member) {
 		if (failed)
 			break;
-		failed = (!first && buf_putc(out, ',')) || write_string(out, key, strlen(key)) ||
+		failed = (!first && buf_putc(out, ',')) || json_write_string(out, key, strlen(key)) ||
 			 buf_putc(out, ':') || json_write_compact(out, member);
 		first = 0;
 	}
@@ -77,9 +90,9 @@ int json_write_compact(struct buf *out, const json_t *value)
 	switch (json_typeof(value)) {
 	case JSON_OBJECT: return write_object(out, value);
 	case JSON_ARRAY: return write_array(out, value);
-	case JSON_STRING: return write_string(out, json_string_value(value), json_string_length(value));
-	case JSON_INTEGER: return buf_printf(out, "%" JSON_INTEGER_FORMAT, json_integer_value(value));
-	case JSON_REAL: return write_real(out, json_real_value(value));
+	case JSON_STRING: return json_write_string(out, json_string_value(value), json_string_length(value));
+	case JSON_INTEGER: return json_write_integer(out, json_integer_value(value));
+	case JSON_REAL: return json_write_real(out, json_real_value(value));
 	case JSON_TRUE: return buf_puts(out, "true");
 	case JSON_FALSE: return buf_puts(out, "false");
 	case JSON_NULL: return buf_puts(out, "null");

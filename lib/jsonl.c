@@ -63,17 +63,24 @@ void jsonl_read_inputs(int count, char **names, line_fn *each_line, void *contex
 		read_input(names[i], each_line, context);
 }
 
+const struct jdoc_node *jsonl_parse_doc(const struct line_reader *reader, struct jdoc *doc,
+				       const char *line, size_t len)
+{
+	if (jdoc_parse(doc, line, len) < 0)
+		die(EXIT_DATAERR, "%s:%ld: not JSON: %s (column %zu)", reader->name, reader->lineno,
+		    doc->error, doc->error_column);
+	if (jdoc_root(doc)->type != JDOC_OBJECT)
+		die(EXIT_DATAERR, "%s:%ld: expected a JSON object", reader->name, reader->lineno);
+	return jdoc_root(doc);
+}
+
 json_t *jsonl_parse_object(const struct line_reader *reader, const char *line, size_t len)
 {
-	json_error_t error;
-	json_t *value = json_loadb(line, len, JSON_DECODE_ANY, &error);
+	static struct jdoc doc;	/* the judge of what is JSON, as in tmdb-shape and tmdb-load */
+	jsonl_parse_doc(reader, &doc, line, len);
+	json_t *value = json_loadb(line, len, JSON_DECODE_ANY, NULL);
 	if (!value)
-		die(EXIT_DATAERR, "%s:%ld: not JSON: %s (column %d)", reader->name, reader->lineno,
-		    error.text, error.column);
-	if (!json_is_object(value)) {
-		json_decref(value);
-		die(EXIT_DATAERR, "%s:%ld: expected a JSON object", reader->name, reader->lineno);
-	}
+		die(EXIT_SOFTWARE, "out of memory");
 	return value;
 }
 
@@ -90,7 +97,12 @@ void jsonl_print(const json_t *value)
 	buf_clear(&line);
 	if (json_write_compact(&line, value) < 0 || buf_putc(&line, '\n') < 0)
 		die(EXIT_SOFTWARE, "out of memory writing a line");
-	if (fwrite(line.data, 1, line.len, stdout) != line.len || fflush(stdout) == EOF)
+	jsonl_print_lines(line.data, line.len);
+}
+
+void jsonl_print_lines(const char *text, size_t len)
+{
+	if (fwrite(text, 1, len, stdout) != len || fflush(stdout) == EOF)
 		stdout_failed();
 }
 

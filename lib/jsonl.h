@@ -6,6 +6,7 @@
 #include <jansson.h>
 
 #include "buf.h"
+#include "jdoc.h"
 
 struct line_reader {
 	FILE *fp;
@@ -27,17 +28,31 @@ void line_reader_close(struct line_reader *r);
 typedef void line_fn(struct line_reader *reader, char *line, size_t len, void *context);
 void jsonl_read_inputs(int count, char **names, line_fn *each_line, void *context);
 
-/* Parses a line that must hold one JSON object; exits 65 naming the input and line. */
+/* Parses a line that must hold one JSON object into doc and returns the object; exits
+ * 65 naming the input, line and column of what is wrong. */
+const struct jdoc_node *jsonl_parse_doc(const struct line_reader *reader, struct jdoc *doc,
+				       const char *line, size_t len);
+
+/* The same, as a Jansson value: jdoc judges what is JSON (lib/jdoc.h), everywhere alike. */
 json_t *jsonl_parse_object(const struct line_reader *reader, const char *line, size_t len);
 
 /* Appends value as compact JSON; reals take the shortest form that reads back exactly
  * (jansson alone would print 8.369 as 8.3689999999999998). */
 int json_write_compact(struct buf *out, const json_t *value);
 
+/* Its parts, for writers of JSON without a json_t: a string of len bytes quoted and
+ * escaped, an integer, a real in that shortest form. 0, or -1 when memory ran out. */
+int json_write_string(struct buf *out, const char *s, size_t len);
+int json_write_integer(struct buf *out, long long n);
+int json_write_real(struct buf *out, double d);
+
 /* Writes value and a newline to standard output and flushes, so a pipeline sees each
  * line as soon as it exists. A closed pipe ends the program quietly (status 0);
  * any other write error exits 74. */
 void jsonl_print(const json_t *value);
+
+/* Writes len bytes, whole lines, to standard output and flushes, as jsonl_print does. */
+void jsonl_print_lines(const char *text, size_t len);
 
 /* Checks that everything written reached standard output (exit 74 if not). */
 void jsonl_finish(void);

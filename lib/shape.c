@@ -4,8 +4,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "jsonl.h"
+#include "log.h"
+
 /* Follows a dotted path such as "author_details.rating"; NULL when any step is missing. */
-static const json_t *lookup(const json_t *object, const char *path)
+static const struct jdoc_node *lookup(const struct jdoc *doc, const struct jdoc_node *object,
+				      const char *path)
 {
 	char step[64];
 	while (object && *path) {
@@ -14,36 +18,39 @@ static const json_t *lookup(const json_t *object, const char *path)
 			return NULL;
 		memcpy(step, path, n);
 		step[n] = '\0';
-		object = json_object_get(object, step);
+		object = jdoc_get(doc, object, step);
 		path += n + (path[n] == '.');
 	}
 	return object;
 }
 
-/* The value typed as the column says; NULL when the source is of another kind. */
-static json_t *typed_value(const struct column *column, const json_t *source)
+/* Writes the value typed as the column says; returns 1 when the source is of another
+ * kind, -1 when memory ran out. */
+static int write_typed_value(struct buf *out, const struct column *column, const struct jdoc_node *source)
 {
-	if (!source || json_is_null(source))
-		return json_null();
+	if (!source || source->type == JDOC_NULL)
+		return buf_puts(out, "null");
 	switch (column->type) {
 	case COLUMN_TEXT:
-		if (json_is_string(source))
-			return column->empty_is_null && json_string_length(source) == 0
-				       ? json_null() : json_copy((json_t *)source);
-		if (json_is_integer(source))	/* TMDB's numeric ids become text keys */
-			return json_sprintf("%" JSON_INTEGER_FORMAT, json_integer_value(source));
-		return NULL;
+		if (source->type == JDOC_STRING)
+			return column->empty_is_null && source->len == 0
+				       ? buf_puts(out, "null") : json_write_string(out, source->text, source->len);
+		if (source->type == JDOC_INTEGER)	/* TMDB's numeric ids become text keys */
+			return buf_putc(out, '"') || json_write_integer(out, source->integer) ||
+			       buf_putc(out, '"');
+		return 1;
 	case COLUMN_INTEGER:
-		if (json_is_integer(source))
-			return json_copy((json_t *)source);
-		if (json_is_real(source) && json_real_value(source) == floor(json_real_value(source)) &&
-		    fabs(json_real_value(source)) < 9e15)
-			return json_integer((json_int_t)json_real_value(source));
-		return NULL;
+		if (source->type == JDOC_INTEGER)
+			return json_write_integer(out, source->integer);
+		if (source->type == JDOC_REAL && source->real == floor(source->real) && fabs(source->real) < 9e15)
+			return json_write_integer(out, (long long)source->real);
+		return 1;
 	case COLUMN_REAL:
-		return json_is_number(source) ? json_real(json_number_value(source)) : NULL;
+		if (source->type == JDOC_INTEGER)
+			return json_write_real(out, (double)source->integer);
+		return source->type == JDOC_REAL ? json_write_real(out, source->real) : 1;
 	}
-	return NULL;
+	return 1;
 }
 
 static const char *kind_name(enum column_type type)
@@ -51,50 +58,73 @@ static const char *kind_name(enum column_type type)
 	return type == COLUMN_TEXT ? "a string" : type == COLUMN_INTEGER ? "an integer" : "a number";
 }
 
-static json_t *build_row(const struct table *table, const json_t *movie, const json_t *item,
-			 char *why, size_t why_size)
+/* One row as a JSON line: {"column":value,...}, or inside a RECORD message. */
+static int write_row(const struct table *table, const struct jdoc *doc, const struct jdoc_node *movie,
+		     const struct jdoc_node *item, int singer, struct buf *out, char *why, size_t why_size)
 {
-	json_t *row = json_object();
-	for (size_t i = 0; row && i < table->column_count; i++) {
+	if (singer && (buf_puts(out, "{\"type\":\"RECORD\",\"stream\":") ||
+		       json_write_string(out, table->name, strlen(table->name)) ||
+		       buf_puts(out, ",\"record\":")))
+		die(EXIT_SOFTWARE, "out of memory");
+	for (size_t i = 0; i < table->column_count; i++) {
 		const struct column *column = &table->columns[i];
-		const json_t *scope = column->scope == FROM_MOVIE ? movie : item;
-		json_t *value = typed_value(column, lookup(scope, column->source));
-		if (!value) {
+		const struct jdoc_node *scope = column->scope == FROM_MOVIE ? movie : item;
+		if (buf_putc(out, i ? ',' : '{') ||
+		    json_write_string(out, column->name, strlen(column->name)) || buf_putc(out, ':'))
+			die(EXIT_SOFTWARE, "out of memory");
+		int status = write_typed_value(out, column, lookup(doc, scope, column->source));
+		if (status < 0)
+			die(EXIT_SOFTWARE, "out of memory");
+		if (status > 0) {
 			snprintf(why, why_size, "%s.%s: expected %s in .%s%s", table->name, column->name,
 				 kind_name(column->type), column->scope == FROM_ITEM ? "[]." : "",
 				 column->source);
-			json_decref(row);
-			return NULL;
+			return -1;
 		}
-		json_object_set_new(row, column->name, value);
 	}
-	return row;
+	if (buf_puts(out, singer ? "}}\n" : "}\n"))
+		die(EXIT_SOFTWARE, "out of memory");
+	return 0;
 }
 
-int shape_movie(const struct table *table, const json_t *movie, row_fn *each_row, void *context,
-		char *why, size_t why_size)
+/* The rows' list of a child table, NULL when the movie has none, or -1 when it is no list. */
+static int find_items(const struct table *table, const struct jdoc *doc, const struct jdoc_node *movie,
+		      const struct jdoc_node **items, char *why, size_t why_size)
 {
-	if (!json_is_integer(json_object_get(movie, "id"))) {
-		snprintf(why, why_size, "not a movie object: no numeric \"id\"");
-		return -1;
-	}
-	const json_t *items = table->items ? lookup(movie, table->items) : NULL;
-	if (table->items && items && !json_is_array(items)) {
+	*items = table->items ? lookup(doc, movie, table->items) : NULL;
+	if (*items && (*items)->type != JDOC_ARRAY) {
 		snprintf(why, why_size, ".%s is not a list", table->items);
 		return -1;
 	}
-	size_t count = table->items ? json_array_size(items) : 1;
-	for (size_t i = 0; i < count; i++) {
-		const json_t *item = table->items ? json_array_get(items, i) : movie;
-		if (!json_is_object(item)) {
-			snprintf(why, why_size, ".%s[%zu] is not an object", table->items, i);
-			return -1;
-		}
-		json_t *row = build_row(table, movie, item, why, why_size);
-		if (!row)
-			return -1;
-		each_row(table, row, context);
-		json_decref(row);
-	}
 	return 0;
+}
+
+int shape_movie(const struct table *table, const struct jdoc *doc, const struct jdoc_node *movie,
+		int singer, struct buf *out, char *why, size_t why_size)
+{
+	const struct jdoc_node *id = jdoc_get(doc, movie, "id");
+	if (!id || id->type != JDOC_INTEGER) {
+		snprintf(why, why_size, "not a movie object: no numeric \"id\"");
+		return -1;
+	}
+	const struct jdoc_node *items;
+	if (find_items(table, doc, movie, &items, why, why_size) < 0)
+		return -1;
+	size_t before = out->len;
+	int status = 0;
+	if (!table->items)
+		status = write_row(table, doc, movie, movie, singer, out, why, why_size);
+	size_t count = items ? items->count : 0;
+	const struct jdoc_node *item = count ? jdoc_first(items) : NULL;
+	for (size_t i = 0; i < count && !status; i++, item = jdoc_next(doc, item)) {
+		if (item->type != JDOC_OBJECT) {
+			snprintf(why, why_size, ".%s[%zu] is not an object", table->items, i);
+			status = -1;
+		} else {
+			status = write_row(table, doc, movie, item, singer, out, why, why_size);
+		}
+	}
+	if (status)
+		buf_truncate(out, before);
+	return status;
 }

@@ -3,16 +3,16 @@
 #define TMDB_SHAPE_H
 
 #include <stddef.h>
-#include <jansson.h>
 
+#include "buf.h"
+#include "jdoc.h"
 #include "tables.h"
 
-/* Called with each row, an object with the table's columns in order. */
-typedef void row_fn(const struct table *table, json_t *row, void *context);
-
-/* Builds every row of table from one movie; returns 0, or -1 with why filled in
- * (a value of the wrong kind, a movie without an id). */
-int shape_movie(const struct table *table, const json_t *movie, row_fn *each_row, void *context,
-		char *why, size_t why_size);
+/* Appends every row of table built from one movie to out, a JSON line each: the row
+ * object with the table's columns in order, or with singer set, the Singer RECORD
+ * message that carries it. Returns 0, or -1 with why filled in (a value of the wrong
+ * kind, a movie without an id) and out as it was. */
+int shape_movie(const struct table *table, const struct jdoc *doc, const struct jdoc_node *movie,
+		int singer, struct buf *out, char *why, size_t why_size);
 
 #endif

@@ -53,6 +53,7 @@ run_target() {
 @test "fuzz target fetch_ids: tmdb-fetch's ID lines" { run_target fetch_ids; }
 @test "fuzz target http_exchange: a response through libcurl and lib/http.c" { run_target http_exchange; }
 @test "fuzz target http_headers: the ETag callback and the classification of a response" { run_target http_headers; }
+@test "fuzz target jdoc: the fast JSON parser against Jansson" { run_target jdoc; }
 @test "fuzz target json_write: the JSON writer round trip" { run_target json_write; }
 @test "fuzz target mask: credential masking" { run_target mask; }
 @test "fuzz target record: the replay folder" { run_target record; }

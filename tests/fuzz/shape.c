@@ -1,7 +1,7 @@
 /* tmdb-shape's input path: JSON Lines of movie objects, read and parsed line by line
- * (jsonl_parse_object) and shaped into every table (shape_movie), as `tmdb-shape --all`
- * does. A line either dies with 65 or makes rows, and every row has its table's columns
- * in order, typed as declared, and is one that tmdb-load takes. */
+ * (jsonl_parse_doc) and shaped into every table (shape_movie), as `tmdb-shape --all`
+ * does. A line either dies with 65 or makes rows, and every row is one line of JSON
+ * with its table's columns in order, typed as declared, that tmdb-load takes. */
 #define main tmdb_shape_main
 #include "../../cmd/tmdb-shape.c"
 #undef main
@@ -38,9 +38,8 @@ static int has_column_type(const json_t *value, enum column_type type)
 	return 0;
 }
 
-static void check_row(const struct table *table, json_t *row, void *context)
+static void check_row(const struct table *table, json_t *row)
 {
-	(void)context;
 	size_t i = 0;
 	const char *name;
 	json_t *value;
@@ -67,15 +66,38 @@ static void check_row(const struct table *table, json_t *row, void *context)
 	buf_free(&why);
 }
 
+/* Every line of rows must be a JSON object that check_row passes. */
+static void check_rows(const struct table *table, const struct buf *rows)
+{
+	for (const char *line = rows->data, *end; line && line < rows->data + rows->len; line = end + 1) {
+		end = memchr(line, '\n', (size_t)(rows->data + rows->len - line));
+		if (!end)
+			fuzz_fail("%s: rows that do not end with a newline", table->name);
+		json_error_t error;
+		json_t *row = json_loadb(line, (size_t)(end - line), 0, &error);
+		if (!row)
+			fuzz_fail("%s: a row that is not JSON: %s", table->name, error.text);
+		check_row(table, row);
+		json_decref(row);
+	}
+}
+
 /* Whether tmdb-shape --all takes this line: an object every table can shape. */
 static int line_is_good(const char *line, size_t len)
 {
-	json_t *movie = json_loadb(line, len, JSON_DECODE_ANY, NULL);
-	int good = json_is_object(movie);
+	static struct jdoc doc;
+	struct buf rows = {0};
+	int good = jdoc_parse(&doc, line, len) == 0 && jdoc_root(&doc)->type == JDOC_OBJECT;
 	char why[256];
-	for (size_t i = 0; good && i < tmdb_table_count; i++)
-		good = shape_movie(&tmdb_tables[i], movie, check_row, NULL, why, sizeof why) == 0;
-	json_decref(movie);
+	for (size_t i = 0; good && i < tmdb_table_count; i++) {
+		buf_clear(&rows);
+		good = shape_movie(&tmdb_tables[i], &doc, jdoc_root(&doc), 0, &rows, why, sizeof why) == 0;
+		if (good)
+			check_rows(&tmdb_tables[i], &rows);
+		else if (rows.len)
+			fuzz_fail("%s: a refused movie left rows behind", tmdb_tables[i].name);
+	}
+	buf_free(&rows);
 	return good;
 }
 
