@@ -27,6 +27,7 @@ setup() {
 teardown() {
   # A test that started its own extra server stops it even when it failed.
   if [[ -n "${EXTRA_PID:-}" ]]; then
+    kill -CONT "$EXTRA_PID" 2>/dev/null || true   # the backlog test stops it a while
     FAKE_PID="$EXTRA_PID" stop_fake_tmdb
   fi
 }
@@ -427,6 +428,73 @@ shared_tmdb() {
   read -r code secs <<<"$output"
   [[ "$code" == 200 ]]
   awk -v s="$secs" 'BEGIN { exit !(s >= 0.3 && s < 2) }'
+}
+
+@test "listen backlog: a burst of 64 connections waits to be accepted, all answered" {
+  start_fake_tmdb
+  EXTRA_PID="$FAKE_PID"
+  # The server is stopped (SIGSTOP) while 64 clients connect at once, so it accepts none:
+  # every connection has to wait in its listen backlog, which the kernel reports as the
+  # listening socket's rx_queue in /proc/net/tcp. With socketserver's default backlog of
+  # 5 only 6 would get in and the others' SYNs would be dropped. Then it runs on, every
+  # client sends its request, and every one gets its answer.
+  run python3 - "$FAKE_PORT" "$FAKE_PID" "$FAKE_API_KEY" 64 <<'EOF'
+import os, select, signal, socket, sys, time
+port, pid, key, count = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+
+def waiting():
+    """Connections in the listening socket's accept queue."""
+    with open("/proc/net/tcp") as fh:
+        for line in fh.readlines()[1:]:
+            f = line.split()
+            if f[3] == "0A" and int(f[1].split(":")[1], 16) == port:
+                return int(f[4].split(":")[1], 16)
+    return -1
+
+clients = []
+os.kill(pid, signal.SIGSTOP)
+try:
+    for _ in range(count):
+        c = socket.socket()
+        c.setblocking(False)
+        c.connect_ex(("127.0.0.1", port))
+        clients.append(c)
+    pending = set(clients)
+    give_up = time.monotonic() + 20     # reached only when the backlog is too small
+    while (pending or waiting() < count) and time.monotonic() < give_up:
+        _, ready, _ = select.select([], list(pending), [], 0.1)
+        pending -= set(ready)
+    print("connected", sum(c not in pending and c.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) == 0
+                           for c in clients))
+    print("waiting", waiting())
+finally:
+    os.kill(pid, signal.SIGCONT)
+
+request = ("GET /3/movie/550?api_key=%s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+           "Connection: close\r\n\r\n" % key).encode()
+for c in clients:
+    c.settimeout(30)
+    c.sendall(request)
+answered = 0
+for c in clients:
+    answer = b""
+    try:
+        while True:
+            chunk = c.recv(65536)
+            if not chunk:
+                break
+            answer += chunk
+    except OSError:
+        pass
+    c.close()
+    answered += answer.split(b" ", 2)[1:2] == [b"200"]
+print("answered", answered)
+EOF
+  assert_success
+  assert_output $'connected 64\nwaiting 64\nanswered 64'
+  # The server's log: one entry per client, each from its own connection, all 200.
+  run jq -s -c '[length, (map(select(.status == 200)) | length), (map(.client_port) | unique | length)]' "$FAKE_LOG"
+  assert_output '[64,64,64]'
 }
 
 # --- faults -------------------------------------------------------------------

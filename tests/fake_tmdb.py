@@ -5,7 +5,8 @@
                        [--token TOKEN] [--latency-ms N]
     fake_tmdb.py ctl URL_BASE VERB [JSON]
 
-`serve` listens on 127.0.0.1 with a kernel-chosen port.  Once it listens it
+`serve` listens on 127.0.0.1 with a kernel-chosen port and a listen backlog of
+128 (a burst of connections waits to be accepted).  Once it listens it
 writes STATE_DIR/port and STATE_DIR/pid (atomically), and it appends one JSON
 line per API request to STATE_DIR/requests.jsonl: t, method, path, query,
 headers, status, fault, bytes and client_port.
@@ -602,6 +603,10 @@ def etag_matches(if_none_match, etag):
 
 class FakeTmdbServer(ThreadingHTTPServer):
     daemon_threads = True           # never wait for a sleeping "slow" thread
+    # The listen backlog: socketserver's default of 5 overflows when tmdb-fetch
+    # -j 8 opens its connections at once, and every SYN the kernel drops comes
+    # back only after its 1 s retransmission timeout.
+    request_queue_size = 128
     allow_reuse_address = True
     in_flight = 0
     in_flight_lock = threading.Lock()
