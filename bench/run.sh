@@ -84,7 +84,7 @@ die() {
 start_server() {
 	local state=$1 fixtures=$2 tries=0
 	mkdir -p "$state"
-	python3 "$BENCH_DIR/fake_server.py" serve --fixtures "$fixtures" --state-dir "$state" \
+	python3 "$ROOT/tests/fake_tmdb.py" serve --fixtures "$fixtures" --state-dir "$state" \
 		--api-key "$TMDB_API_KEY" --latency-ms "$LATENCY_MS" >"$state/server.log" 2>&1 &
 	SERVER_PIDS+=("$!")
 	until [[ -s $state/port ]]; do
@@ -235,10 +235,10 @@ machine_section() {
 		"| GNU time | $(dpkg-query -W -f '${Version}' time 2>/dev/null || echo unknown) |" \
 		"| toolkit | $(tmdb-fetch --version | head -n 1), commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$ROOT" status --porcelain -- cmd lib 2>/dev/null | grep -q . && echo ' plus uncommitted changes in cmd/ or lib/') |" \
 		"| build | \`make\`: CFLAGS -O2 -g (the Makefile's default) |" ""
-	out "The fake server is \`tests/fake_tmdb.py\` run through \`bench/fake_server.py\`, which changes one" \
-		"thing: the listen backlog, 128 instead of Python's default 5. With the stock backlog, the 8" \
-		"connections \`tmdb-fetch -j 8\` opens at once overflow it and the dropped SYNs are retried by" \
-		"the kernel after 1 s, so every run would measure that second. Latency per request:" \
+	out "The fake server is \`tests/fake_tmdb.py\`, the test suites' own. Its listen backlog is 128, not" \
+		"Python's default 5: with 5, the 8 connections \`tmdb-fetch -j 8\` opens at once would overflow it" \
+		"and the dropped SYNs would be retried by the kernel after 1 s, so every run would measure that" \
+		"second (\`tests/fake_tmdb.bats\` checks that a burst of 64 waits in the backlog). Latency per request:" \
 		"\`--latency-ms $LATENCY_MS\`. All traffic goes to 127.0.0.1." "" \
 		"Commands run from the project's root with \`bin/\` first in PATH and \`bash -o pipefail -c\`;" \
 		"\`\$DB\` is a scratch SQLite file, \`\$BENCH_DIR\` is \`bench/\`, the other variables name the" \
