@@ -119,32 +119,36 @@ static int open_sink(char **args, const struct sink_options *options, struct sin
 }
 
 /* With --alter, each column the row has and its table lacks joins the table first. */
-static int add_new_columns(struct sink *sink, struct layout *layout, const json_t *row,
-			   struct buf *why)
+static int add_new_columns(struct sink *sink, struct layout *layout, const struct jdoc *doc,
+			   const struct jdoc_node *row, struct buf *why)
 {
-	for (const char *name; (name = cells_unknown_column(layout, row));) {
-		if (!*name) {
+	struct buf name = {0};
+	int status = 0;
+	for (const struct jdoc_node *member; !status && (member = cells_unknown_column(layout, doc, row));) {
+		if (!member->key_len) {
 			buf_printf(why, "%s: a column with an empty name", layout->name);
-			return EXIT_DATAERR;
+			status = EXIT_DATAERR;
+			break;
 		}
-		enum value_kind kind = value_kind_of_json(json_object_get(row, name));
-		size_t column = layout_add_column(layout, name, kind);
-		int status = sink->ops->add_column(sink, layout, column, why);
-		if (status)
-			return status;
+		buf_clear(&name);
+		if (buf_append(&name, member->key, member->key_len) < 0)
+			die(EXIT_SOFTWARE, "out of memory");
+		size_t column = layout_add_column(layout, name.data, value_kind_of_node(member));
+		status = sink->ops->add_column(sink, layout, column, why);
 	}
-	return 0;
+	buf_free(&name);
+	return status;
 }
 
-static int load_row(struct sink *sink, const struct sink_options *options, struct layout *layout,
-		    const json_t *row, struct cells *cells, struct buf *why)
+static int load_row(struct sink *sink, const struct sink_options *options, const struct row_item *item,
+		    struct cells *cells, struct buf *why)
 {
-	int status = options->alter ? add_new_columns(sink, layout, row, why) : 0;
+	int status = options->alter ? add_new_columns(sink, item->layout, item->doc, item->row, why) : 0;
 	if (status)
 		return status;
-	if (cells_from_row(cells, layout, row, why) < 0)
+	if (cells_from_row(cells, item->layout, item->doc, item->row, why) < 0)
 		return EXIT_DATAERR;
-	return sink->ops->put_row(sink, layout, cells, why);
+	return sink->ops->put_row(sink, item->layout, cells, why);
 }
 
 /* Feeds every table and row of the input to the sink; stops at the first problem, with
@@ -162,7 +166,7 @@ static int load_input(struct row_reader *rows, struct sink *sink, const struct s
 		else if (item.event == ROWS_TABLE)
 			status = sink->ops->open_table(sink, item.layout, &problem);
 		else if (item.event == ROWS_ROW && item.layout->loaded)
-			status = load_row(sink, options, item.layout, item.row, &cells, &problem);
+			status = load_row(sink, options, &item, &cells, &problem);
 		if (status || item.event == ROWS_END)
 			break;
 	}

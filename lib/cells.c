@@ -7,13 +7,13 @@
 #include "log.h"
 #include "xalloc.h"
 
-const char *cells_unknown_column(const struct layout *layout, const json_t *row)
+const struct jdoc_node *cells_unknown_column(const struct layout *layout, const struct jdoc *doc,
+					     const struct jdoc_node *row)
 {
-	const char *name;
-	const json_t *value;
-	json_object_foreach((json_t *)row, name, value)
-		if (layout_column_index(layout, name) == LAYOUT_NONE)
-			return name;
+	const struct jdoc_node *member = row->count ? jdoc_first(row) : NULL;
+	for (size_t i = 0; i < row->count; i++, member = jdoc_next(doc, member))
+		if (layout_column_find(layout, member->key, member->key_len, i) == LAYOUT_NONE)
+			return member;
 	return NULL;
 }
 
@@ -24,68 +24,69 @@ static void set_text(struct cell *cell, const char *text, size_t len)
 	cell->len = len;
 }
 
-static void set_json(struct cell *cell, const json_t *value)
+static void set_json(struct cell *cell, const struct jdoc *doc, const struct jdoc_node *value)
 {
 	buf_clear(&cell->json);
-	if (json_write_compact(&cell->json, value) < 0)
+	if (jdoc_write_compact(&cell->json, doc, value) < 0)
 		die(EXIT_SOFTWARE, "out of memory");
 	set_text(cell, cell->json.data, cell->json.len);
 }
 
 /* Types value as kind says; -1 when it is of another kind. */
-static int type_cell(struct cell *cell, enum value_kind kind, const json_t *value)
+static int type_cell(struct cell *cell, enum value_kind kind, const struct jdoc *doc,
+		     const struct jdoc_node *value)
 {
-	if (json_is_null(value)) {
+	if (value->type == JDOC_NULL) {
 		cell->type = CELL_NULL;
 		return 0;
 	}
 	if (kind == KIND_ANY)
-		kind = value_kind_of_json(value);
+		kind = value_kind_of_node(value);
 	switch (kind) {
 	case KIND_STRING:
-		if (!json_is_string(value))
+		if (value->type != JDOC_STRING)
 			return -1;
-		set_text(cell, json_string_value(value), json_string_length(value));
+		set_text(cell, value->text, value->len);
 		return 0;
 	case KIND_INTEGER:
-		if (!json_is_integer(value))
+		if (value->type != JDOC_INTEGER)
 			return -1;
 		cell->type = CELL_INTEGER;
-		cell->integer = json_integer_value(value);
+		cell->integer = value->integer;
 		return 0;
 	case KIND_NUMBER:
-		if (!json_is_number(value))
+		if (value->type != JDOC_INTEGER && value->type != JDOC_REAL)
 			return -1;
 		cell->type = CELL_REAL;
-		cell->real = json_number_value(value);
+		cell->real = value->type == JDOC_REAL ? value->real : (double)value->integer;
 		return 0;
 	case KIND_BOOLEAN:
-		if (!json_is_boolean(value))
+		if (value->type != JDOC_TRUE && value->type != JDOC_FALSE)
 			return -1;
 		cell->type = CELL_INTEGER;
-		cell->integer = json_is_true(value);
+		cell->integer = value->type == JDOC_TRUE;
 		return 0;
 	case KIND_OBJECT:
 	case KIND_ARRAY:
-		if (kind == KIND_OBJECT ? !json_is_object(value) : !json_is_array(value))
+		if (value->type != (kind == KIND_OBJECT ? JDOC_OBJECT : JDOC_ARRAY))
 			return -1;
-		set_json(cell, value);
+		set_json(cell, doc, value);
 		return 0;
 	default:
 		return -1;
 	}
 }
 
-static const char *json_noun(const json_t *value)
+static const char *json_noun(const struct jdoc_node *value)
 {
-	switch (json_typeof(value)) {
-	case JSON_STRING: return "a string";
-	case JSON_INTEGER: return "an integer";
-	case JSON_REAL: return "a real";
-	case JSON_TRUE:
-	case JSON_FALSE: return "a boolean";
-	case JSON_OBJECT: return "an object";
-	case JSON_ARRAY: return "an array";
+	switch (value->type) {
+	case JDOC_STRING: return "a string";
+	case JDOC_INTEGER: return "an integer";
+	case JDOC_REAL: return "a real";
+	case JDOC_TRUE:
+	case JDOC_FALSE: return "a boolean";
+	case JDOC_OBJECT: return "an object";
+	case JDOC_ARRAY: return "an array";
 	default: return "null";
 	}
 }
@@ -100,6 +101,12 @@ static void prepare(struct cells *cells, size_t count)
 	cells->count = count;
 	for (size_t i = 0; i < count; i++)
 		cells->cell[i].type = CELL_NULL;
+	if (cells->given_cap < count) {
+		free(cells->given);
+		cells->given = xmalloc(count);
+		cells->given_cap = count;
+	}
+	memset(cells->given, 0, count);
 }
 
 static int check_key(const struct cells *cells, const struct layout *layout, struct buf *why)
@@ -114,35 +121,41 @@ static int check_key(const struct cells *cells, const struct layout *layout, str
 	return 0;
 }
 
-int cells_from_row(struct cells *cells, const struct layout *layout, const json_t *row,
-		   struct buf *why)
+/* Says which member of row is wrong, and how. */
+static void describe_member(const struct layout *layout, const struct jdoc_node *member, size_t i,
+			    int twice, struct buf *why)
+{
+	struct buf name = {0};
+	if (buf_append(&name, member->key, member->key_len) < 0)
+		die(EXIT_SOFTWARE, "out of memory");
+	buf_printf(why, "%s: column ", layout->name);
+	layout_quote_name(why, name.data ? name.data : "");
+	buf_free(&name);
+	if (i == LAYOUT_NONE)
+		buf_puts(why, ": the table has no such column (--alter adds it)");
+	else if (twice)
+		buf_puts(why, ": given twice (column names ignore case)");
+	else
+		buf_printf(why, ": expected %s, got %s", value_kind_noun(layout->columns[i].kind),
+			   json_noun(member));
+}
+
+int cells_from_row(struct cells *cells, const struct layout *layout, const struct jdoc *doc,
+		   const struct jdoc_node *row, struct buf *why)
 {
 	/* Members are matched to columns one by one, so "Title" and "title" in one row
 	 * (one SQL column) are caught rather than one silently winning. */
-	unsigned char *given = xcalloc(layout->column_count, 1);
 	prepare(cells, layout->column_count);
-	const char *name;
-	const json_t *value;
-	int failed = 0;
-	json_object_foreach((json_t *)row, name, value) {
-		size_t i = layout_column_index(layout, name);
-		if (i != LAYOUT_NONE && !given[i]++ &&
-		    type_cell(&cells->cell[i], layout->columns[i].kind, value) == 0)
+	const struct jdoc_node *member = row->count ? jdoc_first(row) : NULL;
+	for (size_t n = 0; n < row->count; n++, member = jdoc_next(doc, member)) {
+		size_t i = layout_column_find(layout, member->key, member->key_len, n);
+		if (i != LAYOUT_NONE && !cells->given[i]++ &&
+		    type_cell(&cells->cell[i], layout->columns[i].kind, doc, member) == 0)
 			continue;
-		buf_printf(why, "%s: column ", layout->name);
-		layout_quote_name(why, name);
-		if (i == LAYOUT_NONE)
-			buf_puts(why, ": the table has no such column (--alter adds it)");
-		else if (given[i] > 1)
-			buf_puts(why, ": given twice (column names ignore case)");
-		else
-			buf_printf(why, ": expected %s, got %s", value_kind_noun(layout->columns[i].kind),
-				   json_noun(value));
-		failed = 1;
-		break;
+		describe_member(layout, member, i, i != LAYOUT_NONE && cells->given[i] > 1, why);
+		return -1;
 	}
-	free(given);
-	return failed || check_key(cells, layout, why) < 0 ? -1 : 0;
+	return check_key(cells, layout, why);
 }
 
 void cell_format(const struct cell *cell, struct buf *out)
@@ -153,15 +166,12 @@ void cell_format(const struct cell *cell, struct buf *out)
 		failed = buf_append(out, cell->text, cell->len);
 		break;
 	case CELL_INTEGER:
-		failed = buf_printf(out, "%lld", cell->integer);
+		failed = json_write_integer(out, cell->integer);
 		break;
-	case CELL_REAL: {
+	case CELL_REAL:
 		/* The JSON writer's shortest form that reads back exactly, as tmdb-shape prints it. */
-		json_t *real = json_real(cell->real);
-		failed = !real || json_write_compact(out, real) < 0;
-		json_decref(real);
+		failed = json_write_real(out, cell->real);
 		break;
-	}
 	case CELL_NULL:
 		break;
 	}
@@ -174,5 +184,6 @@ void cells_free(struct cells *cells)
 	for (size_t i = 0; i < cells->cap; i++)
 		buf_free(&cells->cell[i].json);
 	free(cells->cell);
+	free(cells->given);
 	*cells = (struct cells){0};
 }

@@ -3,9 +3,9 @@
 #define TMDB_CELLS_H
 
 #include <stddef.h>
-#include <jansson.h>
 
 #include "buf.h"
+#include "jdoc.h"
 #include "layout.h"
 
 enum cell_type { CELL_NULL, CELL_TEXT, CELL_INTEGER, CELL_REAL };
@@ -22,16 +22,19 @@ struct cell {
 struct cells {
 	struct cell *cell;	/* in layout column order */
 	size_t count, cap;
+	unsigned char *given;	/* which columns the row named, reused row after row */
+	size_t given_cap;
 };
 
-/* The first member of row that layout has no column for, or NULL. */
-const char *cells_unknown_column(const struct layout *layout, const json_t *row);
+/* The first member of row (an object of doc) that layout has no column for, or NULL. */
+const struct jdoc_node *cells_unknown_column(const struct layout *layout, const struct jdoc *doc,
+					     const struct jdoc_node *row);
 
 /* Types every value of row by its column's kind; a missing member is null. Returns 0,
  * or -1 with why filled in: a value of the wrong kind, a column named twice, a key that
- * is missing or null. The cells point into row, which must outlive them. */
-int cells_from_row(struct cells *cells, const struct layout *layout, const json_t *row,
-		   struct buf *why);
+ * is missing or null. The cells point into doc, which must outlive them. */
+int cells_from_row(struct cells *cells, const struct layout *layout, const struct jdoc *doc,
+		   const struct jdoc_node *row, struct buf *why);
 
 /* Appends the value as text: digits, a real's shortest round-trip form, the text
  * itself; nothing for null. */

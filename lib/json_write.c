@@ -99,3 +99,32 @@ int json_write_compact(struct buf *out, const json_t *value)
 	}
 	return -1;
 }
+
+/* Members in document order, which is Jansson's order for the same text: the two
+ * writers give the same bytes. */
+int jdoc_write_compact(struct buf *out, const struct jdoc *doc, const struct jdoc_node *node)
+{
+	int container = node->type == JDOC_OBJECT || node->type == JDOC_ARRAY;
+	int failed = 0;
+	switch (node->type) {
+	case JDOC_OBJECT:
+	case JDOC_ARRAY:
+		failed = buf_putc(out, node->type == JDOC_OBJECT ? '{' : '[');
+		break;
+	case JDOC_STRING: return json_write_string(out, node->text, node->len);
+	case JDOC_INTEGER: return json_write_integer(out, node->integer);
+	case JDOC_REAL: return json_write_real(out, node->real);
+	case JDOC_TRUE: return buf_puts(out, "true");
+	case JDOC_FALSE: return buf_puts(out, "false");
+	case JDOC_NULL: return buf_puts(out, "null");
+	}
+	const struct jdoc_node *item = container && node->count ? jdoc_first(node) : NULL;
+	for (size_t i = 0; i < node->count && !failed; i++, item = jdoc_next(doc, item)) {
+		failed = i && buf_putc(out, ',');
+		if (!failed && node->type == JDOC_OBJECT)
+			failed = json_write_string(out, item->key, item->key_len) || buf_putc(out, ':');
+		if (!failed)
+			failed = jdoc_write_compact(out, doc, item);
+	}
+	return failed ? -1 : buf_putc(out, node->type == JDOC_OBJECT ? '}' : ']');
+}

@@ -46,6 +46,9 @@ int json_write_string(struct buf *out, const char *s, size_t len);
 int json_write_integer(struct buf *out, long long n);
 int json_write_real(struct buf *out, double d);
 
+/* A parsed node as compact JSON, the same bytes json_write_compact writes for it. */
+int jdoc_write_compact(struct buf *out, const struct jdoc *doc, const struct jdoc_node *node);
+
 /* Writes value and a newline to standard output and flushes, so a pipeline sees each
  * line as soon as it exists. A closed pipe ends the program quietly (status 0);
  * any other write error exits 74. */

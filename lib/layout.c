@@ -189,9 +189,18 @@ int layout_same_key(const struct layout *layout, const json_t *message)
 
 size_t layout_column_index(const struct layout *layout, const char *name)
 {
-	for (size_t i = 0; i < layout->column_count; i++)
-		if (strcasecmp(layout->columns[i].name, name) == 0)
+	return layout_column_find(layout, name, strlen(name), 0);
+}
+
+size_t layout_column_find(const struct layout *layout, const char *name, size_t len, size_t hint)
+{
+	size_t count = layout->column_count;
+	for (size_t n = 0; n < count; n++) {
+		size_t i = (hint + n) % count;
+		const struct layout_column *c = &layout->columns[i];
+		if (c->name_len == len && strncasecmp(c->name, name, len) == 0)
 			return i;
+	}
 	return LAYOUT_NONE;
 }
 
@@ -199,7 +208,7 @@ size_t layout_add_column(struct layout *layout, const char *name, enum value_kin
 {
 	layout->columns = xgrow(layout->columns, &layout->column_cap, layout->column_count,
 				sizeof *layout->columns);
-	layout->columns[layout->column_count] = (struct layout_column){xstrdup(name), kind};
+	layout->columns[layout->column_count] = (struct layout_column){xstrdup(name), strlen(name), kind};
 	return layout->column_count++;
 }
 
@@ -215,16 +224,16 @@ void layout_free(struct layout *layout)
 	free(layout);
 }
 
-enum value_kind value_kind_of_json(const json_t *value)
+enum value_kind value_kind_of_node(const struct jdoc_node *value)
 {
-	switch (json_typeof(value)) {
-	case JSON_STRING: return KIND_STRING;
-	case JSON_INTEGER: return KIND_INTEGER;
-	case JSON_REAL: return KIND_NUMBER;
-	case JSON_TRUE:
-	case JSON_FALSE: return KIND_BOOLEAN;
-	case JSON_OBJECT: return KIND_OBJECT;
-	case JSON_ARRAY: return KIND_ARRAY;
+	switch (value->type) {
+	case JDOC_STRING: return KIND_STRING;
+	case JDOC_INTEGER: return KIND_INTEGER;
+	case JDOC_REAL: return KIND_NUMBER;
+	case JDOC_TRUE:
+	case JDOC_FALSE: return KIND_BOOLEAN;
+	case JDOC_OBJECT: return KIND_OBJECT;
+	case JDOC_ARRAY: return KIND_ARRAY;
 	default: return KIND_ANY;
 	}
 }

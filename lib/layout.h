@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "buf.h"
+#include "jdoc.h"
 #include "tables.h"
 
 /* What JSON a column accepts, named after JSON Schema's types. */
@@ -26,6 +27,7 @@ enum value_kind {
 
 struct layout_column {
 	char *name;
+	size_t name_len;
 	enum value_kind kind;
 };
 
@@ -58,11 +60,13 @@ int layout_same_key(const struct layout *layout, const json_t *message);
 
 /* Column names compare as SQL identifiers do: ASCII case does not matter. */
 size_t layout_column_index(const struct layout *layout, const char *name);
+/* The same for a name of len bytes, looked for from column hint on (where it usually is). */
+size_t layout_column_find(const struct layout *layout, const char *name, size_t len, size_t hint);
 size_t layout_add_column(struct layout *layout, const char *name, enum value_kind kind);
 void layout_free(struct layout *layout);
 
 /* The kind a column made for this value by --alter gets; null gives KIND_ANY. */
-enum value_kind value_kind_of_json(const json_t *value);
+enum value_kind value_kind_of_node(const struct jdoc_node *value);
 /* The kind of a column SQLite declares with this type (its affinity rules). */
 enum value_kind value_kind_of_sql(const char *declared_type);
 /* TEXT, INTEGER, REAL, or "" for KIND_ANY. */

@@ -6,6 +6,9 @@
 #include "log.h"
 #include "xalloc.h"
 
+/* Lines are parsed once, with jdoc (lib/jdoc.h); a SCHEMA or STATE message, rare and
+ * kept or read deeply, is read again with Jansson for lib/layout.c and the state. */
+
 static const char *const singer_types[] = {"SCHEMA", "RECORD", "STATE", "ACTIVATE_VERSION"};
 
 /* Meltano's extension: records in files the message names. Ignoring it as an unknown
@@ -36,32 +39,54 @@ void rows_open(struct row_reader *reader, const char *table_name)
 		reader->announce = remember_layout(reader, layout_for_table(known));
 }
 
-/* The message's "type" when it is one of Singer's, else NULL. */
-static const char *singer_type(const json_t *object)
+/* The member key of object when it is a string, else NULL. */
+static const struct jdoc_node *string_member(const struct jdoc *doc, const struct jdoc_node *object,
+					     const char *key)
 {
-	const char *type = json_string_value(json_object_get(object, "type"));
+	const struct jdoc_node *member = jdoc_get(doc, object, key);
+	return member && member->type == JDOC_STRING ? member : NULL;
+}
+
+static int is_word(const struct jdoc_node *string, const char *word)
+{
+	return string && string->len == strlen(word) && memcmp(string->text, word, string->len) == 0;
+}
+
+/* The message's "type" when it is one of Singer's, else NULL. */
+static const char *singer_type(const struct jdoc *doc, const struct jdoc_node *object)
+{
+	const struct jdoc_node *type = string_member(doc, object, "type");
 	for (size_t i = 0; type && i < sizeof singer_types / sizeof singer_types[0]; i++)
-		if (strcmp(type, singer_types[i]) == 0)
+		if (is_word(type, singer_types[i]))
 			return singer_types[i];
 	return NULL;
 }
 
 /* A Singer message has a known type and the member it cannot do without, so a plain
  * row that merely has a "type" column stays a row. */
-static int is_singer_message(const json_t *object)
+static int is_singer_message(const struct jdoc *doc, const struct jdoc_node *object)
 {
-	const char *type = singer_type(object);
+	const char *type = singer_type(doc, object);
 	if (!type)
 		return 0;
 	if (strcmp(type, "STATE") == 0)
-		return json_object_get(object, "value") != NULL;
-	return json_is_string(json_object_get(object, "stream"));
+		return jdoc_get(doc, object, "value") != NULL;
+	return string_member(doc, object, "stream") != NULL;
 }
 
 static void describe_stream(struct buf *why, const char *stream)
 {
 	buf_puts(why, "stream ");
 	layout_quote_name(why, stream);
+}
+
+/* The current line again, as Jansson reads it; jdoc took it, so Jansson does. */
+static json_t *line_as_json(const char *text, size_t len)
+{
+	json_t *message = json_loadb(text, len, JSON_DECODE_ANY, NULL);
+	if (!message)
+		die(EXIT_SOFTWARE, "out of memory");
+	return message;
 }
 
 /* SCHEMA: a new table, or the same key again for one met before. */
@@ -93,50 +118,63 @@ static int take_schema(struct row_reader *reader, const json_t *message, const c
 	return 0;
 }
 
-static int take_record(struct row_reader *reader, const json_t *message, const char *stream,
+static int take_record(struct row_reader *reader, const struct jdoc_node *message, const char *stream,
 		       struct row_item *item, struct buf *why)
 {
 	struct layout *layout = find_layout(reader, stream);
-	const json_t *record = json_object_get(message, "record");
+	const struct jdoc_node *record = jdoc_get(&reader->doc, message, "record");
 	if (!layout) {
 		buf_puts(why, "RECORD of ");
 		describe_stream(why, stream);
 		buf_puts(why, " before its SCHEMA");
 		return -1;
 	}
-	if (!json_is_object(record)) {
+	if (!record || record->type != JDOC_OBJECT) {
 		buf_puts(why, "RECORD without a \"record\" object");
 		return -1;
 	}
-	*item = (struct row_item){ROWS_ROW, layout, record};
+	*item = (struct row_item){ROWS_ROW, layout, &reader->doc, record};
 	return 0;
 }
 
-static int take_singer_message(struct row_reader *reader, const json_t *message,
+/* Kept for tmdb-load to print once the run has committed. */
+static void take_state(struct row_reader *reader, const char *text, size_t len)
+{
+	json_t *message = line_as_json(text, len);
+	json_decref(reader->state);
+	reader->state = json_incref(json_object_get(message, "value"));
+	json_decref(message);
+	log_debug(2, "%s:%ld: STATE kept", reader->lines.name, reader->lines.lineno);
+}
+
+static int take_singer_message(struct row_reader *reader, const char *text, size_t len,
 			       struct row_item *item, struct buf *why)
 {
-	const char *type = singer_type(message);
-	const char *stream = json_string_value(json_object_get(message, "stream"));
+	const struct jdoc_node *message = jdoc_root(&reader->doc);
+	const char *type = singer_type(&reader->doc, message);
 	if (strcmp(type, "STATE") == 0) {
-		/* Kept for tmdb-load to print once the run has committed. */
-		json_decref(reader->state);
-		reader->state = json_incref(json_object_get(message, "value"));
-		log_debug(2, "%s:%ld: STATE kept", reader->lines.name, reader->lines.lineno);
+		take_state(reader, text, len);
 		return 0;
 	}
 	if (strcmp(type, "ACTIVATE_VERSION") == 0)
 		return 0;
-	if (!*stream) {
+	const struct jdoc_node *stream = string_member(&reader->doc, message, "stream");
+	buf_clear(&reader->stream);
+	if (buf_append(&reader->stream, stream->text, stream->len) < 0)
+		die(EXIT_SOFTWARE, "out of memory");
+	if (!stream->len) {
 		buf_printf(why, "%s with an empty \"stream\"", type);
 		return -1;
 	}
-	if (strcmp(type, "SCHEMA") == 0)
-		return take_schema(reader, message, stream, item, why);
-	return take_record(reader, message, stream, item, why);
+	if (strcmp(type, "SCHEMA") != 0)
+		return take_record(reader, message, reader->stream.data, item, why);
+	json_t *schema = line_as_json(text, len);
+	int status = take_schema(reader, schema, reader->stream.data, item, why);
+	json_decref(schema);
+	return status;
 }
 
-static int take_plain_row(struct row_reader *reader, const json_t *row, struct row_item *item,
-			  struct buf *why)
+static int take_plain_row(struct row_reader *reader, struct row_item *item, struct buf *why)
 {
 	struct layout *layout = find_layout(reader, reader->table_name);
 	if (!layout) {
@@ -146,42 +184,45 @@ static int take_plain_row(struct row_reader *reader, const json_t *row, struct r
 			      "and no Singer SCHEMA declared it");
 		return -1;
 	}
-	*item = (struct row_item){ROWS_ROW, layout, row};
+	*item = (struct row_item){ROWS_ROW, layout, &reader->doc, jdoc_root(&reader->doc)};
 	return 0;
 }
 
-static int is_batch(const json_t *object)
+static int is_batch(const struct jdoc *doc, const struct jdoc_node *object)
 {
-	const char *type = json_string_value(json_object_get(object, "type"));
-	return type && strcmp(type, batch_type) == 0;
+	return is_word(string_member(doc, object, "type"), batch_type);
 }
 
 /* A message of a type Singer does not define is ignored, as the Singer spec says:
  * returns 1 for one (noted with -v), 0 for anything else. */
-static int ignore_unknown_message(const struct row_reader *reader, const json_t *object)
+static int ignore_unknown_message(const struct row_reader *reader, const struct jdoc_node *object)
 {
-	const char *type = json_string_value(json_object_get(object, "type"));
-	if (!type || singer_type(object) || is_batch(object))
+	const struct jdoc *doc = &reader->doc;
+	const struct jdoc_node *type = string_member(doc, object, "type");
+	if (!type || singer_type(doc, object) || is_batch(doc, object))
 		return 0;
 	if (log_verbosity() >= 1) {
-		struct buf name = {0};
-		layout_quote_name(&name, type);
+		struct buf text = {0}, name = {0};
+		if (buf_append(&text, type->text, type->len) < 0)
+			die(EXIT_SOFTWARE, "out of memory");
+		layout_quote_name(&name, text.data ? text.data : "");
 		log_debug(1, "%s:%ld: ignoring a message of unknown type %s", reader->lines.name,
 			  reader->lines.lineno, name.data);
+		buf_free(&text);
 		buf_free(&name);
 	}
 	return 1;
 }
 
 /* Says why a line that is neither a Singer message nor a row of TABLE is neither. */
-static void explain_stray_object(const json_t *object, struct buf *why)
+static void explain_stray_object(const struct jdoc *doc, const struct jdoc_node *object, struct buf *why)
 {
-	const char *singer = singer_type(object);
+	const char *singer = singer_type(doc, object);
 	if (singer && strcmp(singer, "STATE") == 0)
 		buf_puts(why, "STATE message without a \"value\"");
 	else if (singer)
 		buf_printf(why, "%s message without a \"stream\"", singer);
-	else if (is_batch(object))
+	else if (is_batch(doc, object))
 		buf_puts(why, "BATCH messages (records in files) are not supported: have the tap "
 			      "send RECORD messages");
 	else
@@ -191,37 +232,36 @@ static void explain_stray_object(const json_t *object, struct buf *why)
 static int take_line(struct row_reader *reader, const char *text, size_t len,
 		     struct row_item *item, struct buf *why)
 {
-	json_error_t error;
-	json_decref(reader->line);
-	reader->line = json_loadb(text, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &error);
-	if (!reader->line) {
-		buf_printf(why, "not JSON: %s (column %d)", error.text, error.column);
+	struct jdoc *doc = &reader->doc;
+	if (jdoc_parse(doc, text, len) < 0) {
+		buf_printf(why, "not JSON: %s (column %zu)", doc->error, doc->error_column);
 		return -1;
 	}
-	if (!json_is_object(reader->line)) {
+	const struct jdoc_node *object = jdoc_root(doc);
+	if (object->type != JDOC_OBJECT) {
 		buf_puts(why, "expected a JSON object");
 		return -1;
 	}
-	if (is_singer_message(reader->line)) {
+	if (is_singer_message(doc, object)) {
 		reader->singer = 1;
-		return take_singer_message(reader, reader->line, item, why);
+		return take_singer_message(reader, text, len, item, why);
 	}
 	/* Plain rows of TABLE may have a "type" column of their own; in a Singer stream a
 	 * line with a type Singer does not define is a message to ignore. */
 	int in_stream = !reader->table_name || reader->singer;
-	if (in_stream && ignore_unknown_message(reader, reader->line))
+	if (in_stream && ignore_unknown_message(reader, object))
 		return 0;
-	if (reader->table_name && !(in_stream && is_batch(reader->line)))
-		return take_plain_row(reader, reader->line, item, why);
-	explain_stray_object(reader->line, why);
+	if (reader->table_name && !(in_stream && is_batch(doc, object)))
+		return take_plain_row(reader, item, why);
+	explain_stray_object(doc, object, why);
 	return -1;
 }
 
 int rows_next(struct row_reader *reader, struct row_item *item, struct buf *why)
 {
-	*item = (struct row_item){ROWS_END, NULL, NULL};
+	*item = (struct row_item){ROWS_END, NULL, NULL, NULL};
 	if (reader->announce) {
-		*item = (struct row_item){ROWS_TABLE, reader->announce, NULL};
+		*item = (struct row_item){ROWS_TABLE, reader->announce, NULL, NULL};
 		reader->announce = NULL;
 		return 0;
 	}
@@ -242,7 +282,8 @@ void rows_close(struct row_reader *reader)
 	for (size_t i = 0; i < reader->count; i++)
 		layout_free(reader->layouts[i]);
 	free(reader->layouts);
-	json_decref(reader->line);
+	jdoc_free(&reader->doc);
+	buf_free(&reader->stream);
 	json_decref(reader->state);
 	line_reader_close(&reader->lines);
 	*reader = (struct row_reader){0};

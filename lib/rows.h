@@ -7,6 +7,7 @@
 #include <jansson.h>
 
 #include "buf.h"
+#include "jdoc.h"
 #include "jsonl.h"
 #include "layout.h"
 
@@ -19,7 +20,8 @@ enum row_event {
 struct row_item {
 	enum row_event event;
 	struct layout *layout;
-	const json_t *row;	/* ROWS_ROW: valid until the next call */
+	const struct jdoc *doc;		/* ROWS_ROW: the row, an object of doc, valid until */
+	const struct jdoc_node *row;	/* the next call */
 };
 
 struct row_reader {
@@ -28,7 +30,8 @@ struct row_reader {
 	struct layout **layouts;	/* every table met, in order of appearance */
 	size_t count, cap;
 	struct layout *announce;	/* a table to give as ROWS_TABLE before reading on */
-	json_t *line;			/* the current line's object */
+	struct jdoc doc;		/* the current line */
+	struct buf stream;		/* its "stream", as a C string */
 	int singer;			/* a Singer message came: the input is a Singer stream */
 	json_t *state;			/* the last STATE message's value, or NULL: what a
 					   Singer target prints once the data before it is committed */

@@ -38,7 +38,7 @@ static int has_column_type(const json_t *value, enum column_type type)
 	return 0;
 }
 
-static void check_row(const struct table *table, json_t *row)
+static void check_row(const struct table *table, json_t *row, const char *line, size_t len)
 {
 	size_t i = 0;
 	const char *name;
@@ -58,9 +58,12 @@ static void check_row(const struct table *table, json_t *row)
 	for (size_t k = 0; k < layout->key_count; k++)
 		if (json_is_null(json_object_get(row, layout->columns[layout->key[k]].name)))
 			return;
+	static struct jdoc doc;
+	if (jdoc_parse(&doc, line, len) < 0)
+		fuzz_fail("%s: jdoc refuses a row Jansson took: %s", table->name, doc.error);
 	struct cells cells = {0};
 	struct buf why = {0};
-	if (cells_from_row(&cells, layout, row, &why) < 0)
+	if (cells_from_row(&cells, layout, &doc, jdoc_root(&doc), &why) < 0)
 		fuzz_fail("tmdb-load refuses a row of %s that tmdb-shape made: %s", table->name, why.data);
 	cells_free(&cells);
 	buf_free(&why);
@@ -77,7 +80,7 @@ static void check_rows(const struct table *table, const struct buf *rows)
 		json_t *row = json_loadb(line, (size_t)(end - line), 0, &error);
 		if (!row)
 			fuzz_fail("%s: a row that is not JSON: %s", table->name, error.text);
-		check_row(table, row);
+		check_row(table, row, line, (size_t)(end - line));
 		json_decref(row);
 	}
 }
