@@ -102,7 +102,8 @@ void jsonl_print(const json_t *value)
 
 void jsonl_print_lines(const char *text, size_t len)
 {
-	if (fwrite(text, 1, len, stdout) != len || fflush(stdout) == EOF)
+	/* A movie without rows of a table writes nothing, from a buffer never filled. */
+	if ((len && fwrite(text, 1, len, stdout) != len) || fflush(stdout) == EOF)
 		stdout_failed();
 }
 
