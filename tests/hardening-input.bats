@@ -27,6 +27,7 @@ director	65	-	\x00\x01\xff\xfe\n	binary bytes, a NUL first
 director	65	-	\x89PNG\r\n\x1a\n	binary bytes, a PNG header
 director	65	-	{"crew":[{"job":"Director","id":1,"title":"\xff\xfe"}]}	invalid UTF-8
 director	65	-	@big	a 100 MB line
+director	65	-	{"id":525,"crew":[],"crew":[{"job":"Director","id":1}]}\n	duplicate keys
 director	65	-	@deep	100000 nested arrays
 director	65	-	{"crew":"Nolan"}	crew of the wrong type
 director	65	-	{"crew":[{"job":"Director","id":NaN}]}	NaN
@@ -76,6 +77,10 @@ shape	65	movies	{"id":77,"title":"\xc3\x28"}\n	invalid UTF-8
 shape	65	movies	@big	a 100 MB line
 shape	65	movies	@deep	100000 nested arrays
 shape	65	credits	{"id":77,"credits":{"cast":"Guy Pearce"}}\n	a cast that is not a list
+shape	65	movies	{"id":77,"title":"Memento","title":"Following"}\n	duplicate keys
+shape	65	movies	{"id":77,"title":"a\\u0000b"}\n	an escaped NUL in a string
+shape	65	movies	{"id":77}\x00\n	a NUL after the object
+shape	65	movies	{"id":77,"budget":1\x00}\n	a NUL right after a number
 shape	65	credits	{"id":77,"credits":{"cast":[529]}}\n	a cast member that is not an object
 shape	65	reviews	{"id":77,"reviews":{"results":[{"id":"r1","author_details":{"rating":"ten"}}]}}\n	a rating of the wrong type
 shape	65	reviews	{"id":77,"reviews":{"results":["great"]}}\n	a review that is not an object

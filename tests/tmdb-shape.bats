@@ -164,6 +164,21 @@ fixture_movie_ids() {
 	[[ $stderr == *'-:1: not a movie object'* ]]
 }
 
+@test "a bad movie prints none of its rows: what shaped before the bad value stays unprinted" {
+	# The second cast member is no object: the movie's row and first credit were fine.
+	bad='{"id": 3, "title": "Three", "credits": {"cast": [{"credit_id": "c1", "id": 1, "name": "A"}, 7]}}'
+	run -65 --separate-stderr tmdb-shape --all <<<$'{"id": 1, "title": "One"}\n'"$bad"
+	[[ $stderr == *"-:2: .credits.cast[1] is not an object"* ]]
+	# The SCHEMA messages and movie 1's row, nothing of movie 3.
+	[ "$(jq -r -s 'map(select(.type == "RECORD") | .record.movie_id) | join(" ")' <<<"$output")" = "1" ]
+}
+
+@test "an object naming a key twice is no movie: 65 naming the line and column" {
+	run -65 --separate-stderr tmdb-shape movies <<<$'{"id": 1}\n{"id": 2, "title": "A", "title": "B"}'
+	[[ $stderr == *"-:2: not JSON: an object names a key twice (column 25)"* ]]
+	[ "$output" = '{"movie_id":"1","title":null,"overview":null,"release_date":null,"runtime":null,"budget":null,"revenue":null,"vote_average":null,"vote_count":null,"popularity":null}' ]
+}
+
 @test "--all with a TABLE, or --schema with input, is a usage error" {
 	run -64 --separate-stderr tmdb-shape --all movies
 	run -64 --separate-stderr tmdb-shape --schema movies
