@@ -2,11 +2,12 @@
 # Shared by debug.sh and deploy.sh (sourced, not run): finding the programs, naming a
 # director, and one sync whose new state is promoted only once the load has committed.
 
-# Prefer the programs that came with these scripts: bin/ of the checkout (DIR/../bin),
-# or of the installation (DIR is PREFIX/share/tmdb-toolkit/pipelines).
+# Prefer the programs that came with these scripts: those in $TMDB_BIN when it is set
+# (another build of them, such as the sanitizer build the tests run), else bin/ of the
+# checkout (DIR/../bin) or of the installation (DIR is PREFIX/share/tmdb-toolkit/pipelines).
 sync_use_built_programs() {
 	local bin
-	for bin in "$1/../bin" "$1/../../../bin"; do
+	for bin in ${TMDB_BIN:+"$TMDB_BIN"} "$1/../bin" "$1/../../../bin"; do
 		if [[ -x $bin/tmdb-fetch ]]; then
 			PATH="$(cd "$bin" && pwd):$PATH"
 			return

@@ -124,6 +124,19 @@ rows() {
 	[ "$(fake_count .)" -eq 0 ]
 }
 
+@test "TMDB_BIN names the programs to run, as the sanitizer pass needs" {
+	mkdir wrapped
+	for program in tmdb-fetch tmdb-director tmdb-shape tmdb-load; do
+		printf '#!/bin/sh\necho %s >> "%s/used"\nexec "%s/%s" "$@"\n' \
+			"$program" "$PWD" "$TMDB_BIN" "$program" > "wrapped/$program"
+		chmod +x "wrapped/$program"
+	done
+	TMDB_BIN=$PWD/wrapped run --separate-stderr bash "$DEBUG" --offline
+	assert_success
+	[ "$(rows 'SELECT count(*) FROM movies')" -eq 13 ]
+	[ "$(sort -u used | tr '\n' ' ')" = "tmdb-director tmdb-fetch tmdb-load tmdb-shape " ]
+}
+
 @test "the bundled sample is exactly what the fixtures record today" {
 	bash "$PROJECT_ROOT/tests/make_sample.sh" "$BATS_TEST_TMPDIR/sample" >/dev/null
 	diff -r "$PROJECT_ROOT/pipelines/sample" "$BATS_TEST_TMPDIR/sample"

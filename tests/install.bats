@@ -23,7 +23,9 @@ setup() {
 @test "the installed pipeline runs on the installed files only" {
 	cd "$BATS_TEST_TMPDIR"
 	mkdir work && cd work
-	# Only the installed bin/ and the system: the checkout's bin/ is not on PATH.
+	# Only the installed bin/ and the system: the checkout's bin/ is not on PATH, nor named
+	# by TMDB_BIN (which the suite sets for the programs under test).
+	unset TMDB_BIN
 	PATH="$ROOT/usr/bin:/usr/bin:/bin" run --separate-stderr "$ROOT/usr/bin/tmdb-debug" --director 525
 	assert_success
 	[ "$(sqlite3 files/warehouse.db 'SELECT count(*) FROM movies')" -eq 13 ]
