@@ -12,9 +12,7 @@ _Noreturn void cli_usage_error(const char *usage, const char *fmt, ...)
 	if (fmt) {
 		va_list ap;
 		va_start(ap, fmt);
-		fprintf(stderr, "%s: ", log_progname());
-		vfprintf(stderr, fmt, ap);
-		fputc('\n', stderr);
+		log_verror(fmt, ap);
 		va_end(ap);
 	}
 	fputs(usage, stderr);

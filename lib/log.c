@@ -94,6 +94,20 @@ char *mask_credentials(const char *text)
 	return masked;
 }
 
+/* Messages quote what came in (a line, an argument, a server's answer): control bytes
+ * are written as escapes, so no input can drive the terminal or split the line. */
+static void put_escaped(const char *text)
+{
+	for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+		if (*p == '\n')
+			fputs("\\n", stderr);
+		else if ((*p < 0x20 && *p != '\t') || *p == 0x7f)
+			fprintf(stderr, "\\x%02x", *p);
+		else
+			fputc(*p, stderr);
+	}
+}
+
 static void emit(const char *fmt, va_list ap)
 {
 	char stack[1024], *message = stack;
@@ -117,10 +131,17 @@ static void emit(const char *fmt, va_list ap)
 	const char *text = clean ? clean : (secrets[0] ? "(message dropped: out of memory)" : message);
 	if (before_message)
 		before_message();
-	fprintf(stderr, "%s: %s\n", program, text);
+	fprintf(stderr, "%s: ", program);
+	put_escaped(text);
+	fputc('\n', stderr);
 	free(clean);
 	if (message != stack)
 		free(message);
+}
+
+void log_verror(const char *fmt, va_list ap)
+{
+	emit(fmt, ap);
 }
 
 void log_error(const char *fmt, ...)

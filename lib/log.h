@@ -31,6 +31,7 @@ void log_set_before_message(void (*hook)(void));
 void log_add_secret(const char *secret);
 
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_verror(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 _Noreturn void die(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -168,6 +168,16 @@ FIXTURES="$BATS_TEST_DIRNAME/fixtures/tmdb"
 	[ -z "$output" ]
 }
 
+@test "control bytes a server or a command line sends reach standard error escaped, on one line" {
+	fake_fault '{"match":"^/3/person/525/movie_credits$","kind":"status","status":401,"times":1,"body":"{\"status_code\":7,\"status_message\":\"Bad\\u001b[2J key\\nnext\",\"success\":false}"}'
+	run -77 --separate-stderr tmdb-fetch person 525
+	[[ $stderr == *'Bad\x1b[2J key\nnext'* ]]
+	[ "$(printf '%s' "$stderr" | tr -d '\n' | tr -d '[:print:]' | wc -c)" -eq 0 ]
+	[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ]
+	run -64 --separate-stderr tmdb-fetch $'mo\033[31mvie'
+	[[ $stderr == *"unknown command 'mo\x1b[31mvie'"* ]]
+}
+
 @test "a v4 token is sent as a Bearer header and no api_key goes in the URL" {
 	unset TMDB_API_KEY
 	TMDB_ACCESS_TOKEN=$FAKE_TOKEN run --separate-stderr tmdb-fetch person 525
