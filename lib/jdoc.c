@@ -337,52 +337,60 @@ static int has_duplicate_key(struct jdoc *doc, size_t index)
 
 static int parse_value(struct parser *ps, const char *key, size_t key_len);
 
+static int at(const struct parser *ps, char c)
+{
+	return ps->p < ps->end && *ps->p == c;
+}
+
+/* Steps over a container's opening bracket; 1 when close follows at once (consumed). */
+static int opens_empty(struct parser *ps, char close)
+{
+	ps->p++;
+	skip_space(ps);
+	if (!at(ps, close))
+		return 0;
+	ps->p++;
+	return 1;
+}
+
+/* After an element or member: 1 when a comma says more follow, 0 at close (both
+ * consumed), -1 with the error set otherwise. */
+static int more_after_item(struct parser *ps, char close, const char *what)
+{
+	skip_space(ps);
+	if (at(ps, ',') || at(ps, close))
+		return *ps->p++ == ',';
+	return fail(ps, ps->p, what);
+}
+
 static int parse_array(struct parser *ps, size_t index)
 {
 	size_t count = 0;
-	ps->p++;
-	skip_space(ps);
-	if (ps->p < ps->end && *ps->p == ']') {
-		ps->p++;
-		return 0;
-	}
-	for (;;) {
+	int more = !opens_empty(ps, ']');
+	while (more > 0) {
 		if (parse_value(ps, NULL, 0) < 0)
 			return -1;
 		count++;
-		skip_space(ps);
-		if (ps->p < ps->end && *ps->p == ',') {
-			ps->p++;
-			continue;
-		}
-		if (ps->p < ps->end && *ps->p == ']')
-			break;
-		return fail(ps, ps->p, "expected ',' or ']' in an array");
+		more = more_after_item(ps, ']', "expected ',' or ']' in an array");
 	}
-	ps->p++;
 	ps->doc->nodes[index].count = count;
-	return 0;
+	return more;
 }
 
 static int parse_object(struct parser *ps, size_t index)
 {
 	size_t count = 0;
-	ps->p++;
-	skip_space(ps);
-	if (ps->p < ps->end && *ps->p == '}') {
-		ps->p++;
-		return 0;
-	}
-	for (;;) {
+	int more = !opens_empty(ps, '}');
+	while (more > 0) {
 		const char *key;
 		size_t key_len;
 		const unsigned char *key_at = ps->p;
-		if (ps->p == ps->end || *ps->p != '"')
+		if (!at(ps, '"'))
 			return fail(ps, ps->p, "expected a string as an object's key");
 		if (parse_string(ps, &key, &key_len) < 0)
 			return -1;
 		skip_space(ps);
-		if (ps->p == ps->end || *ps->p != ':')
+		if (!at(ps, ':'))
 			return fail(ps, ps->p, "expected ':' after an object's key");
 		ps->p++;
 		size_t member = ps->doc->count;
@@ -390,17 +398,12 @@ static int parse_object(struct parser *ps, size_t index)
 			return -1;
 		if (++count <= PAIRWISE_MAX && repeats_earlier_key(ps->doc, index, member))
 			return fail(ps, key_at, "an object names a key twice");
-		skip_space(ps);
-		if (ps->p < ps->end && *ps->p == ',') {
-			ps->p++;
+		more = more_after_item(ps, '}', "expected ',' or '}' in an object");
+		if (more > 0)
 			skip_space(ps);
-			continue;
-		}
-		if (ps->p < ps->end && *ps->p == '}')
-			break;
-		return fail(ps, ps->p, "expected ',' or '}' in an object");
 	}
-	ps->p++;
+	if (more < 0)
+		return -1;
 	ps->doc->nodes[index].count = count;
 	ps->doc->nodes[index].end = ps->doc->count;
 	if (count > PAIRWISE_MAX && has_duplicate_key(ps->doc, index))

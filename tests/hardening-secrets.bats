@@ -7,19 +7,13 @@
 # stores themselves (configuration.json, config.json, and debug.sh's copy of the former, as
 # the seed made it) are the only files allowed to hold them.
 
+# The fake TMDB's setup_file and teardown_file; then hardening/common's fake_ctl.
+load with_fake_tmdb
 load hardening/common
 
 DEBUG="$BATS_TEST_DIRNAME/../pipelines/debug.sh"
 DEPLOY="$BATS_TEST_DIRNAME/../pipelines/deploy.sh"
 REPORT="$BATS_TEST_DIRNAME/../pipelines/report.sh"
-
-setup_file() {
-	start_fake_tmdb
-}
-
-teardown_file() {
-	stop_fake_tmdb
-}
 
 setup() {
 	fake_reset
