@@ -1,20 +1,51 @@
+/* F_SETPIPE_SZ is Linux's. */
+#define _GNU_SOURCE
 #include "jsonl.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "log.h"
+
+/* A pipe holds 64 KiB: between tmdb-shape and tmdb-load, five movies. At 1 MiB each
+ * side runs longer between waits, and the two run side by side on two CPUs rather than
+ * taking turns (a 10,000-movie shape and load took 1.4 s instead of 2.0 s). Not a pipe,
+ * or not allowed: nothing changes. */
+static void widen_pipe(int fd)
+{
+#ifdef F_SETPIPE_SZ
+	int saved = errno;
+	(void)fcntl(fd, F_SETPIPE_SZ, 1024 * 1024);
+	errno = saved;
+#else
+	(void)fd;
+#endif
+}
+
+/* stdio reads a pipe or file 4 KiB at a time: a 12 KiB movie line took several reads,
+ * each waking the writer. These read what a pipe holds at once. One for standard
+ * input, one for the named file being read (files are read one after another). */
+static char stdin_buffer[256 * 1024], file_buffer[256 * 1024];
 
 void line_reader_open(struct line_reader *r, const char *path)
 {
 	*r = (struct line_reader){.fp = stdin, .name = "-"};
-	if (strcmp(path, "-") == 0)
-		return;
-	r->fp = fopen(path, "r");
-	if (!r->fp)
-		die(EXIT_NOINPUT, "%s: %s", path, strerror(errno));
-	r->name = path;
+	if (strcmp(path, "-") != 0) {
+		r->fp = fopen(path, "r");
+		if (!r->fp)
+			die(EXIT_NOINPUT, "%s: %s", path, strerror(errno));
+		r->name = path;
+	}
+	/* Before the first read, as setvbuf needs; glibc ignores a size without a buffer. */
+	if (r->fp == stdin) {
+		setvbuf(stdin, stdin_buffer, _IOFBF, sizeof stdin_buffer);
+		widen_pipe(STDIN_FILENO);
+	}
+	else
+		setvbuf(r->fp, file_buffer, _IOFBF, sizeof file_buffer);
 }
 
 char *line_reader_next(struct line_reader *r, size_t *len)
@@ -102,6 +133,11 @@ void jsonl_print(const json_t *value)
 
 void jsonl_print_lines(const char *text, size_t len)
 {
+	static int widened;
+	if (!widened) {
+		widen_pipe(STDOUT_FILENO);
+		widened = 1;
+	}
 	/* A movie without rows of a table writes nothing, from a buffer never filled. */
 	if ((len && fwrite(text, 1, len, stdout) != len) || fflush(stdout) == EOF)
 		stdout_failed();
