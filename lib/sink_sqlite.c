@@ -671,10 +671,7 @@ static int replace_children(struct sqlite_sink *s, const struct sqlite_table *t,
 	sql_identifier(&sql, layout->columns[layout->parent].name);
 	sql_puts(&sql, " IN (SELECT parent_value FROM temp.tmdb_load_seen_parents WHERE parent_column = ?1)"
 			 " AND (");
-	for (size_t k = 0; k < layout->key_count; k++) {
-		sql_puts(&sql, k ? ", " : "");
-		sql_identifier(&sql, layout->columns[layout->key[k]].name);
-	}
+	sql_key_list(&sql, layout);
 	sql_puts(&sql, ") NOT IN (SELECT ");
 	sql_seen_columns(&sql, layout->key_count);
 	sql_puts(&sql, " FROM ");
