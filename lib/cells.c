@@ -128,12 +128,16 @@ static void describe_member(const struct layout *layout, const struct jdoc_node 
 	struct buf name = {0};
 	if (buf_append(&name, member->key, member->key_len) < 0)
 		die(EXIT_SOFTWARE, "out of memory");
+	const char *text = name.data ? name.data : "";
+	if (i == LAYOUT_NONE) {
+		layout_describe_unknown_column(why, layout, text);
+		buf_free(&name);
+		return;
+	}
 	buf_printf(why, "%s: column ", layout->name);
-	layout_quote_name(why, name.data ? name.data : "");
+	layout_quote_name(why, text);
 	buf_free(&name);
-	if (i == LAYOUT_NONE)
-		buf_puts(why, ": the table has no such column (--alter adds it)");
-	else if (twice)
+	if (twice)
 		buf_puts(why, ": given twice (column names ignore case)");
 	else
 		buf_printf(why, ": expected %s, got %s", value_kind_noun(layout->columns[i].kind),

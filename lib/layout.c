@@ -293,3 +293,39 @@ void layout_quote_name(struct buf *out, const char *name)
 	}
 	buf_putc(out, '"');
 }
+
+void layout_describe_unknown_column(struct buf *why, const struct layout *layout, const char *name)
+{
+	buf_printf(why, "%s: column ", layout->name);
+	layout_quote_name(why, name);
+	buf_puts(why, ": the table has no such column (--alter adds it)");
+}
+
+int layout_add_missing_columns(const struct layout *layout, const unsigned char *present,
+			       size_t declared, int alter, layout_add_fn *add_column, void *target,
+			       struct buf *why)
+{
+	int status = 0;
+	for (size_t i = 0; i < declared && !status; i++) {
+		if (present[i])
+			continue;
+		if (!alter) {
+			layout_describe_unknown_column(why, layout, layout->columns[i].name);
+			status = EXIT_DATAERR;
+		} else {
+			status = add_column(target, layout, i, why);
+		}
+	}
+	return status;
+}
+
+int layout_key_mismatch(const struct layout *layout, const char *where, struct buf *why)
+{
+	buf_printf(why, "%s: the table's primary key in %s is not the input's key (", layout->name, where);
+	for (size_t k = 0; k < layout->key_count; k++) {
+		buf_puts(why, k ? ", " : "");
+		layout_quote_name(why, layout->columns[layout->key[k]].name);
+	}
+	buf_puts(why, ")");
+	return EXIT_DATAERR;
+}

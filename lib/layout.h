@@ -78,4 +78,19 @@ const char *value_kind_noun(enum value_kind kind);
  * escaped as in JSON, so any name fits a one-line message. */
 void layout_quote_name(struct buf *out, const char *name);
 
+/* Appends "TABLE: column "NAME": the table has no such column (--alter adds it)". */
+void layout_describe_unknown_column(struct buf *why, const struct layout *layout, const char *name);
+
+/* Brings a database table up to the layout's first declared columns: each one it lacks
+ * (present[i] == 0) is added through add_column with alter, else refused with 65 naming
+ * it. Returns 0, or the first failing status. */
+typedef int layout_add_fn(void *target, const struct layout *layout, size_t column, struct buf *why);
+int layout_add_missing_columns(const struct layout *layout, const unsigned char *present,
+			       size_t declared, int alter, layout_add_fn *add_column, void *target,
+			       struct buf *why);
+
+/* Says that the primary key of the layout's table in where is not the input's key;
+ * returns 65. */
+int layout_key_mismatch(const struct layout *layout, const char *where, struct buf *why);
+
 #endif

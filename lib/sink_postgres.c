@@ -427,11 +427,9 @@ static int add_target_column(struct pg_sink *s, const struct layout *layout, siz
 	return status;
 }
 
-static void describe_missing_column(const struct layout *layout, size_t column, struct buf *why)
+static int add_missing_column(void *sink, const struct layout *layout, size_t column, struct buf *why)
 {
-	buf_printf(why, "%s: column ", layout->name);
-	layout_quote_name(why, layout->columns[column].name);
-	buf_puts(why, ": the table has no such column (--alter adds it)");
+	return add_target_column(sink, layout, column, why);
 }
 
 /* The layout matches names as SQLite does, ignoring case; PostgreSQL's quoted names are
@@ -493,16 +491,7 @@ static int check_primary_key(struct pg_sink *s, const struct layout *layout, str
 	for (int k = 0; same && k < PQntuples(res); k++)
 		same = strcmp(PQgetvalue(res, k, 0), layout->columns[layout->key[k]].name) == 0;
 	PQclear(res);
-	if (same)
-		return 0;
-	buf_printf(why, "%s: the table's primary key in %s is not the input's key (", layout->name,
-		   s->name);
-	for (size_t k = 0; k < layout->key_count; k++) {
-		buf_puts(why, k ? ", " : "");
-		layout_quote_name(why, layout->columns[layout->key[k]].name);
-	}
-	buf_puts(why, ")");
-	return EXIT_DATAERR;
+	return same ? 0 : layout_key_mismatch(layout, s->name, why);
 }
 
 /* Makes the layout and the database's table agree: the table's extra columns join the
@@ -514,16 +503,9 @@ static int match_database_columns(struct pg_sink *s, struct layout *layout, stru
 	int status = read_database_columns(s, layout, present, declared, why);
 	if (!status)
 		status = check_primary_key(s, layout, why);
-	for (size_t i = 0; i < declared && !status; i++) {
-		if (present[i])
-			continue;
-		if (!s->alter) {
-			describe_missing_column(layout, i, why);
-			status = EXIT_DATAERR;
-		} else {
-			status = add_target_column(s, layout, i, why);
-		}
-	}
+	if (!status)
+		status = layout_add_missing_columns(layout, present, declared, s->alter, add_missing_column,
+						    s, why);
 	free(present);
 	return status;
 }

@@ -270,11 +270,9 @@ static int add_sql_column(struct sqlite_sink *s, const struct layout *layout, si
 	return status;
 }
 
-static void describe_missing_column(const struct layout *layout, size_t column, struct buf *why)
+static int add_missing_column(void *sink, const struct layout *layout, size_t column, struct buf *why)
 {
-	buf_printf(why, "%s: column ", layout->name);
-	layout_quote_name(why, layout->columns[column].name);
-	buf_puts(why, ": the table has no such column (--alter adds it)");
+	return add_sql_column(sink, layout, column, why);
 }
 
 /* The database's own columns join the layout (earlier --alter runs made them);
@@ -327,16 +325,8 @@ static int check_primary_key(struct sqlite_sink *s, const struct layout *layout,
 	if (rc != SQLITE_DONE)
 		status = sqlite_failed(s, rc, "cannot read a table's primary key", why);
 	sqlite3_finalize(info);
-	if (!status && (!same || count != layout->key_count)) {
-		buf_printf(why, "%s: the table's primary key in %s is not the input's key (", layout->name,
-			   s->path);
-		for (size_t k = 0; k < layout->key_count; k++) {
-			buf_puts(why, k ? ", " : "");
-			layout_quote_name(why, layout->columns[layout->key[k]].name);
-		}
-		buf_puts(why, ")");
-		status = EXIT_DATAERR;
-	}
+	if (!status && (!same || count != layout->key_count))
+		status = layout_key_mismatch(layout, s->path, why);
 	return status;
 }
 
@@ -349,16 +339,9 @@ static int match_database_columns(struct sqlite_sink *s, struct layout *layout, 
 	int status = read_database_columns(s, layout, present, declared, why);
 	if (!status)
 		status = check_primary_key(s, layout, why);
-	for (size_t i = 0; i < declared && !status; i++) {
-		if (present[i])
-			continue;
-		if (!s->alter) {
-			describe_missing_column(layout, i, why);
-			status = EXIT_DATAERR;
-		} else {
-			status = add_sql_column(s, layout, i, why);
-		}
-	}
+	if (!status)
+		status = layout_add_missing_columns(layout, present, declared, s->alter, add_missing_column,
+						    s, why);
 	free(present);
 	return status;
 }
