@@ -5,7 +5,9 @@
  * It accepts what Jansson's json_loadb(JSON_DECODE_ANY | JSON_REJECT_DUPLICATES)
  * accepts, with the same values (tests/fuzz/jdoc.c checks the two against each other):
  * RFC 8259 JSON in valid UTF-8, no \u0000, integers that fit a long long, reals that do
- * not overflow a double, nesting at most 2048 deep, no object naming a key twice. */
+ * not overflow a double, nesting at most 2048 deep, no object naming a key twice. One
+ * difference is meant: a NUL byte is refused anywhere, where Jansson lets one pass right
+ * after a number or a literal. */
 #ifndef TMDB_JDOC_H
 #define TMDB_JDOC_H
 

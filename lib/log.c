@@ -95,17 +95,22 @@ char *mask_credentials(const char *text)
 }
 
 /* Messages quote what came in (a line, an argument, a server's answer): control bytes
- * are written as escapes, so no input can drive the terminal or split the line. */
-static void put_escaped(const char *text)
+ * are written as escapes, so no input can drive the terminal or split the line. Returns
+ * new memory, NULL when there is none. */
+static char *escape_controls(const char *text)
 {
-	for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+	char *out = malloc(4 * strlen(text) + 1), *q = out;
+	for (const unsigned char *p = (const unsigned char *)text; out && *p; p++) {
 		if (*p == '\n')
-			fputs("\\n", stderr);
+			q += sprintf(q, "\\n");
 		else if ((*p < 0x20 && *p != '\t') || *p == 0x7f)
-			fprintf(stderr, "\\x%02x", *p);
+			q += sprintf(q, "\\x%02x", *p);
 		else
-			fputc(*p, stderr);
+			*q++ = (char)*p;
 	}
+	if (out)
+		*q = '\0';
+	return out;
 }
 
 static void emit(const char *fmt, va_list ap)
@@ -129,11 +134,13 @@ static void emit(const char *fmt, va_list ap)
 	}
 	/* Without memory to scrub a message that names a secret, print nothing of it. */
 	const char *text = clean ? clean : (secrets[0] ? "(message dropped: out of memory)" : message);
+	char *escaped = escape_controls(text);
 	if (before_message)
 		before_message();
-	fprintf(stderr, "%s: ", program);
-	put_escaped(text);
-	fputc('\n', stderr);
+	/* One call, so one write: stderr is unbuffered, and a line written byte by byte could
+	 * interleave with another program's in the same pipeline. */
+	fprintf(stderr, "%s: %s\n", program, escaped ? escaped : "(message dropped: out of memory)");
+	free(escaped);
 	free(clean);
 	if (message != stack)
 		free(message);

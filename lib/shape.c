@@ -37,7 +37,7 @@ static int write_typed_value(struct buf *out, const struct column *column, const
 				       ? buf_puts(out, "null") : json_write_string(out, source->text, source->len);
 		if (source->type == JDOC_INTEGER)	/* TMDB's numeric ids become text keys */
 			return buf_putc(out, '"') || json_write_integer(out, source->integer) ||
-			       buf_putc(out, '"');
+			       buf_putc(out, '"') ? -1 : 0;
 		return 1;
 	case COLUMN_INTEGER:
 		if (source->type == JDOC_INTEGER)
