@@ -50,20 +50,24 @@ void line_reader_open(struct line_reader *r, const char *path)
 
 char *line_reader_next(struct line_reader *r, size_t *len)
 {
-	errno = 0;
-	ssize_t n = getline(&r->line, &r->cap, r->fp);
-	if (n < 0) {
-		if (ferror(r->fp))
-			die(EXIT_IOERR, "%s: read error: %s", r->name, strerror(errno ? errno : EIO));
-		return NULL;
+	for (;;) {
+		errno = 0;
+		ssize_t n = getline(&r->line, &r->cap, r->fp);
+		if (n < 0) {
+			if (ferror(r->fp))
+				die(EXIT_IOERR, "%s: read error: %s", r->name, strerror(errno ? errno : EIO));
+			return NULL;
+		}
+		r->lineno++;
+		if (n > 0 && r->line[n - 1] == '\n')
+			r->line[--n] = '\0';
+		if (n > 0 && r->line[n - 1] == '\r')
+			r->line[--n] = '\0';
+		if (strspn(r->line, " \t") < (size_t)n) {	/* by length: a NUL byte is no blank */
+			*len = (size_t)n;
+			return r->line;
+		}
 	}
-	r->lineno++;
-	if (n > 0 && r->line[n - 1] == '\n')
-		r->line[--n] = '\0';
-	if (n > 0 && r->line[n - 1] == '\r')
-		r->line[--n] = '\0';
-	*len = (size_t)n;
-	return r->line;
 }
 
 void line_reader_close(struct line_reader *r)
@@ -81,8 +85,7 @@ static void read_input(const char *name, line_fn *each_line, void *context)
 	line_reader_open(&reader, name);
 	size_t len;
 	for (char *line; (line = line_reader_next(&reader, &len));)
-		if (strspn(line, " \t") < len)	/* by length: a NUL byte is no blank */
-			each_line(&reader, line, len, context);
+		each_line(&reader, line, len, context);
 	line_reader_close(&reader);
 }
 

@@ -18,13 +18,15 @@ struct line_reader {
 
 /* Opens path ("-" is standard input); exits 66 naming the file when it cannot. */
 void line_reader_open(struct line_reader *r, const char *path);
-/* Returns the next line without its newline (NULL at end of input); *len gets its length.
- * A read error exits 74 naming the input. */
+/* Returns the next line that is not blank (spaces and tabs only), without its newline
+ * (NULL at end of input); *len gets its length, lineno counts the blank lines too. A read
+ * error exits 74 naming the input. */
 char *line_reader_next(struct line_reader *r, size_t *len);
 void line_reader_close(struct line_reader *r);
 
 /* Calls each_line for every line of every named input ("-" or no names: standard
- * input), in order, with the reader for its name and line number. Blank lines are skipped. */
+ * input), in order, with the reader for its name and line number; blank lines are not
+ * lines here either. */
 typedef void line_fn(struct line_reader *reader, char *line, size_t len, void *context);
 void jsonl_read_inputs(int count, char **names, line_fn *each_line, void *context);
 

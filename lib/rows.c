@@ -267,8 +267,6 @@ int rows_next(struct row_reader *reader, struct row_item *item, struct buf *why)
 	}
 	size_t len;
 	for (char *line; (line = line_reader_next(&reader->lines, &len));) {
-		if (strspn(line, " \t") == len)	/* by length: a NUL byte is no blank */
-			continue;
 		if (take_line(reader, line, len, item, why) < 0)
 			return -1;
 		if (item->event != ROWS_END)

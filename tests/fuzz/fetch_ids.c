@@ -29,8 +29,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct line_reader reader = {.fp = fuzz_open_bytes(data, size), .name = "-"};
 	size_t len;
 	for (char *line; (line = line_reader_next(&reader, &len));) {
-		if (line[strspn(line, " \t")] == '\0')
-			continue;
 		long long id = 0, plain = plain_id(line);
 		int taken = parse_id(line, &id) == 0;
 		if (taken && id <= 0)
