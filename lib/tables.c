@@ -55,15 +55,35 @@ static const struct column genre_columns[] = {
 	{"name", COLUMN_TEXT, FROM_ITEM, "name", 0},
 };
 
+/* Sync bookkeeping, shaped from the "_sync" member tmdb-fetch adds in a sync (see
+ * tmdb-director --sync): which person and job brought each movie, and the ETag of each
+ * of a movie's requests, kept in the destination so they commit with the rows. */
+static const struct column membership_columns[] = {
+	{"person_id", COLUMN_TEXT, FROM_ITEM, "person_id", 0},
+	{"job", COLUMN_TEXT, FROM_ITEM, "job", 0},
+	{"movie_id", COLUMN_TEXT, FROM_MOVIE, "id", 0},
+};
+
+static const struct column sync_state_columns[] = {
+	{"request", COLUMN_TEXT, FROM_ITEM, "request", 0},
+	{"movie_id", COLUMN_TEXT, FROM_MOVIE, "id", 0},
+	{"etag", COLUMN_TEXT, FROM_ITEM, "etag", 0},
+};
+
 #define KEY(...) {__VA_ARGS__}
 #define COLUMNS(list) sizeof list / sizeof list[0], list
 
 const struct table tmdb_tables[] = {
-	{"movies", KEY("movie_id"), NULL, NULL, COLUMNS(movie_columns)},
-	{"credits", KEY("credit_id"), "credits.cast", "movie_id", COLUMNS(credit_columns)},
-	{"reviews", KEY("review_id"), "reviews.results", "movie_id", COLUMNS(review_columns)},
-	{"crew", KEY("credit_id"), "credits.crew", "movie_id", COLUMNS(crew_columns)},
-	{"genres", KEY("movie_id", "genre_id"), "genres", "movie_id", COLUMNS(genre_columns)},
+	{"movies", KEY("movie_id"), NULL, NULL, COLUMNS(movie_columns), NULL},
+	{"credits", KEY("credit_id"), "credits.cast", "movie_id", COLUMNS(credit_columns), NULL},
+	{"reviews", KEY("review_id"), "reviews.results", "movie_id", COLUMNS(review_columns), NULL},
+	{"crew", KEY("credit_id"), "credits.crew", "movie_id", COLUMNS(crew_columns), NULL},
+	{"genres", KEY("movie_id", "genre_id"), "genres", "movie_id", COLUMNS(genre_columns), NULL},
+	/* Not a child of movies: another person's sync must not replace them. A movie that
+	 * loses its last membership goes, with its rows. */
+	{"memberships", KEY("person_id", "job", "movie_id"), "_sync.members", NULL,
+	 COLUMNS(membership_columns), "movies"},
+	{"sync_state", KEY("request"), "_sync.etags", "movie_id", COLUMNS(sync_state_columns), NULL},
 };
 const size_t tmdb_table_count = sizeof tmdb_tables / sizeof tmdb_tables[0];
 
@@ -73,6 +93,11 @@ const struct table *table_find(const char *name)
 		if (strcmp(tmdb_tables[i].name, name) == 0)
 			return &tmdb_tables[i];
 	return NULL;
+}
+
+int table_is_sync(const struct table *table)
+{
+	return table->items && strncmp(table->items, "_sync.", 6) == 0;
 }
 
 const struct column *table_column(const struct table *table, const char *name)

@@ -29,10 +29,14 @@ struct table {
 	const char *parent_key;	/* child tables: a load replaces every row of a parent it sees */
 	size_t column_count;
 	const struct column *columns;
+	const char *holds;	/* a table whose rows live while a row of this one names them */
 };
 
 extern const struct table tmdb_tables[];
 extern const size_t tmdb_table_count;
+
+/* Whether the table is shaped from the "_sync" member rather than the movie itself. */
+int table_is_sync(const struct table *table);
 
 /* NULL when name is not one of the toolkit's tables. */
 const struct table *table_find(const char *name);
