@@ -21,6 +21,10 @@ static const char usage_text[] =
 	"\n"
 	"options:\n"
 	"  -j, --job JOB   a job to keep, repeatable (default Director)\n"
+	"      --sync      before a person's credits, one line per JOB declaring the whole\n"
+	"                  set: {\"_sync\":{\"person_id\":\"ID\",\"job\":JOB,\"movies\":[...]}};\n"
+	"                  tmdb-fetch movie then marks what it prints with the membership\n"
+	"                  and prints the departures (see tmdb-fetch(1), SYNC)\n"
 	CLI_COMMON_USAGE
 	"\n"
 	"exit: 0 ok, 64 usage, 65 bad input (the message names the line), 66 no input, 74 I/O error\n";
@@ -28,6 +32,7 @@ static const char usage_text[] =
 struct jobs {
 	const char *names[MAX_JOBS];
 	int count;
+	int sync;	/* --sync: declare each (person, job)'s whole set first */
 };
 
 static int job_index(const struct jobs *jobs, const char *job)
@@ -38,18 +43,13 @@ static int job_index(const struct jobs *jobs, const char *job)
 	return -1;
 }
 
-static void print_wanted_credits(struct line_reader *reader, char *line, size_t len, void *context)
+/* The wanted credits of one person, one per (movie, job): TMDB sometimes lists the same
+ * credit twice. Each job's movies go to sets[job] when sets is not NULL. */
+static json_t *wanted_credits(const struct jobs *jobs, json_t *crew, json_t **sets,
+			      const struct line_reader *reader)
 {
-	const struct jobs *jobs = context;
-	json_t *credits = jsonl_parse_object(reader, line, len);
-	json_t *crew = json_object_get(credits, "crew");
-	if (!json_is_array(crew)) {
-		json_decref(credits);
-		die(EXIT_DATAERR, "%s:%ld: not a movie_credits object: no \"crew\" array",
-		    reader->name, reader->lineno);
-	}
-	/* One line per (movie, job): TMDB sometimes lists the same credit twice. */
 	struct idset printed = {0};
+	json_t *wanted = json_array();
 	size_t i;
 	json_t *credit;
 	json_array_foreach(crew, i, credit) {
@@ -58,23 +58,70 @@ static void print_wanted_credits(struct line_reader *reader, char *line, size_t 
 			continue;
 		json_int_t movie = json_integer_value(json_object_get(credit, "id"));
 		/* movie * MAX_JOBS must not overflow; TMDB ids are far smaller. */
-		if (movie <= 0 || movie > LLONG_MAX / MAX_JOBS) {
-			idset_free(&printed);
-			json_decref(credits);
+		if (movie <= 0 || movie > LLONG_MAX / MAX_JOBS)
 			die(EXIT_DATAERR, "%s:%ld: crew credit %zu has no movie \"id\"", reader->name,
 			    reader->lineno, i);
-		}
-		if (idset_add(&printed, movie * MAX_JOBS + job))
-			jsonl_print(credit);
+		if (!idset_add(&printed, movie * MAX_JOBS + job))
+			continue;
+		if (json_array_append(wanted, credit) < 0 ||
+		    (sets && json_array_append_new(sets[job], json_integer(movie)) < 0))
+			die(EXIT_SOFTWARE, "out of memory");
 	}
 	idset_free(&printed);
+	return wanted;
+}
+
+/* --sync: one line per job naming the person's whole set, before any of its credits, so
+ * tmdb-fetch movie knows what the person holds even of movies it does not print. */
+static void print_declarations(const struct jobs *jobs, json_int_t person, json_t **sets)
+{
+	char id[32];
+	snprintf(id, sizeof id, "%lld", (long long)person);
+	for (int job = 0; job < jobs->count; job++) {
+		json_t *line = json_pack("{s {s s, s s, s O}}", "_sync", "person_id", id, "job",
+					 jobs->names[job], "movies", sets[job]);
+		if (!line)
+			die(EXIT_SOFTWARE, "out of memory");
+		jsonl_print(line);
+		json_decref(line);
+	}
+}
+
+static void print_wanted_credits(struct line_reader *reader, char *line, size_t len, void *context)
+{
+	const struct jobs *jobs = context;
+	json_t *credits = jsonl_parse_object(reader, line, len);
+	json_t *crew = json_object_get(credits, "crew");
+	if (!json_is_array(crew))
+		die(EXIT_DATAERR, "%s:%ld: not a movie_credits object: no \"crew\" array",
+		    reader->name, reader->lineno);
+	json_int_t person = json_integer_value(json_object_get(credits, "id"));
+	if (jobs->sync && person <= 0)
+		die(EXIT_DATAERR, "%s:%ld: not a movie_credits object: no person \"id\"",
+		    reader->name, reader->lineno);
+	json_t *sets[MAX_JOBS] = {0};
+	for (int job = 0; jobs->sync && job < jobs->count; job++)
+		if (!(sets[job] = json_array()))
+			die(EXIT_SOFTWARE, "out of memory");
+	json_t *wanted = wanted_credits(jobs, crew, jobs->sync ? sets : NULL, reader);
+	if (jobs->sync)
+		print_declarations(jobs, person, sets);
+	size_t i;
+	json_t *credit;
+	json_array_foreach(wanted, i, credit)
+		jsonl_print(credit);
+	for (int job = 0; job < jobs->count; job++)
+		json_decref(sets[job]);
+	json_decref(wanted);
 	json_decref(credits);
 }
 
 int main(int argc, char **argv)
 {
+	enum { OPT_SYNC = 256 };
 	static const struct option options[] = {
 		{"job", required_argument, NULL, 'j'},
+		{"sync", no_argument, NULL, OPT_SYNC},
 		CLI_COMMON_OPTIONS,
 		{0},
 	};
@@ -92,6 +139,9 @@ int main(int argc, char **argv)
 			if (!*optarg)
 				cli_usage_error(usage_text, "--job: a job cannot be empty");
 			jobs.names[jobs.count++] = optarg;
+			break;
+		case OPT_SYNC:
+			jobs.sync = 1;
 			break;
 		}
 	}

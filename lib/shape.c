@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "jsonl.h"
 #include "log.h"
@@ -58,9 +59,24 @@ static const char *kind_name(enum column_type type)
 	return type == COLUMN_TEXT ? "a string" : type == COLUMN_INTEGER ? "an integer" : "a number";
 }
 
-/* One row as a JSON line: {"column":value,...}, or inside a RECORD message. */
+/* When this run marks rows deleted: one time for the whole run, as Singer taps do. */
+static const char *deleted_at(void)
+{
+	static char when[32];
+	if (!when[0]) {
+		time_t now = time(NULL);
+		struct tm utc;
+		if (!gmtime_r(&now, &utc) || !strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &utc))
+			snprintf(when, sizeof when, "1970-01-01T00:00:00Z");
+	}
+	return when;
+}
+
+/* One row as a JSON line: {"column":value,...}, or inside a RECORD message; a deleted
+ * row carries the Singer mark "_sdc_deleted_at". */
 static int write_row(const struct table *table, const struct jdoc *doc, const struct jdoc_node *movie,
-		     const struct jdoc_node *item, int singer, struct buf *out, char *why, size_t why_size)
+		     const struct jdoc_node *item, int singer, int deleted, struct buf *out, char *why,
+		     size_t why_size)
 {
 	if (singer && (buf_puts(out, "{\"type\":\"RECORD\",\"stream\":") ||
 		       json_write_string(out, table->name, strlen(table->name)) ||
@@ -82,9 +98,38 @@ static int write_row(const struct table *table, const struct jdoc *doc, const st
 			return -1;
 		}
 	}
-	if (buf_puts(out, singer ? "}}\n" : "}\n"))
+	if ((deleted && (buf_puts(out, ",\"_sdc_deleted_at\":\"") || buf_puts(out, deleted_at()) ||
+			 buf_putc(out, '"'))) ||
+	    buf_puts(out, singer ? "}}\n" : "}\n"))
 		die(EXIT_SOFTWARE, "out of memory");
 	return 0;
+}
+
+static int is_true(const struct jdoc_node *node)
+{
+	return node && node->type == JDOC_TRUE;
+}
+
+/* A line of a sync (tmdb-fetch movie after tmdb-director --sync) may stand for a movie
+ * that did not change, whose rows stay as they are, or one its people no longer hold. */
+enum sync_mark { SYNC_MOVIE, SYNC_UNCHANGED, SYNC_DELETED };
+
+static enum sync_mark sync_mark_of(const struct jdoc *doc, const struct jdoc_node *movie)
+{
+	const struct jdoc_node *sync = jdoc_get(doc, movie, "_sync");
+	if (sync && is_true(jdoc_get(doc, sync, "deleted")))
+		return SYNC_DELETED;
+	if (sync && is_true(jdoc_get(doc, sync, "unchanged")))
+		return SYNC_UNCHANGED;
+	return SYNC_MOVIE;
+}
+
+/* Which tables a line has rows for: a mark has only its memberships, kept or deleted. */
+static int has_rows_of(const struct table *table, enum sync_mark mark)
+{
+	if (mark == SYNC_MOVIE)
+		return 1;
+	return table_is_sync(table) && (mark == SYNC_UNCHANGED || table->holds);
 }
 
 /* The rows' list of a child table, NULL when the movie has none, or -1 when it is no list. */
@@ -107,13 +152,17 @@ int shape_movie(const struct table *table, const struct jdoc *doc, const struct 
 		snprintf(why, why_size, "not a movie object: no numeric \"id\"");
 		return -1;
 	}
+	enum sync_mark mark = sync_mark_of(doc, movie);
+	if (!has_rows_of(table, mark))
+		return 0;
+	int deleted = mark == SYNC_DELETED;
 	const struct jdoc_node *items;
 	if (find_items(table, doc, movie, &items, why, why_size) < 0)
 		return -1;
 	size_t before = out->len;
 	int status = 0;
 	if (!table->items)
-		status = write_row(table, doc, movie, movie, singer, out, why, why_size);
+		status = write_row(table, doc, movie, movie, singer, deleted, out, why, why_size);
 	size_t count = items ? items->count : 0;
 	const struct jdoc_node *item = count ? jdoc_first(items) : NULL;
 	for (size_t i = 0; i < count && !status; i++, item = jdoc_next(doc, item)) {
@@ -121,7 +170,7 @@ int shape_movie(const struct table *table, const struct jdoc *doc, const struct 
 			snprintf(why, why_size, ".%s[%zu] is not an object", table->items, i);
 			status = -1;
 		} else {
-			status = write_row(table, doc, movie, item, singer, out, why, why_size);
+			status = write_row(table, doc, movie, item, singer, deleted, out, why, why_size);
 		}
 	}
 	if (status)
