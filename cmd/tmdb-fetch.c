@@ -18,6 +18,7 @@
 #include "log.h"
 #include "progress.h"
 #include "state.h"
+#include "sync.h"
 #include "tmdb.h"
 
 #define DEFAULT_BASE_URL "https://api.themoviedb.org/3"
@@ -96,6 +97,7 @@ struct run {
 	int not_found;
 	int strict;
 	enum progress_mode progress;
+	struct sync sync;	/* what tmdb-director --sync declared; marks go out once it did */
 };
 
 static long parse_count(const char *text, const char *option, long max)
@@ -187,6 +189,33 @@ static void slot_done(struct http_result *result, void *context)
 	slot->done = true;
 }
 
+static bool syncing(const struct run *run)
+{
+	return run->sync.count > 0;
+}
+
+static void print_mark(json_t *mark)
+{
+	jsonl_print(mark);
+	json_decref(mark);
+}
+
+/* In a sync every movie asked for leaves a line: the movie with its memberships, or a
+ * mark that it did not change or is gone (TMDB answered 404), so the destination keeps
+ * who holds what. */
+static void print_outcome(struct run *run, struct slot *slot)
+{
+	const struct http_result *r = &slot->result;
+	if (r->outcome == HTTP_OK && syncing(run))
+		sync_mark_movie(&run->sync, r->json, slot->id);
+	if (r->outcome == HTTP_OK)
+		jsonl_print(r->json);
+	else if (r->outcome == HTTP_NOT_MODIFIED && syncing(run))
+		print_mark(sync_mark(sync_members_of(&run->sync, slot->id), slot->id, "unchanged"));
+	else if (r->outcome == HTTP_NOT_FOUND && syncing(run) && !run->strict)
+		print_mark(sync_mark(sync_members_of(&run->sync, slot->id), slot->id, "deleted"));
+}
+
 /* Prints the finished IDs at the front of the window, in input order. */
 static void print_finished(struct run *run)
 {
@@ -195,13 +224,15 @@ static void print_finished(struct run *run)
 		char what[64];
 		snprintf(what, sizeof what, "%s %lld", run->kind, slot->id);
 		if (slot->result.outcome == HTTP_OK) {
-			jsonl_print(slot->result.json);
+			print_outcome(run, slot);
 			run->fetched++;
 		} else if (slot->result.outcome == HTTP_NOT_MODIFIED) {
 			log_debug(1, "%s: unchanged since the last sync", what);
+			print_outcome(run, slot);
 			run->unchanged++;
 		} else {
 			report_failure(run, what, &slot->result);
+			print_outcome(run, slot);
 		}
 		json_decref(slot->result.json);
 		run->head = (run->head + 1) % run->capacity;
@@ -262,10 +293,33 @@ static int parse_id(const char *text, long long *id)
 	return errno || end == text || *end || *id <= 0 ? -1 : 0;
 }
 
+/* A line of tmdb-director --sync that declares a (person, job)'s whole set. Movies
+ * already asked for were asked before any declaration: they stay unmarked. */
+static bool declare_line(struct run *run, const struct line_reader *reader, const char *line)
+{
+	if (strcmp(run->kind, "movie") || !strstr(line, "\"_sync\""))
+		return false;
+	json_t *object = json_loads(line, 0, NULL);
+	if (!sync_is_declaration(object)) {
+		json_decref(object);
+		return false;
+	}
+	char why[128];
+	if (sync_declare(&run->sync, object, why, sizeof why) < 0) {
+		finish_window(run);
+		die(EXIT_DATAERR, "%s:%ld: %s", reader->name, reader->lineno, why);
+	}
+	run->api.sync = true;
+	json_decref(object);
+	return true;
+}
+
 static void fetch_id_line(struct line_reader *reader, char *line, size_t len, void *context)
 {
 	struct run *run = context;
 	long long id;
+	if (strlen(line) == len && declare_line(run, reader, line))
+		return;
 	/* A NUL byte would end the text before the line ends. */
 	if (strlen(line) != len || parse_id(line, &id) < 0) {
 		finish_window(run);	/* what came before the bad line still goes out */
@@ -298,6 +352,18 @@ static void fetch_ids(struct run *run, const char *kind, fetch_fn *fetch, int ar
 	finish_window(run);
 	progress_end();
 	free(run->window);
+}
+
+/* Once every movie is out: a sync whose input held every declared movie prints the
+ * memberships the state has and the declarations no longer list. */
+static void finish_sync(struct run *run)
+{
+	const struct sync_scope *scope;
+	long long missing = sync_first_missing(&run->sync, &run->seen, &scope);
+	if (missing)
+		die(EXIT_DATAERR, "input ended before movie %lld, which person %s holds as %s: "
+		    "the sync is incomplete", missing, scope->person_id, scope->job);
+	sync_departures(&run->sync, print_mark);
 }
 
 /* Prints every person on every page of results for one name. */
@@ -430,6 +496,7 @@ int main(int argc, char **argv)
 		state_load(&previous, s.state_in);
 		http.previous = &previous;
 		run.api.incremental = true;
+		run.sync.old_members = previous.members;
 	}
 	if (s.state_out) {
 		state_init(&next);
@@ -446,6 +513,8 @@ int main(int argc, char **argv)
 		search(&run, nargs, args);
 	else
 		get(&run, nargs, args);
+	if (syncing(&run) && !(run.not_found && run.strict))
+		finish_sync(&run);
 	jsonl_finish();
 	if (s.summary)
 		log_error("%d fetched, %d unchanged, %d not found; %ld requests", run.fetched,
@@ -454,6 +523,7 @@ int main(int argc, char **argv)
 	if (s.state_out && !(run.not_found && run.strict))
 		state_save(&next, s.state_out);
 
+	sync_free(&run.sync);
 	state_free(&previous);
 	state_free(&next);
 	http_client_free(run.api.http);

@@ -39,6 +39,11 @@ bool idset_add(struct idset *set, long long id)
 	return true;
 }
 
+bool idset_has(const struct idset *set, long long id)
+{
+	return set->cap && set->slots[slot_of(set, id)] == id;
+}
+
 void idset_free(struct idset *set)
 {
 	free(set->slots);

@@ -13,6 +13,7 @@ struct idset {
 
 /* Adds id; returns true when it was new. Exits 70 when memory runs out. */
 bool idset_add(struct idset *set, long long id);
+bool idset_has(const struct idset *set, long long id);
 void idset_free(struct idset *set);
 
 #endif

@@ -31,7 +31,11 @@ void state_load(struct state *state, const char *path)
 	if (json_integer_value(json_object_get(root, "version")) != STATE_VERSION ||
 	    !json_is_object(etags))
 		die(EXIT_CONFIG, "%s: not a tmdb-fetch state file (version %d)", path, STATE_VERSION);
+	json_t *members = json_object_get(root, "members");
+	if (members && !json_is_array(members))
+		die(EXIT_CONFIG, "%s: \"members\" is not a list", path);
 	state->etags = json_incref(etags);
+	state->members = json_incref(members);
 	json_decref(root);
 }
 
@@ -72,5 +76,7 @@ void state_save(const struct state *state, const char *path)
 void state_free(struct state *state)
 {
 	json_decref(state->etags);
+	json_decref(state->members);
 	state->etags = NULL;
+	state->members = NULL;
 }

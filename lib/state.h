@@ -1,5 +1,6 @@
 /* Sync state between runs: the ETag of every movie request, so the next run can ask
- * "changed since?" (If-None-Match) and skip what did not change. */
+ * "changed since?" (If-None-Match) and skip what did not change, and, in a state that
+ * tmdb-load --print-state read from a destination, which person and job hold each movie. */
 #ifndef TMDB_STATE_H
 #define TMDB_STATE_H
 
@@ -7,6 +8,7 @@
 
 struct state {
 	json_t *etags;		/* request key -> ETag */
+	json_t *members;	/* [{person_id, job, movie_id}] the destination holds, or NULL */
 };
 
 /* Reads FILE; a missing file is an empty state (the first run). Exits 78 when the

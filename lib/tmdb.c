@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "log.h"
 
 /* TMDB serves at most this many pages of any list. */
@@ -25,6 +26,7 @@ struct movie_fetch {
 	tmdb_done_fn *done;
 	void *context;
 	json_t *movie;		/* the first response, once it came */
+	json_t *etags;		/* sync: [{request, etag}] of the responses merged */
 	json_t **pages;		/* results of review pages 2..total, by page number */
 	int total_pages;
 	int outstanding;	/* requests of the current round still out */
@@ -77,6 +79,7 @@ static void movie_fetch_free(struct movie_fetch *fetch)
 		json_decref(fetch->pages[page]);
 	free(fetch->pages);
 	json_decref(fetch->movie);
+	json_decref(fetch->etags);
 	free(fetch);
 }
 
@@ -99,6 +102,22 @@ static void note_page_failure(struct movie_fetch *fetch, int page, const struct 
 		 page, result->message);
 }
 
+/* Sync: the ETag a response came with, under the key the state knows the request by. */
+static void keep_etag(struct movie_fetch *fetch, const char *path, const struct query *q,
+		      const struct http_result *result)
+{
+	if (!fetch->api->sync || !result->etag[0])
+		return;
+	struct buf key = {0};
+	if (query_request_key(&key, path, q) < 0)
+		die(EXIT_SOFTWARE, "out of memory");
+	/* An ETag that is not UTF-8 (HTTP allows Latin-1) is not kept, as in the state. */
+	json_t *entry = json_pack("{s s, s s}", "request", key.data, "etag", result->etag);
+	if (entry && json_array_append_new(fetch->etags, entry) < 0)
+		die(EXIT_SOFTWARE, "out of memory");
+	buf_free(&key);
+}
+
 static void merge_pages_and_finish(struct movie_fetch *fetch)
 {
 	if (fetch->failed) {
@@ -108,6 +127,9 @@ static void merge_pages_and_finish(struct movie_fetch *fetch)
 	json_t *results = json_object_get(json_object_get(fetch->movie, "reviews"), "results");
 	for (int page = 2; page <= fetch->total_pages; page++)
 		json_array_extend(results, fetch->pages[page]);
+	if (fetch->api->sync &&
+	    json_object_set_new(fetch->movie, "_sync", json_pack("{s O}", "etags", fetch->etags)) < 0)
+		die(EXIT_SOFTWARE, "out of memory");
 	struct http_result done = {.outcome = HTTP_OK, .status = 200, .json = fetch->movie};
 	fetch->movie = NULL;
 	finish_movie(fetch, &done);
@@ -118,8 +140,13 @@ static void review_page_done(struct http_result *result, void *context)
 	struct page_request *request = context;
 	struct movie_fetch *fetch = request->fetch;
 	json_t *results = json_object_get(result->json, "results");
-	if (result->outcome == HTTP_OK && json_is_array(results))
+	if (result->outcome == HTTP_OK && json_is_array(results)) {
+		char path[64], number[16];
+		struct query q;
+		review_page_request(fetch->api, fetch->id, request->page, path, number, &q);
+		keep_etag(fetch, path, &q, result);
 		fetch->pages[request->page] = json_incref(results);
+	}
 	else if (result->outcome == HTTP_OK)
 		note_page_failure(fetch, request->page, &(struct http_result){
 			.outcome = HTTP_FAILED, .message = "reviews page has no results array"});
@@ -132,13 +159,20 @@ static void review_page_done(struct http_result *result, void *context)
 
 static void first_page_done(struct http_result *result, void *context);
 
+/* /movie/ID?append_to_response=credits,reviews */
+static void first_page_request(const struct movie_fetch *fetch, char path[64], struct query *q)
+{
+	snprintf(path, 64, "/movie/%lld", fetch->id);
+	*q = (struct query){0};
+	query_set(q, "append_to_response", "credits,reviews");
+	query_set(q, "language", fetch->api->language);
+}
+
 static void submit_first_page(struct movie_fetch *fetch, bool conditional)
 {
 	char path[64];
-	struct query q = {0};
-	snprintf(path, sizeof path, "/movie/%lld", fetch->id);
-	query_set(&q, "append_to_response", "credits,reviews");
-	query_set(&q, "language", fetch->api->language);
+	struct query q;
+	first_page_request(fetch, path, &q);
 	http_submit(fetch->api->http, path, &q, conditional, first_page_done, fetch);
 }
 
@@ -189,6 +223,15 @@ static void first_page_done(struct http_result *result, void *context)
 	}
 	fetch->movie = result->json;
 	result->json = NULL;
+	if (fetch->api->sync) {
+		char path[64];
+		struct query q;
+		json_decref(fetch->etags);
+		if (!(fetch->etags = json_array()))
+			die(EXIT_SOFTWARE, "out of memory");
+		first_page_request(fetch, path, &q);
+		keep_etag(fetch, path, &q, result);
+	}
 	json_t *reviews = json_object_get(fetch->movie, "reviews");
 	json_int_t pages = json_integer_value(json_object_get(reviews, "total_pages"));
 	if (!json_is_array(json_object_get(reviews, "results")) || pages < 2) {

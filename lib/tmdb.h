@@ -8,6 +8,7 @@ struct tmdb {
 	struct http_client *http;
 	const char *language;
 	bool incremental;	/* a previous state: ask "changed since?" for movies */
+	bool sync;		/* a movie carries its requests' ETags in "_sync"."etags" */
 };
 
 /* Called once with the object (result->outcome HTTP_OK and result->json, which the
