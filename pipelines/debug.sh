@@ -15,14 +15,19 @@ options:
   --director ID|NAME  TMDB person id, or a name resolved with tmdb-fetch search,
                       preferring people known for Directing (default 525)
   --job JOB           crew job to follow (default Director)
-  --incremental       keep the state and warehouse: fetch only what changed
+  --incremental       keep the warehouse: fetch only what changed since its state
   --offline           replay the bundled sample (pipelines/sample): no network, no key
   --csv DIR           write CSV files into DIR instead of SQLite
+  --wait              wait for another run on the same warehouse (else exit 75)
   -h, --help          this text
       --version       the version
 
 Credentials: TMDB_API_KEY, TMDB_ACCESS_TOKEN, or configuration.json here
 ({"api_key": "..."}), copied into files/ as the seed did.
+
+A full run builds the new warehouse beside the old one and puts it in place only once
+the sync has committed; credentials and the person are checked before anything is
+touched. The state lives in the warehouse; files/state.json is a copy of it.
 USAGE
 }
 
@@ -37,6 +42,7 @@ job=Director
 incremental=0
 offline=0
 csv_dir=
+wait_for_lock=0
 
 fail() {
 	echo "debug.sh: $*" >&2
@@ -51,6 +57,7 @@ parse_options() {
 		--incremental) incremental=1 ;;
 		--offline) offline=1 ;;
 		--csv) [[ $# -ge 2 ]] || fail "--csv needs a DIR"; csv_dir=$2; shift ;;
+		--wait) wait_for_lock=1 ;;
 		-h | --help) usage; exit 0 ;;
 		--version) echo "debug.sh $(cat "$here/VERSION")"; exit 0 ;;
 		*) usage >&2; fail "unknown option '$1'" ;;
@@ -59,18 +66,16 @@ parse_options() {
 	done
 }
 
-# Options every tmdb-fetch call shares: the sample, or the copied configuration.
+# Options every tmdb-fetch call shares: the sample, or the configuration (the one here,
+# which prepare_files copies, else the copy from an earlier run).
 set_fetch_options() {
 	if ((offline)); then
 		fetch_options=(--replay "$here/sample")
+	elif [[ -f configuration.json ]]; then
+		fetch_options=(--config configuration.json)
 	elif [[ -f files/configuration.json ]]; then
 		fetch_options=(--config files/configuration.json)
 	fi
-}
-
-reset_state() {
-	echo "Resetting state and warehouse..."
-	rm -f files/state.json files/warehouse.db files/warehouse.db-wal files/warehouse.db-shm
 }
 
 prepare_files() {
@@ -89,24 +94,71 @@ prepare_files() {
 	ls -la files/
 }
 
-load_command() {
+# The warehouse: files/warehouse.db, or the folder --csv names.
+set_destination() {
 	if [[ -n $csv_dir ]]; then
-		load=(tmdb-load csv "$csv_dir")
+		type=csv target=${csv_dir%/}
 	else
-		load=(tmdb-load sqlite files/warehouse.db)
+		type=sqlite target=files/warehouse.db
 	fi
+}
+
+# A full run loads into a fresh warehouse beside the old one (build), which replaces the
+# old one only once it has committed (swap): a failed run leaves the old one as it was.
+build_fresh() {
+	echo "Building a fresh warehouse beside $target..."
+	# Under the lock: what a killed run left half built goes first.
+	rm -rf "$target".new.??????
+	if [[ $type == csv ]]; then
+		fresh=$(mktemp -d "$target.new.XXXXXX")
+	else
+		fresh=$(mktemp "$target.new.XXXXXX")
+		rm -f "$fresh"
+	fi
+	sync_temporaries+=("$fresh")
+}
+
+# Each CSV file is replaced whole (rename), the state's tables last: until they are in
+# place, the old state describes rows older than the ones beside it, never newer.
+swap_fresh() {
+	local file
+	if [[ $type == csv ]]; then
+		for file in "$fresh"/*.csv; do
+			case ${file##*/} in memberships.csv | sync_state.csv) continue ;; esac
+			mv "$file" "$target/"
+		done
+		mv "$fresh"/*.csv "$target/"
+	else
+		mv "$fresh" "$target"
+	fi
+	echo "Replaced $target with the fresh warehouse"
+}
+
+sync_into() {
+	local wait=()
+	if ((wait_for_lock)); then
+		wait=(--wait)
+	fi
+	sync_director "$director_id" "$job" "$type" "$1" "${wait[@]}"
 }
 
 main() {
 	parse_options "$@"
 	local started=$EPOCHREALTIME
 	echo "Starting debug process..."
-	((incremental)) || reset_state
-	prepare_files
 	set_fetch_options
 	resolve_director "$director"
-	load_command
-	sync_director "$director_id" "$job" files/state.json "$incremental" "${load[@]}"
+	set_destination
+	lock_destination "$type" "$target" "$wait_for_lock"
+	prepare_files
+	if ((incremental)); then
+		sync_into "$target"
+	else
+		build_fresh
+		sync_into "$fresh"
+		swap_fresh
+	fi
+	copy_state "$type" "$target" files/state.json
 	if [[ -z $csv_dir && -x $here/report.sh ]]; then
 		echo "Charts:"
 		"$here/report.sh" --director-name "${director_name:-TMDB person $director_id}" files/warehouse.db

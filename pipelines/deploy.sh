@@ -140,8 +140,8 @@ export_credential() {
 	fi
 }
 
-# Sets load=(tmdb-load …) for the destination; relative paths hang off config.json's folder.
-destination_load_command() {
+# Sets dest_type and dest_target; relative paths hang off config.json's folder.
+set_destination() {
 	local spec type target field
 	spec=$(jq -c --arg d "$destination" '.destinations[$d] // empty' "$config")
 	if [[ -z $spec ]]; then
@@ -160,7 +160,7 @@ destination_load_command() {
 	if [[ $type != postgres && $target != /* ]]; then
 		target=$config_dir/$target
 	fi
-	load=(tmdb-load "$type" "$target")
+	dest_type=$type dest_target=$target
 	[[ $type == postgres ]] || mkdir -p "$(dirname "$target")"
 }
 
@@ -202,15 +202,23 @@ saved_cron() {
 	cron=${cron:-0 3 * * *}
 }
 
+# The connection's lock, then the destination's (the one debug.sh and tmdb-load take):
+# always in that order, so two connections on one destination cannot deadlock.
 run_sync() {
+	local wait=()
 	export_credential
-	destination_load_command
+	set_destination
 	take_lock
+	lock_destination "$dest_type" "$dest_target" "$wait_for_lock"
+	if ((wait_for_lock)); then
+		wait=(--wait)
+	fi
 	save_settings
 	{
 		echo "== $(date -u +%Y-%m-%dT%H:%M:%SZ) sync of $connection into $destination"
 		resolve_director "$director"
-		sync_director "$director_id" "$job" "$home/state.json" 1 "${load[@]}"
+		sync_director "$director_id" "$job" "$dest_type" "$dest_target" "${wait[@]}"
+		copy_state "$dest_type" "$dest_target" "$home/state.json"
 	} 2>&1 | tee -a "$home/sync.log"
 }
 
@@ -252,7 +260,7 @@ main() {
 		;;
 	schedule)
 		export_credential
-		destination_load_command
+		set_destination
 		save_settings
 		install_cron
 		;;

@@ -15,54 +15,99 @@ sync_use_built_programs() {
 	done
 }
 
+# Temporaries the script removes however it ends: one trap for them all.
+sync_temporaries=()
+trap 'rm -rf "${sync_temporaries[@]}"' EXIT
+
 # What every tmdb-fetch call takes (--replay DIR or --config FILE); the caller sets it.
 fetch_options=()
 # Set by resolve_director.
 director_id=''
 director_name=
 
-# resolve_director ID|NAME: sets director_id and director_name. A name is resolved with
-# tmdb-fetch search, people known for Directing first; returns 65 when nobody matches.
+# resolve_director ID|NAME: sets director_id and director_name, or fails the script with
+# tmdb-fetch's status (78 no credentials, 77 refused, 69 unreachable, 65 no such person):
+# a sync that cannot start touches nothing. A name is resolved with tmdb-fetch search,
+# people known for Directing first.
 resolve_director() {
-	local wanted=$1 choice department
+	local wanted=$1 choice department status=0
 	if [[ $wanted =~ ^[0-9]+$ ]]; then
 		director_id=$wanted
-		director_name=$(tmdb-fetch -q "${fetch_options[@]}" get "/person/$wanted" | jq -r '.name // empty') ||
-			director_name=
+		director_name=$(tmdb-fetch -q --strict "${fetch_options[@]}" get "/person/$wanted" |
+			jq -r '.name // empty') || status=$?
+		if ((status == 65)); then
+			echo "${0##*/}: no TMDB person $wanted" >&2
+		fi
+		((status == 0)) || exit "$status"
 		echo "Director: ${director_name:-unknown name} (TMDB person $director_id)"
 		return 0
 	fi
 	choice=$(tmdb-fetch "${fetch_options[@]}" search "$wanted" |
 		jq -s -r 'sort_by(if .known_for_department == "Directing" then 0 else 1 end)
-			| first // empty | "\(.id)\t\(.name)\t\(.known_for_department)"')
+			| first // empty | "\(.id)\t\(.name)\t\(.known_for_department)"') || exit
 	if [[ -z $choice ]]; then
 		echo "${0##*/}: no TMDB person named '$wanted'" >&2
-		return 65
+		exit 65
 	fi
 	IFS=$'\t' read -r director_id director_name department <<<"$choice"
 	echo "Director: $director_name (TMDB person $director_id, known for $department)"
 }
 
-# sync_director ID JOB STATE INCREMENTAL LOAD-COMMAND...
-# fetch -> director -> fetch movies -> shape -> load. The new state goes to a temporary
-# file and replaces STATE only after the load has committed, so any failure leaves the
-# previous state in place and the next run fetches again what was not loaded.
-sync_director() {
-	local id=$1 job=$2 state=$3 incremental=$4 state_in=()
-	shift 4
-	# Global: the EXIT trap runs after this function's locals are gone.
-	sync_state_next=$(mktemp "$state.next.XXXXXX")
-	trap 'rm -f "$sync_state_next"' EXIT
-	if ((incremental)) && [[ -f $state ]]; then
-		state_in=(--state "$state")
+# lock_file TYPE TARGET: the file tmdb-load locks TARGET with; none for postgres, whose
+# lock is an advisory lock inside the database, held by each load.
+lock_file() {
+	case $1 in
+	sqlite) echo "$2.lock" ;;
+	csv) echo "$2/.lock" ;;
+	esac
+}
+
+# lock_destination TYPE TARGET WAIT: holds TARGET's lock (fd 8) until the script ends, the
+# same lock tmdb-load takes, and hands it to every tmdb-load it runs (TMDB_LOCK_FD). A
+# destination in use: exit 75 naming its holder, or wait with WAIT=1.
+lock_destination() {
+	local file pid holder
+	file=$(lock_file "$1" "$2")
+	[[ -n $file ]] || return 0
+	mkdir -p "$(dirname "$file")"
+	exec 8>>"$file"
+	if (($3)); then
+		flock 8
+	elif ! flock -n 8; then
+		read -r pid holder <"$file" || true
+		echo "${0##*/}: $2: in use by ${holder:-another process}${pid:+ (pid $pid)}; --wait to wait for it" >&2
+		exit 75
 	fi
+	: >"$file"
+	printf '%d %s\n' "$$" "${0##*/}" >&8
+	export TMDB_LOCK_FD=8
+}
+
+# sync_director ID JOB TYPE TARGET [LOAD-OPTION...]
+# fetch -> director -> fetch movies -> shape -> load. The state the fetch starts from is
+# read from the destination itself (tmdb-load --print-state), where each movie's ETags and
+# memberships commit with its rows: it never claims what the destination lacks, whatever
+# happened to it since, and a failed run leaves nothing to undo.
+sync_director() {
+	local id=$1 job=$2 type=$3 target=$4
+	shift 4
+	local before
+	before=$(mktemp "${TMPDIR:-/tmp}/tmdb-state.XXXXXX")
+	sync_temporaries+=("$before")
+	tmdb-load --print-state "$type" "$target" >"$before"
 	echo "Syncing person $id, job $job..."
 	tmdb-fetch "${fetch_options[@]}" --summary person "$id" |
-		tmdb-director --job "$job" |
-		tmdb-fetch "${fetch_options[@]}" --summary "${state_in[@]}" --state-out "$sync_state_next" movie |
+		tmdb-director --sync --job "$job" |
+		tmdb-fetch "${fetch_options[@]}" --summary --state "$before" movie |
 		tmdb-shape --all |
-		"$@"
-	mv "$sync_state_next" "$state"
-	trap - EXIT
-	echo "State written: $state ($(jq '.etags | length' "$state") ETags)"
+		tmdb-load "$@" "$type" "$target"
+}
+
+# copy_state TYPE TARGET STATE: a copy of the committed state, for people to read; the
+# next run reads the destination's own.
+copy_state() {
+	sync_temporaries+=("$3.new")
+	tmdb-load --print-state "$1" "$2" >"$3.new"
+	mv "$3.new" "$3"
+	echo "State written: $3 ($(jq '.etags | length' "$3") ETags, $(jq '.members | length' "$3") memberships)"
 }
