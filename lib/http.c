@@ -31,6 +31,8 @@ struct http_request {
 	char curl_error[CURL_ERROR_SIZE];
 	int retries_done;
 	double due;			/* monotonic seconds when it may (re)start */
+	http_check_fn *check;		/* is a 200's body what was asked? NULL: any JSON is */
+	const void *asked;
 	http_done_fn *done;
 	void *context;
 	struct http_request *next;	/* in the waiting queue */
@@ -266,6 +268,13 @@ bool http_known(const struct http_client *client, const char *path, const struct
 void http_submit(struct http_client *client, const char *path, const struct query *q,
 		 bool conditional, http_done_fn *done, void *context)
 {
+	http_submit_checked(client, path, q, conditional, NULL, NULL, done, context);
+}
+
+void http_submit_checked(struct http_client *client, const char *path, const struct query *q,
+			 bool conditional, http_check_fn *check, const void *asked,
+			 http_done_fn *done, void *context)
+{
 	struct http_request *request = calloc(1, sizeof *request);
 	if (!request || !(request->path = strdup(path)))
 		out_of_memory();
@@ -277,6 +286,8 @@ void http_submit(struct http_client *client, const char *path, const struct quer
 	}
 	request->client = client;
 	request->key = request_key(path, q);
+	request->check = check;
+	request->asked = asked;
 	request->done = done;
 	request->context = context;
 	if (conditional && client->options.previous && !client->options.replay_dir)
@@ -345,6 +356,13 @@ static void describe_status(struct http_result *result, long status, const struc
 	json_decref(error);
 }
 
+/* Whether the parsed body answers what was asked; -1 with why when it does not. */
+static int check_answer(const struct http_request *request, const json_t *body, char *why,
+			size_t why_size)
+{
+	return request->check ? request->check(body, request->asked, why, why_size) : 0;
+}
+
 /* Sorts a finished exchange into an outcome; returns 1 when it is worth retrying. */
 static int classify(const struct http_request *request, CURLcode code, long status,
 		    struct http_result *result)
@@ -362,13 +380,22 @@ static int classify(const struct http_request *request, CURLcode code, long stat
 		json_error_t error;
 		result->json = json_loadb(request->body.data ? request->body.data : "",
 					  request->body.len, 0, &error);
-		if (result->json) {
-			result->outcome = HTTP_OK;
-			return 0;
+		if (!result->json) {
+			snprintf(result->message, sizeof result->message,
+				 "response is not valid JSON (at byte %d: %s)", error.position, error.text);
+			return 1;
 		}
-		snprintf(result->message, sizeof result->message,
-			 "response is not valid JSON (at byte %d: %s)", error.position, error.text);
-		return 1;
+		/* An answer missing what was asked is as transient as a garbled one: a proxy
+		 * or a cache served it, and the next attempt usually gets it whole. */
+		char why[256];
+		if (check_answer(request, result->json, why, sizeof why) < 0) {
+			json_decref(result->json);
+			result->json = NULL;
+			snprintf(result->message, sizeof result->message, "invalid response: %s", why);
+			return 1;
+		}
+		result->outcome = HTTP_OK;
+		return 0;
 	}
 	if (status == 304) {
 		result->outcome = HTTP_NOT_MODIFIED;
@@ -426,12 +453,19 @@ static void replay(struct http_client *client, struct http_request *request)
 		result.outcome = HTTP_NOT_FOUND;
 	} else {
 		json_error_t error;
+		char why[256];
 		result.json = json_loadb(request->body.data, request->body.len, 0, &error);
-		if (result.json)
-			result.outcome = HTTP_OK;
-		else
+		if (!result.json) {
 			snprintf(result.message, sizeof result.message,
 				 "%s: recorded response is not valid JSON (at byte %d)", dir, error.position);
+		} else if (check_answer(request, result.json, why, sizeof why) < 0) {
+			json_decref(result.json);
+			result.json = NULL;
+			snprintf(result.message, sizeof result.message,
+				 "%s: invalid recorded response: %s", dir, why);
+		} else {
+			result.outcome = HTTP_OK;
+		}
 	}
 	finish(client, request, &result);
 }

@@ -55,6 +55,16 @@ typedef void http_done_fn(struct http_result *result, void *context);
 void http_submit(struct http_client *client, const char *path, const struct query *q,
 		 bool conditional, http_done_fn *done, void *context);
 
+/* Whether a 200's parsed body is the answer to what was asked (`asked`, the caller's):
+ * 0 if so, else -1 with why filled in, e.g. no "credits" object. */
+typedef int http_check_fn(const json_t *body, const void *asked, char *why, size_t why_size);
+
+/* http_submit, and a body check rejects is an invalid response: retried like a body
+ * that is not JSON, and HTTP_FAILED once the retries are spent. */
+void http_submit_checked(struct http_client *client, const char *path, const struct query *q,
+			 bool conditional, http_check_fn *check, const void *asked,
+			 http_done_fn *done, void *context);
+
 /* Starts what may start, waits a little for progress, and calls the callbacks of the
  * requests that finished. Returns false once nothing is queued or in flight. */
 bool http_run(struct http_client *client);

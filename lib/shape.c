@@ -132,12 +132,42 @@ static int has_rows_of(const struct table *table, enum sync_mark mark)
 	return table_is_sync(table) && (mark == SYNC_UNCHANGED || table->holds);
 }
 
-/* The rows' list of a child table, NULL when the movie has none, or -1 when it is no list. */
+/* The list a child table's rows come from, which must be there: a list or its container
+ * missing or null would read as "no rows", and a load would delete the movie's rows. An
+ * empty list is a real empty set. The one place that says what a movie must carry.
+ * Returns 0 (items NULL for a table of one row per movie), or -1 with why filled in. */
 static int find_items(const struct table *table, const struct jdoc *doc, const struct jdoc_node *movie,
 		      const struct jdoc_node **items, char *why, size_t why_size)
 {
-	*items = table->items ? lookup(doc, movie, table->items) : NULL;
-	if (*items && (*items)->type != JDOC_ARRAY) {
+	*items = NULL;
+	if (!table->items)
+		return 0;
+	/* The sync's bookkeeping is there only in a sync, and a mark has no ETags. */
+	if (table_is_sync(table)) {
+		*items = lookup(doc, movie, table->items);
+		if (*items && (*items)->type != JDOC_ARRAY && (*items)->type != JDOC_NULL) {
+			snprintf(why, why_size, ".%s is not a list", table->items);
+			return -1;
+		}
+		*items = *items && (*items)->type == JDOC_ARRAY ? *items : NULL;
+		return 0;
+	}
+	const char *dot = strrchr(table->items, '.');
+	if (dot) {
+		char container[64];
+		snprintf(container, sizeof container, "%.*s", (int)(dot - table->items), table->items);
+		const struct jdoc_node *found = lookup(doc, movie, container);
+		if (!found || found->type != JDOC_OBJECT) {
+			snprintf(why, why_size, "no \"%s\" object", container);
+			return -1;
+		}
+	}
+	*items = lookup(doc, movie, table->items);
+	if (!*items || (*items)->type == JDOC_NULL) {
+		snprintf(why, why_size, "no \"%s\" list", table->items);
+		return -1;
+	}
+	if ((*items)->type != JDOC_ARRAY) {
 		snprintf(why, why_size, ".%s is not a list", table->items);
 		return -1;
 	}

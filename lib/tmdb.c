@@ -1,5 +1,6 @@
 #include "tmdb.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,13 +11,71 @@
 /* TMDB serves at most this many pages of any list. */
 #define TMDB_MAX_PAGES 500
 
+/* Fills why and returns -1: an answer is not what was asked. */
+static int reject(char *why, size_t why_size, const char *format, ...)
+{
+	va_list args;
+	va_start(args, format);
+	vsnprintf(why, why_size, format, args);
+	va_end(args);
+	return -1;
+}
+
+static bool has_array(const json_t *object, const char *name)
+{
+	return json_is_array(json_object_get(object, name));
+}
+
+/* An object about the asked id: a cache's answer for another movie would leave the
+ * asked one silently missing. */
+static int check_object_id(const json_t *body, long long id, char *why, size_t why_size)
+{
+	if (!json_is_object(body))
+		return reject(why, why_size, "not an object");
+	const json_t *found = json_object_get(body, "id");
+	if (!json_is_integer(found) || json_integer_value(found) != id)
+		return reject(why, why_size, "\"id\" is not %lld", id);
+	return 0;
+}
+
+/* One person on its way: the id the answer must be about. */
+struct person_fetch {
+	long long id;
+	tmdb_done_fn *done;
+	void *context;
+};
+
+/* Both lists, even empty: a missing "crew" would read as a person who directed nothing. */
+static int check_person_answer(const json_t *body, const void *asked, char *why, size_t why_size)
+{
+	const struct person_fetch *fetch = asked;
+	if (check_object_id(body, fetch->id, why, why_size) < 0)
+		return -1;
+	if (!has_array(body, "cast"))
+		return reject(why, why_size, "no \"cast\" array");
+	if (!has_array(body, "crew"))
+		return reject(why, why_size, "no \"crew\" array");
+	return 0;
+}
+
+static void person_done(struct http_result *result, void *context)
+{
+	struct person_fetch *fetch = context;
+	fetch->done(result, fetch->context);
+	free(fetch);
+}
+
 void tmdb_person_credits(struct tmdb *api, long long id, tmdb_done_fn *done, void *context)
 {
 	char path[64];
 	struct query q = {0};
+	struct person_fetch *fetch = malloc(sizeof *fetch);
+	if (!fetch)
+		die(EXIT_SOFTWARE, "out of memory");
+	*fetch = (struct person_fetch){id, done, context};
 	snprintf(path, sizeof path, "/person/%lld/movie_credits", id);
 	query_set(&q, "language", api->language);
-	http_submit(api->http, path, &q, false, done, context);
+	http_submit_checked(api->http, path, &q, false, check_person_answer, fetch, person_done, fetch);
 }
 
 /* One movie on its way: the first page, then its further review pages. */
@@ -51,6 +110,21 @@ static void review_page_request(const struct tmdb *api, long long id, int page, 
 	query_set(q, "page", number);
 }
 
+/* A further page of the asked movie's reviews, with its list: else the page's reviews
+ * would be missing from the merged list without a word. */
+static int check_review_page(const json_t *body, const void *asked, char *why, size_t why_size)
+{
+	const struct page_request *request = asked;
+	if (check_object_id(body, request->fetch->id, why, why_size) < 0)
+		return -1;
+	if (!has_array(body, "results"))
+		return reject(why, why_size, "no \"results\" array");
+	const json_t *page = json_object_get(body, "page");
+	if (!json_is_integer(page) || json_integer_value(page) != request->page)
+		return reject(why, why_size, "\"page\" is not %d", request->page);
+	return 0;
+}
+
 static void submit_review_page(struct movie_fetch *fetch, int page, bool conditional,
 			       http_done_fn *done)
 {
@@ -62,7 +136,8 @@ static void submit_review_page(struct movie_fetch *fetch, int page, bool conditi
 	*request = (struct page_request){fetch, page};
 	review_page_request(fetch->api, fetch->id, page, path, number, &q);
 	fetch->outstanding++;
-	http_submit(fetch->api->http, path, &q, conditional, done, request);
+	http_submit_checked(fetch->api->http, path, &q, conditional, check_review_page, request,
+			    done, request);
 }
 
 static bool review_page_known(const struct movie_fetch *fetch, int page)
@@ -139,17 +214,13 @@ static void review_page_done(struct http_result *result, void *context)
 {
 	struct page_request *request = context;
 	struct movie_fetch *fetch = request->fetch;
-	json_t *results = json_object_get(result->json, "results");
-	if (result->outcome == HTTP_OK && json_is_array(results)) {
+	if (result->outcome == HTTP_OK) {	/* checked: it has its results array */
 		char path[64], number[16];
 		struct query q;
 		review_page_request(fetch->api, fetch->id, request->page, path, number, &q);
 		keep_etag(fetch, path, &q, result);
-		fetch->pages[request->page] = json_incref(results);
+		fetch->pages[request->page] = json_incref(json_object_get(result->json, "results"));
 	}
-	else if (result->outcome == HTTP_OK)
-		note_page_failure(fetch, request->page, &(struct http_result){
-			.outcome = HTTP_FAILED, .message = "reviews page has no results array"});
 	else
 		note_page_failure(fetch, request->page, result);
 	free(request);
@@ -158,6 +229,34 @@ static void review_page_done(struct http_result *result, void *context)
 }
 
 static void first_page_done(struct http_result *result, void *context);
+
+/* What append_to_response=credits,reviews must bring, lists empty or not: a missing part
+ * would read downstream as "no cast, no reviews" and delete what the warehouse holds. */
+static int check_movie_answer(const json_t *body, const void *asked, char *why, size_t why_size)
+{
+	const struct movie_fetch *fetch = asked;
+	if (check_object_id(body, fetch->id, why, why_size) < 0)
+		return -1;
+	const json_t *credits = json_object_get(body, "credits");
+	const json_t *reviews = json_object_get(body, "reviews");
+	if (!json_is_object(credits))
+		return reject(why, why_size, "no \"credits\" object");
+	if (!has_array(credits, "cast"))
+		return reject(why, why_size, "no \"credits.cast\" array");
+	if (!has_array(credits, "crew"))
+		return reject(why, why_size, "no \"credits.crew\" array");
+	if (!json_is_object(reviews))
+		return reject(why, why_size, "no \"reviews\" object");
+	if (!has_array(reviews, "results"))
+		return reject(why, why_size, "no \"reviews.results\" array");
+	const json_t *page = json_object_get(reviews, "page");
+	if (!json_is_integer(page) || json_integer_value(page) != 1)
+		return reject(why, why_size, "\"reviews.page\" is not 1");
+	const json_t *total = json_object_get(reviews, "total_pages");
+	if (!json_is_integer(total) || json_integer_value(total) < 0)
+		return reject(why, why_size, "\"reviews.total_pages\" is not a count");
+	return 0;
+}
 
 /* /movie/ID?append_to_response=credits,reviews */
 static void first_page_request(const struct movie_fetch *fetch, char path[64], struct query *q)
@@ -173,7 +272,8 @@ static void submit_first_page(struct movie_fetch *fetch, bool conditional)
 	char path[64];
 	struct query q;
 	first_page_request(fetch, path, &q);
-	http_submit(fetch->api->http, path, &q, conditional, first_page_done, fetch);
+	http_submit_checked(fetch->api->http, path, &q, conditional, check_movie_answer, fetch,
+			    first_page_done, fetch);
 }
 
 /* After a 304 on a further review page round: all unchanged, or read the movie whole. */
@@ -232,9 +332,10 @@ static void first_page_done(struct http_result *result, void *context)
 		first_page_request(fetch, path, &q);
 		keep_etag(fetch, path, &q, result);
 	}
+	/* checked: reviews has its results array and a count of pages */
 	json_t *reviews = json_object_get(fetch->movie, "reviews");
 	json_int_t pages = json_integer_value(json_object_get(reviews, "total_pages"));
-	if (!json_is_array(json_object_get(reviews, "results")) || pages < 2) {
+	if (pages < 2) {
 		merge_pages_and_finish(fetch);
 		return;
 	}

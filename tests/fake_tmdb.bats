@@ -610,6 +610,25 @@ EOF
   [[ "$(<"$BODY")" == '[1,' ]]
 }
 
+@test "body fault: 200 with the given JSON value, then the stored answer again" {
+  fake_fault '{"match":"^/3/movie/550$","kind":"body","json":{"id":155,"title":"The Dark Knight"},"times":2}'
+  for _ in 1 2; do
+    run get "/3/movie/550?append_to_response=credits,reviews&$KEY"
+    assert_output 200
+    [[ "$(header Content-Type)" == "application/json;charset=utf-8" ]]
+    [ "$(jq -c . "$BODY")" = '{"id":155,"title":"The Dark Knight"}' ]
+  done
+  run get "/3/movie/550?append_to_response=credits,reviews&$KEY"
+  [ "$(jq -c '[.id, (.credits | type)]' "$BODY")" = '[550,"object"]' ]
+  fake_fault '{"match":"^/3/movie/550$","kind":"body","json":[]}'
+  run get "/3/movie/550?$KEY"
+  [ "$(<"$BODY")" = '[]' ]
+  [ "$(fake_requests 'select(.fault == "body") | .status' | sort -u)" = 200 ]
+  run fake_ctl fault '{"match":"x","kind":"body"}'
+  assert_failure 1
+  assert_output --partial "needs json"
+}
+
 @test "ctl rejects bad fault rules with exit 1" {
   run fake_ctl fault '{"match":"x","kind":"explode"}'
   assert_failure 1

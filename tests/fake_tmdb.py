@@ -24,6 +24,16 @@ Tests steer the server through /_control/ (never logged):
     GET  /_control/faults    the fault rules still pending (for debugging)
     GET  /_control/health    "ok"
 `ctl` is the matching client: VERB is fault, reset, resource, faults or health.
+
+Fault kinds (each rule answers at most "times" matching requests, default 1):
+    status        HTTP "status" with TMDB's body for it (or "body", a string),
+                  "retry_after" sets Retry-After
+    reset         the connection is reset before any answer
+    truncate      the full Content-Length, half the body, then close
+    slow          the normal answer after "delay" seconds (default 5)
+    invalid_json  200 with a body that is not JSON (or "body", a string)
+    body          200 with "json", any JSON value, as the body: a well-formed
+                  answer that is not what was asked (another id, a part missing)
 """
 
 import argparse
@@ -79,7 +89,7 @@ SHARED_ERROR_FILES = {
 PAGE_SIZE = 20          # TMDB's fixed page size for reviews and searches
 MAX_PAGE = 500          # TMDB rejects page numbers above this with status 22
 CACHE_CONTROL = "public, max-age=20463"   # as in the search cassette
-FAULT_KINDS = ("status", "reset", "truncate", "slow", "invalid_json")
+FAULT_KINDS = ("status", "reset", "truncate", "slow", "invalid_json", "body")
 # Fields of a credit that are not part of the movie object in known_for.
 CREDIT_ONLY_FIELDS = ("credit_id", "job", "character", "department", "order",
                       "cast_id")
@@ -358,6 +368,8 @@ def validate_fault(rule):
         rule["status"] = int(rule["status"])
     if rule["kind"] == "slow":
         rule["delay"] = float(rule.get("delay", 5))
+    if rule["kind"] == "body" and "json" not in rule:
+        raise ValueError("a body fault needs json, the value to answer with")
     return rule
 
 
@@ -500,6 +512,8 @@ class Handler(BaseHTTPRequestHandler):
         if rule and rule["kind"] == "invalid_json":
             body = rule.get("body", BODY_INVALID_JSON.decode())
             return Response(200, body.encode("utf-8"), fault=rule)
+        if rule and rule["kind"] == "body":
+            return Response(200, encode_json(rule["json"]), fault=rule)
         if not self.authorized(query):
             return Response(401, BODY_401_INVALID_KEY, fault=rule)
         if not path.startswith("/3/"):

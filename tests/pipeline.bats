@@ -119,3 +119,69 @@ rows() {
 	actual=$(rows "SELECT avg_review_rating FROM movie_analysis_view WHERE movie_id = '155'")
 	jq -n -e --argjson a "$actual" --argjson e "$expected" '($a - $e) | fabs < 1e-9'
 }
+
+# incomplete_answer TIMES JQ: the next TIMES answers for movie 550's first page (or, with a filter
+# starting "page2:", for 27205's review page 2) are 200 with a well-formed incomplete body.
+incomplete_answer() {
+	local times=$1 filter=$2 match='^/3/movie/550$'
+	if [[ $filter == page2:* ]]; then
+		match='^/3/movie/27205/reviews$' filter=${filter#page2:}
+	fi
+	fake_fault "$(jq -n -c --arg match "$match" --argjson times "$times" \
+		'{id: 550, title: "Fight Club", credits: {cast: [], crew: []},
+		  reviews: {page: 1, results: [], total_pages: 1, total_results: 0}}
+		 | {match: $match, kind: "body", times: $times, json: ('"$filter"')}')"
+}
+
+INCOMPLETE_ANSWERS=(
+	'del(.credits, .reviews)'
+	'del(.reviews)'
+	'.reviews.total_pages = "many"'
+	'.id = 155 | .title = "The Dark Knight"'
+	'[]'
+	'page2:{id: 27205, page: 2, total_pages: 2, total_results: 27}'
+	'page2:{id: 27205, page: 7, results: [], total_pages: 2, total_results: 27}'
+)
+
+load_three() {
+	set -o pipefail
+	tmdb-fetch movie 155 550 27205 | tmdb-shape --all | tmdb-load sqlite "$DB"
+}
+
+child_counts() {
+	rows "SELECT m.movie_id, (SELECT count(*) FROM credits c WHERE c.movie_id = m.movie_id),
+		(SELECT count(*) FROM reviews r WHERE r.movie_id = m.movie_id),
+		(SELECT count(*) FROM crew w WHERE w.movie_id = m.movie_id),
+		(SELECT count(*) FROM genres g WHERE g.movie_id = m.movie_id) FROM movies m ORDER BY 1"
+}
+
+@test "an incomplete answer every time fails the pipeline, and every movie keeps its rows" {
+	load_three 2>/dev/null
+	sqlite3 "$DB" .dump >"$BATS_TEST_TMPDIR/before"
+	before=$(child_counts)
+	[ "$(rows "SELECT count(*) FROM credits WHERE movie_id = '550'")" -gt 0 ]
+	[ "$(rows "SELECT count(*) FROM reviews WHERE movie_id = '27205'")" -eq 27 ]
+	for filter in "${INCOMPLETE_ANSWERS[@]}"; do
+		fake_reset
+		incomplete_answer 10 "$filter"
+		run --separate-stderr load_three
+		[ "$status" -ne 0 ] || fail "$filter: the pipeline exited 0"
+		[[ $stderr == *"tmdb-fetch: movie "*": invalid response: "* ]] || fail "$filter: $stderr"
+		[ "$(child_counts)" = "$before" ] || fail "$filter: rows changed: $(child_counts)"
+		sqlite3 "$DB" .dump | cmp -s - "$BATS_TEST_TMPDIR/before" || fail "$filter: the database changed"
+	done
+}
+
+@test "an incomplete answer once is retried: the pipeline loads what a clean run loads" {
+	load_three 2>/dev/null
+	sqlite3 "$DB" .dump >"$BATS_TEST_TMPDIR/clean"
+	rm "$DB"
+	for filter in "${INCOMPLETE_ANSWERS[@]}"; do
+		fake_reset
+		incomplete_answer 1 "$filter"
+		run --separate-stderr load_three
+		[ "$status" -eq 0 ] || fail "$filter: exit $status: $stderr"
+		sqlite3 "$DB" .dump | cmp -s - "$BATS_TEST_TMPDIR/clean" || fail "$filter: not what a clean run loads"
+		rm "$DB"
+	done
+}

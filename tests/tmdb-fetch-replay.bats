@@ -47,3 +47,17 @@ setup_file() {
 @test "--record and --replay together are a usage error" {
 	run -64 --separate-stderr tmdb-fetch --record "$BATS_TEST_TMPDIR/x" --replay "$REC" movie 550
 }
+
+@test "a recorded answer missing an appended part, or a review page, exits 69 naming it" {
+	cp -R "$REC" "$BATS_TEST_TMPDIR/rec"
+	first="$BATS_TEST_TMPDIR/rec/movie/550/append_to_response=credits,reviews&language=en-US.json"
+	jq -c 'del(.credits)' "$first" >"$BATS_TEST_TMPDIR/edited" && mv "$BATS_TEST_TMPDIR/edited" "$first"
+	page="$BATS_TEST_TMPDIR/rec/movie/155/reviews/language=en-US&page=3.json"
+	jq -c 'del(.results)' "$page" >"$BATS_TEST_TMPDIR/edited" && mv "$BATS_TEST_TMPDIR/edited" "$page"
+	run -69 --separate-stderr tmdb-fetch --replay "$BATS_TEST_TMPDIR/rec" movie 550
+	[ -z "$output" ]
+	[[ $stderr == "tmdb-fetch: movie 550: $BATS_TEST_TMPDIR/rec: invalid recorded response: no \"credits\" object" ]]
+	run -69 --separate-stderr tmdb-fetch --replay "$BATS_TEST_TMPDIR/rec" movie 155
+	[ -z "$output" ]
+	[[ $stderr == "tmdb-fetch: movie 155: reviews page 3: $BATS_TEST_TMPDIR/rec: invalid recorded response: no \"results\" array" ]]
+}

@@ -241,6 +241,7 @@ FIXTURES="$BATS_TEST_DIRNAME/fixtures/tmdb"
 @test "IDs 3, 1, 2 on stdin come out in that order; a repeated ID is fetched and printed once" {
 	for id in 1 2 3; do
 		fake_resource "{\"path\": \"movie/$id\", \"json\": {\"id\": $id, \"title\": \"Movie $id\"}}"
+		fake_resource "{\"path\": \"movie/$id/credits\", \"json\": {\"id\": $id, \"cast\": [], \"crew\": []}}"
 	done
 	run --separate-stderr tmdb-fetch movie <<<$'3\n1\n3\n2\n1'
 	assert_success
@@ -370,4 +371,115 @@ FIXTURES="$BATS_TEST_DIRNAME/fixtures/tmdb"
 	[[ $stderr =~ "movies "[0-2]"/2" ]]
 	run script -qec "tmdb-fetch --no-progress movie 155 >/dev/null" /dev/null
 	refute_output --partial "movies "
+}
+
+# answer_with MATCH TIMES JQ: the next TIMES requests matching MATCH get 200 and STUB
+# (a movie 155 with every appended part, empty) as changed by the jq filter.
+STUB='{"id":155,"title":"The Dark Knight","credits":{"cast":[],"crew":[]},"reviews":{"page":1,"results":[],"total_pages":1,"total_results":0}}'
+answer_with() {
+	fake_fault "$(jq -c --arg match "$1" --argjson times "$2" \
+		'{match: $match, kind: "body", times: $times, json: ('"$3"')}' <<<"$STUB")"
+}
+
+# An answer to /movie/155?append_to_response=credits,reviews that lacks what was asked,
+# and what the error says: jq filter on STUB, tab, the message's end.
+incomplete_movie_answers() {
+	cat <<'CASES'
+del(.credits, .reviews)	no "credits" object
+del(.reviews)	no "reviews" object
+.credits = null	no "credits" object
+del(.credits.crew)	no "credits.crew" array
+.credits.cast = {}	no "credits.cast" array
+.reviews = null	no "reviews" object
+del(.reviews.results)	no "reviews.results" array
+.reviews.total_pages = "many"	"reviews.total_pages" is not a count
+.reviews.total_pages = -1	"reviews.total_pages" is not a count
+del(.reviews.page)	"reviews.page" is not 1
+.reviews.page = 2	"reviews.page" is not 1
+.id = 550 | .title = "Fight Club"	"id" is not 155
+del(.id)	"id" is not 155
+[]	not an object
+CASES
+}
+
+@test "an incomplete movie answer once is retried like invalid JSON, and the right movie is printed" {
+	expected=$(tmdb-fetch movie 155)
+	while IFS=$'\t' read -r filter message; do
+		fake_reset
+		answer_with '^/3/movie/155$' 1 "$filter"
+		run --separate-stderr tmdb-fetch movie 155
+		[ "$status" -eq 0 ] || fail "$filter: exit $status: $stderr"
+		[ "$output" = "$expected" ] || fail "$filter: printed another movie: ${output:0:200}"
+		[ "$(fake_count '^/3/movie/155$')" -eq 2 ]
+		[[ $stderr == *"invalid response: $message; retry 1 of 3"* ]] || fail "$filter: $stderr"
+	done < <(incomplete_movie_answers)
+}
+
+@test "an incomplete movie answer every time exits 69 naming the movie and what is missing" {
+	while IFS=$'\t' read -r filter message; do
+		fake_reset
+		answer_with '^/3/movie/155$' 10 "$filter"
+		run --separate-stderr tmdb-fetch movie 550 155
+		[ "$status" -eq 69 ] || fail "$filter: exit $status"
+		[ "$(jq -c .id <<<"$output")" = 550 ] || fail "$filter: printed ${output:0:200}"
+		[ "$(printf '%s\n' "$stderr" | tail -1)" = "tmdb-fetch: movie 155: invalid response: $message (after 3 retries)" ] ||
+			fail "$filter: $stderr"
+		[ "$(fake_count '^/3/movie/155$')" -eq 4 ]
+	done < <(incomplete_movie_answers)
+}
+
+# 27205 has 27 reviews: one further page, page 2.
+incomplete_review_pages() {
+	cat <<'CASES'
+{id: 27205, page: 2, total_pages: 2, total_results: 27}	no "results" array
+{id: 27205, page: 7, results: [], total_pages: 2, total_results: 27}	"page" is not 2
+{id: 27205, page: "2", results: [], total_pages: 2, total_results: 27}	"page" is not 2
+[]	not an object
+CASES
+}
+
+@test "an incomplete review page once is retried, and every review is printed" {
+	expected=$(tmdb-fetch movie 27205)
+	[ "$(jq '.reviews.results | length' <<<"$expected")" -eq 27 ]
+	while IFS=$'\t' read -r filter message; do
+		fake_reset
+		answer_with '^/3/movie/27205/reviews$' 1 "$filter"
+		run --separate-stderr tmdb-fetch movie 27205
+		[ "$status" -eq 0 ] || fail "$filter: exit $status: $stderr"
+		[ "$output" = "$expected" ] || fail "$filter: printed $(jq '.reviews.results | length' <<<"$output") reviews"
+		[ "$(fake_count '^/3/movie/27205/reviews$')" -eq 2 ]
+		[[ $stderr == *"invalid response: $message; retry 1 of 3"* ]] || fail "$filter: $stderr"
+	done < <(incomplete_review_pages)
+}
+
+@test "an incomplete review page every time exits 69 naming the movie, the page and what is missing" {
+	while IFS=$'\t' read -r filter message; do
+		fake_reset
+		answer_with '^/3/movie/27205/reviews$' 10 "$filter"
+		run --separate-stderr tmdb-fetch movie 27205 550
+		[ "$status" -eq 69 ] || fail "$filter: exit $status"
+		[ -z "$output" ] || fail "$filter: printed ${output:0:200}"
+		[ "$(printf '%s\n' "$stderr" | tail -1)" = "tmdb-fetch: movie 27205: reviews page 2: invalid response: $message (after 3 retries)" ] ||
+			fail "$filter: $stderr"
+	done < <(incomplete_review_pages)
+}
+
+@test "a person answer without its crew or cast, or for another person, is retried, then exits 69" {
+	expected=$(tmdb-fetch person 525)
+	for case in 'del(.crew)	no "crew" array' 'del(.cast)	no "cast" array' \
+		'.id = 488	"id" is not 525' '{}	"id" is not 525'; do
+		filter=${case%%$'\t'*} message=${case#*$'\t'}
+		bad=$(jq -c "$filter" "$FIXTURES/person/525/movie_credits.json")
+		fake_reset
+		fake_fault "$(jq -n -c --argjson bad "$bad" '{match: "^/3/person/525/movie_credits$", kind: "body", json: $bad}')"
+		run --separate-stderr tmdb-fetch person 525
+		[ "$status" -eq 0 ] || fail "$filter: exit $status: $stderr"
+		[ "$output" = "$expected" ] || fail "$filter: printed another person: ${output:0:200}"
+		fake_fault "$(jq -n -c --argjson bad "$bad" '{match: "^/3/person/525/movie_credits$", kind: "body", times: 10, json: $bad}')"
+		run --separate-stderr tmdb-fetch person 525
+		[ "$status" -eq 69 ] || fail "$filter: exit $status"
+		[ -z "$output" ]
+		[ "$(printf '%s\n' "$stderr" | tail -1)" = "tmdb-fetch: person 525: invalid response: $message (after 3 retries)" ] ||
+			fail "$filter: $stderr"
+	done
 }

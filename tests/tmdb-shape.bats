@@ -54,13 +54,13 @@ fixture_movie_ids() {
 	jq -e -s 'all(.created_at | test("^[0-9]{4}-"))' <<<"$output"
 }
 
-@test "the real Inception details shape; with no credits or reviews appended there are no such rows" {
+@test "the real Inception details shape; with no credits appended there is no cast to shape: 65" {
 	run --separate-stderr tmdb-shape movies <(jq -c . "$REAL/movie_27205_inception_details_2025-06-01.json")
 	assert_success
 	jq -e '.movie_id == "27205" and .budget == 160000000 and .revenue == 839030630 and .runtime == 148' <<<"$output"
-	run --separate-stderr tmdb-shape credits <(jq -c . "$REAL/movie_27205_inception_details_2025-06-01.json")
-	assert_success
+	run -65 --separate-stderr tmdb-shape credits <(jq -c . "$REAL/movie_27205_inception_details_2025-06-01.json")
 	[ -z "$output" ]
+	[[ $stderr == *':1: no "credits" object'* ]]
 }
 
 @test "missing fields are null and an empty release_date is null" {
@@ -166,8 +166,8 @@ fixture_movie_ids() {
 
 @test "a bad movie prints none of its rows: what shaped before the bad value stays unprinted" {
 	# The second cast member is no object: the movie's row and first credit were fine.
-	bad='{"id": 3, "title": "Three", "credits": {"cast": [{"credit_id": "c1", "id": 1, "name": "A"}, 7]}}'
-	run -65 --separate-stderr tmdb-shape --all <<<$'{"id": 1, "title": "One"}\n'"$bad"
+	bad='{"id": 3, "title": "Three", "credits": {"cast": [{"credit_id": "c1", "id": 1, "name": "A"}, 7], "crew": []}, "reviews": {"results": []}, "genres": []}'
+	run -65 --separate-stderr tmdb-shape --all <<<$'{"id": 1, "title": "One", "credits": {"cast": [], "crew": []}, "reviews": {"results": []}, "genres": []}\n'"$bad"
 	[[ $stderr == *"-:2: .credits.cast[1] is not an object"* ]]
 	# The SCHEMA messages and movie 1's row, nothing of movie 3.
 	[ "$(jq -r -s 'map(select(.type == "RECORD") | .record.movie_id) | join(" ")' <<<"$output")" = "1" ]
@@ -182,4 +182,57 @@ fixture_movie_ids() {
 @test "--all with a TABLE, or --schema with input, is a usage error" {
 	run -64 --separate-stderr tmdb-shape --all movies
 	run -64 --separate-stderr tmdb-shape --schema movies
+}
+
+# A movie with every child list there and empty, then one line changed by a jq filter.
+EMPTY_PARTS='{"id": 1, "title": "One", "credits": {"cast": [], "crew": []}, "reviews": {"page": 1, "results": [], "total_pages": 1}, "genres": []}'
+
+@test "a movie without the credits or reviews a table reads is refused: 65 naming the line, no rows" {
+	# filter, tables that must refuse it (the others shape it), the message
+	while IFS=$'\t' read -r filter refusing message; do
+		input=$(jq -c '., (.id = 2 | .title = "Two" | '"$filter"')' <<<"$EMPTY_PARTS")
+		for table in movies credits reviews crew genres --all; do
+			if [[ " $refusing " == *" $table "* ]]; then
+				run --separate-stderr tmdb-shape "$table" <<<"$input"
+				[ "$status" -eq 65 ] || fail "$filter: tmdb-shape $table exited $status"
+				[ "$stderr" = "tmdb-shape: -:2: $message" ] || fail "$filter: tmdb-shape $table: $stderr"
+				# Nothing of movie 2, not even its movies row.
+				[ "$(jq -r -s 'map(.record // . | .movie_id // empty) | unique | join(" ")' <<<"$output")" = "${output:+1}" ] ||
+					fail "$filter: tmdb-shape $table printed movie 2's rows"
+			else
+				run --separate-stderr tmdb-shape "$table" <<<"$input"
+				[ "$status" -eq 0 ] || fail "$filter: tmdb-shape $table exited $status: $stderr"
+			fi
+		done
+	done <<'CASES'
+del(.credits)	credits crew --all	no "credits" object
+.credits = null	credits crew --all	no "credits" object
+.credits = []	credits crew --all	no "credits" object
+del(.credits.cast)	credits --all	no "credits.cast" list
+del(.credits.crew)	crew --all	no "credits.crew" list
+.credits.crew = null	crew --all	no "credits.crew" list
+del(.reviews)	reviews --all	no "reviews" object
+.reviews = null	reviews --all	no "reviews" object
+del(.reviews.results)	reviews --all	no "reviews.results" list
+del(.genres)	genres --all	no "genres" list
+.genres = null	genres --all	no "genres" list
+CASES
+	# Details alone: the movies row is all there is to shape from them.
+	details=$(jq -c '., (.id = 2 | del(.credits, .reviews, .genres))' <<<"$EMPTY_PARTS")
+	run --separate-stderr tmdb-shape movies <<<"$details"
+	assert_success
+	[ "$(jq -r .movie_id <<<"$output" | paste -sd,)" = 1,2 ]
+	run -65 --separate-stderr tmdb-shape --all <<<"$details"
+	[ "$stderr" = 'tmdb-shape: -:2: no "credits" object' ]
+}
+
+@test "present but empty lists are a real empty set: only the movie's row" {
+	run --separate-stderr tmdb-shape --all <<<"$EMPTY_PARTS"
+	assert_success
+	[ "$(jq -c -s 'map(select(.type == "RECORD") | .stream)' <<<"$output")" = '["movies"]' ]
+	for table in credits reviews crew genres; do
+		run --separate-stderr tmdb-shape "$table" <<<"$EMPTY_PARTS"
+		assert_success
+		[ -z "$output" ]
+	done
 }
