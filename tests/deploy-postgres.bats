@@ -82,3 +82,55 @@ print(json.dumps([{k: (None if v == "" else v) for k, v in r.items()} for r in r
 			fail "$table: postgres and csv differ"
 	done
 }
+
+@test "a new PostgreSQL database for a connection: the next run loads everything again" {
+	deploy pg >/dev/null 2>&1
+	pg_reset
+	run --separate-stderr deploy pg
+	assert_success
+	movies=$(jq '.person_525_director_movie_ids | length' "$FACTS")
+	[[ $output == *"$movies fetched, 0 unchanged"* ]]
+	[ "$(pg_query 'SELECT count(*) FROM movies')" -eq "$movies" ]
+	[ "$(jq '.etags | length' "$TMDB_DEPLOY_HOME/c-pg/state.json")" -gt 0 ]
+}
+
+@test "departures in postgres: a film that leaves the filmography goes with its rows, one another connection holds stays" {
+	credits=$BATS_TEST_DIRNAME/fixtures/tmdb/person
+	# Steven Spielberg (488) co-directs The Dark Knight (155) here.
+	fake_resource "$(jq -c '{path: "person/488/movie_credits", json: (.crew += [{"id": 155, "job": "Director", "credit_id": "x155"}])}' \
+		"$credits/488/movie_credits.json")"
+	deploy pg >/dev/null 2>&1
+	env -u PGHOST -u PGPORT -u PGUSER -u PGDATABASE bash "$DEPLOY" --account acme --connection c-488 \
+		--destination pg --director 488 </dev/null >/dev/null 2>&1
+	[ "$(pg_query "SELECT count(*) FROM memberships WHERE movie_id = '155'")" -eq 2 ]
+	fake_resource "$(jq -c '{path: "person/525/movie_credits", json: (.crew |= map(select(.id != 155 and .id != 27205)))}' \
+		"$credits/525/movie_credits.json")"
+	run --separate-stderr deploy pg
+	assert_success
+	[[ $output == *"movies: 0 inserted, 0 updated, 0 unchanged, 1 deleted"* ]]
+	[ "$(pg_query "SELECT count(*) FROM movies WHERE movie_id = '27205'")" -eq 0 ]
+	for table in credits reviews crew genres memberships sync_state; do
+		[ "$(pg_query "SELECT count(*) FROM $table WHERE movie_id = '27205'")" -eq 0 ] || fail "27205 is still in $table"
+	done
+	[ "$(pg_query "SELECT count(*) FROM credits WHERE movie_id = '155'")" -gt 0 ]
+	[ "$(pg_query "SELECT person_id FROM memberships WHERE movie_id = '155'")" = 488 ]
+}
+
+@test "two connections into one sqlite destination at once: the second exits 75 naming the first, or waits with --wait; both keep their films" {
+	fake_fault '{"match": "^/3/movie/27205$", "kind": "slow", "delay": 2, "times": 1}'
+	deploy lite >first.out 2>&1 &
+	first=$!
+	until [[ -s lite.db.lock ]]; do sleep 0.05; done
+	run --separate-stderr env -u PGHOST bash "$DEPLOY" --account acme --connection c-488 --destination lite \
+		--director 488 </dev/null
+	[ "$status" -eq 75 ]
+	[[ $output$stderr == *"in use by deploy.sh"* ]]
+	wait "$first"
+	bash "$DEPLOY" --account acme --connection c-488 --destination lite --director 488 --wait </dev/null >/dev/null 2>&1
+	[ "$(sqlite3 lite.db "SELECT count(DISTINCT person_id) FROM memberships")" -eq 2 ]
+	[ "$(sqlite3 lite.db 'SELECT count(*) FROM movies')" -eq 17 ]
+	run --separate-stderr deploy lite
+	assert_success
+	[[ $output == *"0 fetched, 13 unchanged"* ]]
+	[ "$(sqlite3 lite.db 'SELECT count(*) FROM movies')" -eq 17 ]
+}

@@ -73,3 +73,14 @@ FACTS="$BATS_TEST_DIRNAME/fixtures/tmdb-facts.json"
 	assert_success
 	[ -z "$stderr" ]
 }
+
+@test "--sync declares each job's whole set, once, before the person's credits" {
+	run --separate-stderr tmdb-director --sync -j Director -j Writer "$CREDITS"
+	assert_success
+	[ "${lines[0]}" = "$(jq -c '{_sync: {person_id: "525", job: "Director", movies: ([.crew[] | select(.job == "Director") | .id] | reduce .[] as $m ([]; if index([$m]) then . else . + [$m] end))}}' "$CREDITS")" ]
+	jq -e '._sync.job == "Writer" and ._sync.person_id == "525"' <<<"${lines[1]}"
+	# The credits follow as without --sync.
+	diff <(printf '%s\n' "${lines[@]:2}") <(tmdb-director -j Director -j Writer "$CREDITS")
+	run -65 --separate-stderr tmdb-director --sync <<<'{"crew": []}'
+	[[ $stderr == *'-:1: not a movie_credits object: no person "id"'* ]]
+}

@@ -483,3 +483,42 @@ CASES
 			fail "$filter: $stderr"
 	done
 }
+
+# A declaration as tmdb-director --sync writes it.
+declare_set() {
+	jq -nc --arg p "$1" --arg j "$2" '{_sync: {person_id: $p, job: $j, movies: $ARGS.positional | map(tonumber)}}' --args "${@:3}"
+}
+
+@test "after a declaration, each movie carries who holds it and its ETags; unchanged and 404 movies leave a mark" {
+	run --separate-stderr tmdb-fetch movie < <(declare_set 525 Director 155 550; printf '155\n550\n')
+	assert_success
+	jq -e -s 'length == 2 and all(._sync.members == [{"person_id": "525", "job": "Director"}])' <<<"$output"
+	# 155's first page and its further review pages, each with the key a state uses.
+	jq -e -s '.[0]._sync.etags | length == 4 and all(.request | startswith("/movie/155"))' <<<"$output"
+	tmdb-fetch --state-out "$BATS_TEST_TMPDIR/s1" movie 155 550 >/dev/null
+	fake_resource '{"path": "movie/550", "delete": true}'
+	run --separate-stderr tmdb-fetch --state "$BATS_TEST_TMPDIR/s1" movie < <(declare_set 525 Director 155 550; printf '155\n550\n')
+	assert_success
+	[ "${lines[0]}" = '{"id":155,"_sync":{"members":[{"person_id":"525","job":"Director"}],"unchanged":true}}' ]
+	[ "${lines[1]}" = '{"id":550,"_sync":{"members":[{"person_id":"525","job":"Director"}],"deleted":true}}' ]
+	# Without a declaration the output is as before: nothing for unchanged or missing movies.
+	run --separate-stderr tmdb-fetch --state "$BATS_TEST_TMPDIR/s1" movie 155 550
+	[ -z "$output" ]
+}
+
+@test "the memberships a state names and a declaration no longer lists are printed as deleted, once the input is whole" {
+	jq -n '{version: 1, etags: {}, members: [
+		{person_id: "525", job: "Director", movie_id: "155"},
+		{person_id: "525", job: "Director", movie_id: "77"},
+		{person_id: "525", job: "Writer", movie_id: "77"},
+		{person_id: "488", job: "Director", movie_id: "578"}]}' >"$BATS_TEST_TMPDIR/s"
+	run --separate-stderr tmdb-fetch --state "$BATS_TEST_TMPDIR/s" movie < <(declare_set 525 Director 155; echo 155)
+	assert_success
+	[ "${#lines[@]}" -eq 2 ]
+	# Only the declared person and job: 525 as Writer and 488 are not this sync's business.
+	[ "${lines[1]}" = '{"id":77,"_sync":{"members":[{"person_id":"525","job":"Director"}],"deleted":true}}' ]
+	# An input cut short before every declared movie came: 65, and no deletion.
+	run -65 --separate-stderr tmdb-fetch --state "$BATS_TEST_TMPDIR/s" movie < <(declare_set 525 Director 155 550; echo 155)
+	[[ $stderr == *"input ended before movie 550, which person 525 holds as Director"* ]]
+	run ! grep -q deleted <<<"$output"
+}
