@@ -529,7 +529,8 @@ k3:Director"
 	for table in $tables; do
 		sqlite3 -csv "$DB" "SELECT * FROM $table" | sorted_csv >"$BATS_TEST_TMPDIR/sqlite.$table"
 		"$PG_BIN/psql" -X -q --csv -t -c "SELECT * FROM $table" | sorted_csv >"$BATS_TEST_TMPDIR/pg.$table"
-		[ -s "$BATS_TEST_TMPDIR/pg.$table" ]
+		# The sync tables stay empty: these movie lines carry no _sync.
+		case $table in memberships | sync_state) ;; *) [ -s "$BATS_TEST_TMPDIR/pg.$table" ] ;; esac
 		diff "$BATS_TEST_TMPDIR/sqlite.$table" "$BATS_TEST_TMPDIR/pg.$table" || fail "$table differs"
 	done
 }
