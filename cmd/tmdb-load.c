@@ -10,6 +10,7 @@
 
 #include "cells.h"
 #include "cli.h"
+#include "deletion.h"
 #include "layout.h"
 #include "log.h"
 #include "rows.h"
@@ -24,8 +25,11 @@ static const char usage_text[] =
 	"Reads standard input: plain rows of TABLE, one JSON object per line, or a Singer\n"
 	"stream (SCHEMA, RECORD, STATE messages; other types are ignored) that names its\n"
 	"tables. Rows are upserted by key; re-loading a movie replaces its credits, reviews,\n"
-	"crew and genres. A run is all or nothing. Once it has committed, the last STATE\n"
-	"message's value goes to standard output, one line, as Singer targets do.\n"
+	"crew, genres and sync_state. A row with a non-null \"_sdc_deleted_at\" (Singer's\n"
+	"deletion) deletes the row of its key instead, and a movie's rows with the movie; a\n"
+	"movie whose last memberships row is deleted goes too (csv - refuses deletions).\n"
+	"A run is all or nothing. Once it has committed, the last STATE message's value\n"
+	"goes to standard output, one line, as Singer targets do.\n"
 	"At the end, one line per table on standard error:\n"
 	"  tmdb-load: TABLE: N inserted, N updated, N unchanged, N deleted\n"
 	"DSN is a libpq connection string or URI (postgresql://user@host:port/db); a password\n"
@@ -140,21 +144,24 @@ static int add_new_columns(struct sink *sink, struct layout *layout, const struc
 	return status;
 }
 
-static int load_row(struct sink *sink, const struct sink_options *options, const struct row_item *item,
-		    struct cells *cells, struct buf *why)
+static int load_row(struct sink *sink, const struct sink_options *options, struct deletions *deletions,
+		    const struct row_item *item, struct cells *cells, struct buf *why)
 {
 	int status = options->alter ? add_new_columns(sink, item->layout, item->doc, item->row, why) : 0;
 	if (status)
 		return status;
-	if (cells_from_row(cells, item->layout, item->doc, item->row, why) < 0)
+	int kind = cells_from_row(cells, item->layout, item->doc, item->row, why);
+	if (kind < 0)
 		return EXIT_DATAERR;
+	if (kind == CELLS_DELETION)
+		return deletions_delete(deletions, item->layout, cells, why);
 	return sink->ops->put_row(sink, item->layout, cells, why);
 }
 
 /* Feeds every table and row of the input to the sink; stops at the first problem, with
  * why naming the input line it is on. */
 static int load_input(struct row_reader *rows, struct sink *sink, const struct sink_options *options,
-		      struct buf *why)
+		      struct deletions *deletions, struct buf *why)
 {
 	struct cells cells = {0};
 	struct buf problem = {0};
@@ -166,7 +173,7 @@ static int load_input(struct row_reader *rows, struct sink *sink, const struct s
 		else if (item.event == ROWS_TABLE)
 			status = sink->ops->open_table(sink, item.layout, &problem);
 		else if (item.event == ROWS_ROW && item.layout->loaded)
-			status = load_row(sink, options, &item, &cells, &problem);
+			status = load_row(sink, options, deletions, &item, &cells, &problem);
 		if (status || item.event == ROWS_END)
 			break;
 	}
@@ -231,8 +238,13 @@ int main(int argc, char **argv)
 		return status;
 	}
 	struct row_reader rows;
+	struct deletions deletions;
 	rows_open(&rows, table);
-	status = load_input(&rows, sink, &options, &why);
+	deletions_init(&deletions, sink, &rows);
+	status = load_input(&rows, sink, &options, &deletions, &why);
+	/* Rows whose holders went are deleted in the same transaction, before the commit. */
+	if (!status)
+		status = deletions_finish(&deletions, &why);
 	if (!status)
 		status = sink->ops->finish(sink, &why);
 	if (status)
@@ -242,6 +254,7 @@ int main(int argc, char **argv)
 	/* Only a committed run hands its state on. */
 	json_t *state = status ? NULL : json_incref(rows.state);
 	sink->ops->close(sink);
+	deletions_free(&deletions);
 	rows_close(&rows);
 	buf_free(&why);
 	print_state(state, args);

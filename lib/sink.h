@@ -19,6 +19,14 @@ struct sink_ops {
 	/* Upserts a row by key, counting it in layout->counts. */
 	int (*put_row)(struct sink *sink, struct layout *layout, const struct cells *row,
 		       struct buf *why);
+	/* Deletes every row that has the non-null values of match (a row's key, or a child
+	 * table's parent column), counting them in layout->counts.deleted; none is not an
+	 * error. */
+	int (*delete_rows)(struct sink *sink, struct layout *layout, const struct cells *match,
+			   struct buf *why);
+	/* Sets *found: whether some row has the non-null values of match. */
+	int (*has_rows)(struct sink *sink, struct layout *layout, const struct cells *match, int *found,
+			struct buf *why);
 	/* The input ended well: replaces children, then commits. */
 	int (*finish)(struct sink *sink, struct buf *why);
 	/* Frees the sink; when the run failed (not finished), leaves the target as it was. */

@@ -358,6 +358,11 @@ static int csv_put_row(struct sink *sink, struct layout *layout, const struct ce
 		t->rows[at] = row;
 		layout->counts.inserted++;
 		t->changed = 1;
+	} else if (t->rows[at].deleted) {	/* deleted earlier in this run, and back */
+		free_row(&t->rows[at]);
+		t->rows[at] = row;
+		layout->counts.inserted++;
+		t->changed = 1;
 	} else if (same_row(&t->rows[at], &row, t->width)) {
 		free_row(&row);
 		layout->counts.unchanged++;
@@ -374,6 +379,74 @@ static int csv_put_row(struct sink *sink, struct layout *layout, const struct ce
 	return 0;
 }
 
+static void delete_row(struct csv_table *t, struct csv_row *row)
+{
+	if (row->deleted)
+		return;
+	row->deleted = 1;
+	t->layout->counts.deleted++;
+	t->changed = 1;
+}
+
+/* Whether the row has every value wanted has (match's cells as text, in file order). */
+static int row_matches(const struct csv_table *t, const struct csv_row *row, const struct csv_row *wanted)
+{
+	for (size_t i = 0; i < t->width; i++) {
+		const char *value = cell_at(wanted, i), *have = cell_at(row, i);
+		if (value && (!have || strcmp(have, value) != 0))
+			return 0;
+	}
+	return !row->deleted;
+}
+
+/* Whether match names exactly the key columns: the index finds that row. */
+static int is_key_match(const struct layout *layout, const struct cells *match)
+{
+	size_t named = 0;
+	for (size_t i = 0; i < match->count; i++) {
+		if (match->cell[i].type == CELL_NULL)
+			continue;
+		if (!layout_is_key_column(layout, i))
+			return 0;
+		named++;
+	}
+	return named == layout->key_count;
+}
+
+/* Rows stay in memory marked deleted, so a row that comes back in the run takes its place. */
+static int csv_delete_rows(struct sink *sink, struct layout *layout, const struct cells *match,
+			   struct buf *why)
+{
+	(void)why;
+	struct csv_table *t = table_of((struct csv_sink *)sink, layout);
+	struct csv_row wanted = row_of_cells(t, match);
+	struct buf key = {0};
+	size_t at;
+	if (!is_key_match(layout, match)) {
+		for (size_t r = 0; r < t->count; r++)
+			if (row_matches(t, &t->rows[r], &wanted))
+				delete_row(t, &t->rows[r]);
+	} else if (strmap_get(&t->index, encode_row_key(t, &wanted, &key), &at)) {
+		delete_row(t, &t->rows[at]);
+	}
+	free_row(&wanted);
+	buf_free(&key);
+	return 0;
+}
+
+static int csv_has_rows(struct sink *sink, struct layout *layout, const struct cells *match, int *found,
+			struct buf *why)
+{
+	(void)why;
+	struct csv_table *t = table_of((struct csv_sink *)sink, layout);
+	struct csv_row wanted = row_of_cells(t, match);
+	*found = 0;
+	for (size_t r = 0; r < t->count && !*found; r++)
+		*found = row_matches(t, &t->rows[r], &wanted);
+	free_row(&wanted);
+	return 0;
+}
+
 /* A child row whose parent came in this run but which did not is gone at the source. */
 static void replace_children(struct csv_sink *s, struct csv_table *t)
 {
@@ -383,16 +456,13 @@ static void replace_children(struct csv_sink *s, struct csv_table *t)
 	for (size_t i = 0; i < t->count; i++) {
 		struct csv_row *row = &t->rows[i];
 		const char *parent = cell_at(row, t->position[layout->parent]);
-		if (row->seen || !parent)
+		if (row->seen || row->deleted || !parent)
 			continue;
 		buf_clear(&key);
 		encode_key_part(&key, column);
 		encode_key_part(&key, parent);
-		if (strmap_get(&s->parents, key.data, NULL)) {
-			row->deleted = 1;
-			t->layout->counts.deleted++;
-			t->changed = 1;
-		}
+		if (strmap_get(&s->parents, key.data, NULL))
+			delete_row(t, row);
 	}
 	buf_free(&key);
 }
@@ -502,7 +572,7 @@ static void csv_close(struct sink *sink)
 }
 
 static const struct sink_ops csv_ops = {
-	csv_open_table, csv_add_column, csv_put_row, csv_finish, csv_close,
+	csv_open_table, csv_add_column, csv_put_row, csv_delete_rows, csv_has_rows, csv_finish, csv_close,
 };
 
 static int make_folder(const char *path)
@@ -613,6 +683,29 @@ static int stdout_put_row(struct sink *sink, struct layout *layout, const struct
 	return stdout_write(s, why);
 }
 
+/* The rows already written cannot be taken back: a deletion is refused, not dropped. */
+static int stdout_delete_rows(struct sink *sink, struct layout *layout, const struct cells *match,
+			      struct buf *why)
+{
+	(void)sink;
+	(void)match;
+	buf_printf(why, "%s: a deletion (%s) cannot be written as CSV to standard output", layout->name,
+		   LAYOUT_DELETION_MARK);
+	return EXIT_DATAERR;
+}
+
+/* Never asked: only a deletion leads here, and it was refused. */
+static int stdout_has_rows(struct sink *sink, struct layout *layout, const struct cells *match,
+			   int *found, struct buf *why)
+{
+	(void)sink;
+	(void)layout;
+	(void)match;
+	(void)why;
+	*found = 1;
+	return 0;
+}
+
 static int stdout_finish(struct sink *sink, struct buf *why)
 {
 	(void)sink;
@@ -630,7 +723,8 @@ static void stdout_close(struct sink *sink)
 }
 
 static const struct sink_ops stdout_ops = {
-	stdout_open_table, stdout_add_column, stdout_put_row, stdout_finish, stdout_close,
+	stdout_open_table, stdout_add_column, stdout_put_row, stdout_delete_rows, stdout_has_rows,
+	stdout_finish, stdout_close,
 };
 
 int sink_csv_stdout_open(const char *table_name, struct sink **sink, struct buf *why)
