@@ -8,6 +8,7 @@
 #include "buf.h"
 #include "cells.h"
 #include "layout.h"
+#include "load_state.h"
 
 struct sink;
 
@@ -52,5 +53,15 @@ int sink_csv_open(const char *dir, const struct sink_options *options, struct si
 		  struct buf *why);
 /* Rows of one table as CSV on standard output, no merge; other tables are not its business. */
 int sink_csv_stdout_open(const char *table_name, struct sink **sink, struct buf *why);
+
+/* --print-state: the committed sync state of a destination, read without changing or
+ * creating anything; one that does not exist holds the empty state. Each returns 0 with
+ * *state filled, or an exit status (74, or 69 and 77 when PostgreSQL is out of reach)
+ * with why filled in. */
+int sink_sqlite_read_state(const char *path, const struct sink_options *options,
+			   struct load_state *state, struct buf *why);
+int sink_postgres_read_state(const char *dsn, const struct sink_options *options,
+			     struct load_state *state, struct buf *why);
+int sink_csv_read_state(const char *dir, struct load_state *state, struct buf *why);
 
 #endif

@@ -736,3 +736,141 @@ int sink_csv_stdout_open(const char *table_name, struct sink **sink, struct buf 
 	*sink = &s->base;
 	return 0;
 }
+
+/* --print-state: the sync tables' files, then movies.csv. A load renames movies.csv
+ * first, so ETags read before it are never newer than the movies they are checked
+ * against: at worst an old ETag, which only costs a request. */
+
+/* The columns of one state file, picked by name from each record. */
+struct state_file {
+	const char *table;
+	const char *columns[3];
+	size_t count;		/* columns named */
+	char **values;		/* count per record */
+	size_t records, cap;
+};
+
+static int state_file_failed(const char *path, const char *what, struct buf *why, int status)
+{
+	buf_printf(why, "%s: cannot read the sync state: %s", path, what);
+	return status;
+}
+
+/* Which field of the header each wanted column is. */
+static int state_file_positions(struct state_file *file, const char *path, const struct csv_record *header,
+				size_t *position, struct buf *why)
+{
+	for (size_t c = 0; c < file->count; c++) {
+		position[c] = header->count;
+		for (size_t j = 0; j < header->count; j++)
+			if (header->fields[j] && strcmp(header->fields[j], file->columns[c]) == 0)
+				position[c] = j;
+		if (position[c] == header->count) {
+			buf_printf(why, "%s: the header has no column %s", path, file->columns[c]);
+			return EXIT_DATAERR;
+		}
+	}
+	return 0;
+}
+
+static void state_file_take(struct state_file *file, const struct csv_record *record, const size_t *position)
+{
+	file->values = xgrow(file->values, &file->cap, (file->records + 1) * file->count, sizeof *file->values);
+	for (size_t c = 0; c < file->count; c++) {
+		const char *field = position[c] < record->count ? record->fields[position[c]] : NULL;
+		file->values[file->records * file->count + c] = field ? xstrdup(field) : NULL;
+	}
+	file->records++;
+}
+
+static int read_state_records(struct state_file *file, const char *path, FILE *fp, struct buf *why)
+{
+	struct csv_reader reader;
+	struct csv_record record = {0};
+	struct buf problem = {0};
+	size_t position[3];
+	int status = 0;
+	csv_reader_init(&reader, fp);
+	for (enum csv_result got; !status && (got = csv_read_record(&reader, &record, &problem)) != CSV_END;) {
+		if (got == CSV_MALFORMED)
+			status = state_file_failed(path, problem.data, why, EXIT_DATAERR);
+		else if (got == CSV_READ_ERROR)
+			status = state_file_failed(path, strerror(errno), why, EXIT_IOERR);
+		else if (reader.record == 1)
+			status = state_file_positions(file, path, &record, position, why);
+		else
+			state_file_take(file, &record, position);
+	}
+	csv_record_free(&record);
+	csv_reader_free(&reader);
+	buf_free(&problem);
+	return status;
+}
+
+/* DIR/TABLE.csv's wanted columns; a missing file has no records. */
+static int read_state_file(const char *dir, struct state_file *file, struct buf *why)
+{
+	struct buf path = {0};
+	if (buf_printf(&path, "%s/%s.csv", dir, file->table) < 0)
+		die(EXIT_SOFTWARE, "out of memory");
+	FILE *fp = fopen(path.data, "r");
+	int status = 0;
+	if (fp) {
+		status = read_state_records(file, path.data, fp, why);
+		fclose(fp);
+	} else if (errno != ENOENT) {
+		status = state_file_failed(path.data, strerror(errno), why, EXIT_IOERR);
+	}
+	buf_free(&path);
+	return status;
+}
+
+static void state_file_free(struct state_file *file)
+{
+	for (size_t i = 0; i < file->records * file->count; i++)
+		free(file->values[i]);
+	free(file->values);
+}
+
+/* The rows of file whose movie_id (column movie) is in movies, given to add. */
+static void add_state_rows(const struct state_file *file, size_t movie, const struct strmap *movies,
+			   struct load_state *state, int etags)
+{
+	for (size_t r = 0; r < file->records; r++) {
+		char **v = &file->values[r * file->count];
+		if (!v[0] || !v[1] || !v[2] || !strmap_get(movies, v[movie], NULL))
+			continue;
+		if (etags)
+			load_state_add_etag(state, v[0], v[2]);
+		else
+			load_state_add_member(state, v[0], v[1], v[2]);
+	}
+}
+
+int sink_csv_read_state(const char *dir, struct load_state *state, struct buf *why)
+{
+	struct stat st;
+	if (stat(dir, &st) < 0 && errno == ENOENT)
+		return 0;	/* nothing to read, and nothing is made */
+	struct state_file etags = {"sync_state", {"request", "movie_id", "etag"}, 3, NULL, 0, 0};
+	struct state_file members = {"memberships", {"person_id", "job", "movie_id"}, 3, NULL, 0, 0};
+	struct state_file movies = {"movies", {"movie_id"}, 1, NULL, 0, 0};
+	struct strmap movie_ids = {0};
+	int status = read_state_file(dir, &etags, why);
+	if (!status)
+		status = read_state_file(dir, &members, why);
+	if (!status)
+		status = read_state_file(dir, &movies, why);
+	for (size_t r = 0; !status && r < movies.records; r++)
+		if (movies.values[r])
+			strmap_put(&movie_ids, movies.values[r], 0);
+	if (!status) {
+		add_state_rows(&etags, 1, &movie_ids, state, 1);
+		add_state_rows(&members, 2, &movie_ids, state, 0);
+	}
+	state_file_free(&etags);
+	state_file_free(&members);
+	state_file_free(&movies);
+	strmap_free(&movie_ids);
+	return status;
+}

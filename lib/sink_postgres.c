@@ -1113,3 +1113,106 @@ int sink_postgres_open(const char *dsn, const struct sink_options *options, stru
 	*sink = &s->base;
 	return 0;
 }
+
+/* --print-state: one read-only snapshot (REPEATABLE READ), so the ETags and the movies
+ * they are filtered by are of the same commit; no lock a load takes is waited for. */
+
+/* Which of the tables the state needs are in the schema. */
+static int read_state_tables(struct pg_sink *s, int *movies, int *sync_state, int *memberships,
+			     struct buf *why)
+{
+	const char *params[] = {s->schema_name};
+	PGresult *res;
+	int status = run_sql(s, "SELECT c.relname FROM pg_catalog.pg_class c"
+				" JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+				" WHERE n.nspname = $1 AND c.relkind IN ('r', 'p')"
+				" AND c.relname IN ('movies', 'sync_state', 'memberships')",
+			     1, params, PGRES_TUPLES_OK, &res, "cannot read the sync state", why);
+	if (status)
+		return status;
+	for (int row = 0; row < PQntuples(res); row++) {
+		const char *name = PQgetvalue(res, row, 0);
+		*movies |= strcmp(name, "movies") == 0;
+		*sync_state |= strcmp(name, "sync_state") == 0;
+		*memberships |= strcmp(name, "memberships") == 0;
+	}
+	PQclear(res);
+	return 0;
+}
+
+static int read_state_rows(struct pg_sink *s, int etags, struct load_state *state, struct buf *why)
+{
+	struct buf sql = {0};
+	if (etags)
+		load_state_etags_sql(&sql, s->schema);
+	else
+		load_state_members_sql(&sql, s->schema);
+	PGresult *res;
+	int status = run_sql(s, sql.data, 0, NULL, PGRES_TUPLES_OK, &res, "cannot read the sync state", why);
+	buf_free(&sql);
+	if (status)
+		return status;
+	for (int row = 0; row < PQntuples(res); row++) {
+		if (PQgetisnull(res, row, 1))
+			continue;	/* no ETag to claim */
+		if (etags)
+			load_state_add_etag(state, PQgetvalue(res, row, 0), PQgetvalue(res, row, 1));
+		else
+			load_state_add_member(state, PQgetvalue(res, row, 0), PQgetvalue(res, row, 1),
+					      PQgetvalue(res, row, 2));
+	}
+	PQclear(res);
+	return 0;
+}
+
+static int read_state(struct pg_sink *s, int lock_timeout_ms, struct load_state *state, struct buf *why)
+{
+	if (PQsetClientEncoding(s->conn, "UTF8") != 0)
+		return pg_failed(s, NULL, "cannot set client_encoding to UTF8", why);
+	PQsetNoticeProcessor(s->conn, log_notice, s);
+	int status = exec_sql(s, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+			      "cannot start a transaction", why);
+	if (status)
+		return status;
+	s->in_transaction = 1;
+	char timeout[32];
+	snprintf(timeout, sizeof timeout, "%dms", lock_timeout_ms > 0 ? lock_timeout_ms : 1);
+	const char *params[] = {timeout};
+	status = run_sql(s, "SELECT set_config('lock_timeout', $1, true)", 1, params, PGRES_TUPLES_OK,
+			 NULL, "cannot set lock_timeout", why);
+	PGresult *res;
+	if (!status)
+		status = run_sql(s, "SELECT current_schema()", 0, NULL, PGRES_TUPLES_OK, &res,
+				 "cannot read the current schema", why);
+	if (status)
+		return status;
+	if (!PQgetisnull(res, 0, 0)) {
+		s->schema_name = xstrdup(PQgetvalue(res, 0, 0));
+		s->schema = quote_identifier(s, s->schema_name);
+	}
+	PQclear(res);
+	int movies = 0, sync_state = 0, memberships = 0;
+	if (s->schema)	/* else no schema on the search_path: no tables, the empty state */
+		status = read_state_tables(s, &movies, &sync_state, &memberships, why);
+	if (!status && movies && sync_state)
+		status = read_state_rows(s, 1, state, why);
+	if (!status && movies && memberships)
+		status = read_state_rows(s, 0, state, why);
+	return status;
+}
+
+int sink_postgres_read_state(const char *dsn, const struct sink_options *options,
+			     struct load_state *state, struct buf *why)
+{
+	int status = note_secrets(dsn, why);
+	if (status)
+		return status;
+	struct pg_sink *s = xcalloc(1, sizeof *s);
+	s->base.ops = &postgres_ops;
+	s->copying = NO_TABLE;
+	status = connect_database(s, dsn, why);
+	if (!status)
+		status = read_state(s, options->busy_timeout_ms, state, why);
+	pg_close(&s->base);	/* ends the read-only transaction */
+	return status;
+}

@@ -2,9 +2,11 @@
  * rows upserted by key, children of every parent seen replaced. */
 #include "sink.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <sqlite3.h>
 
 #include "log.h"
@@ -844,4 +846,92 @@ int sink_sqlite_open(const char *path, const struct sink_options *options, struc
 	log_debug(1, "%s: open, one transaction for the run", path);
 	*sink = &s->base;
 	return 0;
+}
+
+/* --print-state: read only, from one read transaction, so the ETags and the movies they
+ * are filtered by are of the same commit. */
+
+static int read_state_failed(const char *path, sqlite3 *db, int rc, struct buf *why)
+{
+	buf_printf(why, "%s: cannot read the sync state: %s", path,
+		   db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+	return EXIT_IOERR;
+}
+
+static int has_table(sqlite3 *db, const char *name, int *has)
+{
+	sqlite3_stmt *stmt;
+	int rc = sqlite3_prepare_v2(db, "SELECT 1 FROM main.sqlite_master WHERE type = 'table' AND name = ?1",
+				    -1, &stmt, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(stmt);
+	*has = rc == SQLITE_ROW;
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* Adds each row of the query (etags: request, etag; else person_id, job, movie_id). */
+static int read_state_rows(sqlite3 *db, int etags, struct load_state *state)
+{
+	struct buf sql = {0};
+	if (etags)
+		load_state_etags_sql(&sql, "main");
+	else
+		load_state_members_sql(&sql, "main");
+	log_debug(3, "%s", sql.data);
+	sqlite3_stmt *stmt;
+	int rc = sqlite3_prepare_v2(db, sql.data, -1, &stmt, NULL);
+	buf_free(&sql);
+	while (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		const char *a = (const char *)sqlite3_column_text(stmt, 0);
+		const char *b = (const char *)sqlite3_column_text(stmt, 1);
+		const char *c = etags ? "" : (const char *)sqlite3_column_text(stmt, 2);
+		rc = SQLITE_OK;
+		if (!a || !b || !c)
+			continue;	/* no ETag to claim; SQLite lets a key column hold null */
+		if (etags)
+			load_state_add_etag(state, a, b);
+		else
+			load_state_add_member(state, a, b, c);
+	}
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+static int read_state_tables(sqlite3 *db, struct load_state *state)
+{
+	int movies = 0, sync_state = 0, memberships = 0;
+	int rc = has_table(db, "movies", &movies);
+	if (rc == SQLITE_OK)
+		rc = has_table(db, "sync_state", &sync_state);
+	if (rc == SQLITE_OK)
+		rc = has_table(db, "memberships", &memberships);
+	if (rc == SQLITE_OK && movies && sync_state)
+		rc = read_state_rows(db, 1, state);
+	if (rc == SQLITE_OK && movies && memberships)
+		rc = read_state_rows(db, 0, state);
+	return rc;
+}
+
+int sink_sqlite_read_state(const char *path, const struct sink_options *options,
+			   struct load_state *state, struct buf *why)
+{
+	struct stat st;
+	if (stat(path, &st) < 0 && errno == ENOENT)
+		return 0;	/* opening would create it */
+	sqlite3 *db = NULL;
+	int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_busy_timeout(db, options->busy_timeout_ms);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = read_state_tables(db, state);
+	int status = rc == SQLITE_OK ? 0 : read_state_failed(path, db, rc, why);
+	/* Ends the read transaction; nothing was written. */
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(db);
+	return status;
 }

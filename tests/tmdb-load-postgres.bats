@@ -611,3 +611,41 @@ sync_stream() {
 	assert_equal "$(ids movie_id movies)" "1,3"
 	assert_equal "$(ids person_id memberships)" "5"
 }
+
+@test "--print-state: the empty state without the tables, creating nothing; then exactly what movies hold" {
+	run --separate-stderr tmdb-load --print-state postgres "$PG_DSN" <<<'not json: standard input is not read'
+	assert_success
+	assert_equal "$output" '{"version":1,"etags":{},"members":[]}'
+	assert_equal "$(pg_query "SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = 'public'")" 0
+	sync_stream | load_pg -q
+	run --separate-stderr tmdb-load --print-state postgres "$PG_DSN"
+	assert_success
+	assert_equal "$output" '{"version":1,"etags":{"/movie/1":"W/\"e1\"","/movie/1/reviews":"W/\"e1b\"","/movie/2":"W/\"e2\"","/movie/3":"W/\"e3\""},"members":[{"person_id":"525","job":"Director","movie_id":"1"},{"person_id":"525","job":"Director","movie_id":"2"},{"person_id":"99","job":"Director","movie_id":"1"}]}'
+	pg_query "DELETE FROM movies WHERE movie_id <> '3'" >/dev/null
+	run --separate-stderr tmdb-load --print-state postgres "$PG_DSN"
+	assert_equal "$output" '{"version":1,"etags":{"/movie/3":"W/\"e3\""},"members":[]}'
+	pg_query "DROP TABLE movies CASCADE" >/dev/null
+	run --separate-stderr tmdb-load --print-state postgres "$PG_DSN"
+	assert_success
+	assert_equal "$output" '{"version":1,"etags":{},"members":[]}'
+}
+
+@test "tmdb-fetch --state reads what --print-state prints: an unchanged source prints nothing" {
+	tmdb-fetch --state-out "$BATS_TEST_TMPDIR/s1" movie 155 550 >"$BATS_TEST_TMPDIR/movies.jsonl"
+	# Each movie's line carries its ETags in _sync, as a sync's lines do.
+	jq -c --slurpfile state "$BATS_TEST_TMPDIR/s1" '(.id | tostring) as $id | . + {_sync: {
+		members: [{person_id: "525", job: "Director"}],
+		etags: [$state[0].etags | to_entries[] | select(.key | test("/movie/" + $id + "([^0-9]|$)"))
+			| {request: .key, etag: .value}]}}' "$BATS_TEST_TMPDIR/movies.jsonl" >"$BATS_TEST_TMPDIR/synced.jsonl"
+	tmdb-shape --all "$BATS_TEST_TMPDIR/synced.jsonl" | tmdb-load -q sqlite "$DB"
+	tmdb-shape --all "$BATS_TEST_TMPDIR/synced.jsonl" | load_pg -q
+	tmdb-load --print-state sqlite "$DB" >"$BATS_TEST_TMPDIR/sqlite.json"
+	tmdb-load --print-state postgres "$PG_DSN" >"$BATS_TEST_TMPDIR/pg.json"
+	cmp "$BATS_TEST_TMPDIR/sqlite.json" "$BATS_TEST_TMPDIR/pg.json"
+	assert_equal "$(jq -c .etags "$BATS_TEST_TMPDIR/pg.json")" "$(jq -c .etags "$BATS_TEST_TMPDIR/s1")"
+	fake_reset
+	run --separate-stderr tmdb-fetch --summary --state "$BATS_TEST_TMPDIR/pg.json" movie 155 550
+	assert_success
+	[ -z "$output" ]
+	[[ $stderr == *"0 fetched, 2 unchanged, 0 not found"* ]]
+}

@@ -744,3 +744,45 @@ keys() {
 		assert_equal "$(keys "$sink" memberships)" "5"
 	done
 }
+
+@test "--print-state on a destination that does not exist prints the empty state and creates nothing" {
+	for args in "sqlite $DB" "csv $DIR" "sqlite $BATS_TEST_TMPDIR/no/such.db" "csv $BATS_TEST_TMPDIR/no/such"; do
+		# shellcheck disable=SC2086 # args are two words on purpose
+		run --separate-stderr tmdb-load --print-state $args <<<'not json: standard input is not read'
+		assert_success
+		assert_equal "$output" '{"version":1,"etags":{},"members":[]}'
+		[ -z "$stderr" ]
+	done
+	[ ! -e "$DB" ] && [ ! -e "$DIR" ] && [ ! -e "$BATS_TEST_TMPDIR/no" ]
+	run -64 --separate-stderr tmdb-load --print-state csv -
+	run -64 --separate-stderr tmdb-load --print-state sqlite "$DB" movies
+	[ ! -e "$DB" ]
+}
+
+@test "--print-state lists the loaded movies' ETags and members, and nothing of movies no longer there (sqlite, csv)" {
+	expected='{"version":1,"etags":{"/movie/1/reviews?page=2":"W/\"e1b\"","/movie/1?append_to_response=credits,reviews":"W/\"e1\"","/movie/2?append_to_response=credits,reviews":"W/\"e2\"","/movie/3?append_to_response=credits,reviews":"W/\"e3\""},"members":[{"person_id":"525","job":"Director","movie_id":"1"},{"person_id":"525","job":"Director","movie_id":"2"},{"person_id":"99","job":"Director","movie_id":"1"}]}'
+	for sink in sqlite csv; do
+		sync_stream | tmdb-load -q "$sink" "$(target "$sink")"
+		run --separate-stderr tmdb-load --print-state "$sink" "$(target "$sink")" </dev/null
+		assert_success
+		assert_equal "$output" "$expected"
+		[ "${#lines[@]}" -eq 1 ]
+	done
+	# Following's row removed by hand: its ETag and member are no longer claimed.
+	sqlite3 "$DB" "DELETE FROM movies WHERE movie_id = '2'"
+	run --separate-stderr tmdb-load --print-state sqlite "$DB"
+	assert_success
+	assert_equal "$output" "$(jq -c 'del(.etags["/movie/2?append_to_response=credits,reviews"]) | del(.members[1])' <<<"$expected")"
+	# Every movie gone: nothing is claimed, though sync_state and memberships still have rows.
+	sqlite3 "$DB" "DELETE FROM movies"
+	run --separate-stderr tmdb-load --print-state sqlite "$DB"
+	assert_success
+	assert_equal "$output" '{"version":1,"etags":{},"members":[]}'
+	head -1 "$DIR/movies.csv" >"$BATS_TEST_TMPDIR/header" && mv "$BATS_TEST_TMPDIR/header" "$DIR/movies.csv"
+	run --separate-stderr tmdb-load --print-state csv "$DIR"
+	assert_equal "$output" '{"version":1,"etags":{},"members":[]}'
+	# A destination that exists but cannot be read is an error, not an empty state.
+	printf 'not a database' >"$DB"
+	run -74 --separate-stderr tmdb-load --print-state sqlite "$DB"
+	[ -z "$output" ]
+}
