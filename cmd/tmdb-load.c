@@ -10,6 +10,7 @@
 
 #include "cells.h"
 #include "cli.h"
+#include "deletion.h"
 #include "layout.h"
 #include "log.h"
 #include "rows.h"
@@ -20,12 +21,16 @@ static const char usage_text[] =
 	"       tmdb-load [options] postgres DSN [TABLE]  upsert into the PostgreSQL database DSN\n"
 	"       tmdb-load [options] csv DIR [TABLE]       merge into DIR/TABLE.csv, one file per table\n"
 	"       tmdb-load [options] csv - TABLE           TABLE's rows as CSV on standard output\n"
+	"       tmdb-load --print-state sqlite DB | postgres DSN | csv DIR\n"
 	"\n"
 	"Reads standard input: plain rows of TABLE, one JSON object per line, or a Singer\n"
 	"stream (SCHEMA, RECORD, STATE messages; other types are ignored) that names its\n"
 	"tables. Rows are upserted by key; re-loading a movie replaces its credits, reviews,\n"
-	"crew and genres. A run is all or nothing. Once it has committed, the last STATE\n"
-	"message's value goes to standard output, one line, as Singer targets do.\n"
+	"crew, genres and sync_state. A row with a non-null \"_sdc_deleted_at\" (Singer's\n"
+	"deletion) deletes the row of its key instead, and a movie's rows with the movie; a\n"
+	"movie whose last memberships row is deleted goes too (csv - refuses deletions).\n"
+	"A run is all or nothing. Once it has committed, the last STATE message's value\n"
+	"goes to standard output, one line, as Singer targets do.\n"
 	"At the end, one line per table on standard error:\n"
 	"  tmdb-load: TABLE: N inserted, N updated, N unchanged, N deleted\n"
 	"DSN is a libpq connection string or URI (postgresql://user@host:port/db); a password\n"
@@ -34,6 +39,9 @@ static const char usage_text[] =
 	"options:\n"
 	"      --alter            add the columns a row has and its table lacks (else exit 65)\n"
 	"      --busy-timeout MS  wait up to MS milliseconds for a locked database (default 30000)\n"
+	"      --print-state      print the destination's sync state, one JSON line, and exit:\n"
+	"                         {\"version\":1,\"etags\":{...},\"members\":[...]} of the movies it\n"
+	"                         holds, for tmdb-fetch --state; reads no input, creates nothing\n"
 	"  -q, --quiet            no summary, no warnings\n"
 	"  -v, --verbose          more detail (repeatable; -vvv shows the SQL)\n"
 	"  -h, --help             this text\n"
@@ -54,12 +62,13 @@ static int parse_busy_timeout(const char *text)
 	return (int)value;
 }
 
-static int parse_options(int argc, char **argv, struct sink_options *options)
+static int parse_options(int argc, char **argv, struct sink_options *options, int *state_only)
 {
-	enum { OPT_ALTER = 256, OPT_BUSY_TIMEOUT };
+	enum { OPT_ALTER = 256, OPT_BUSY_TIMEOUT, OPT_PRINT_STATE };
 	static const struct option long_options[] = {
 		{"alter", no_argument, NULL, OPT_ALTER},
 		{"busy-timeout", required_argument, NULL, OPT_BUSY_TIMEOUT},
+		{"print-state", no_argument, NULL, OPT_PRINT_STATE},
 		CLI_COMMON_OPTIONS,
 		{0},
 	};
@@ -71,6 +80,8 @@ static int parse_options(int argc, char **argv, struct sink_options *options)
 			options->alter = 1;
 		else if (c == OPT_BUSY_TIMEOUT)
 			options->busy_timeout_ms = parse_busy_timeout(optarg);
+		else if (c == OPT_PRINT_STATE)
+			*state_only = 1;
 	}
 	return optind;
 }
@@ -88,8 +99,8 @@ static const char *target_of(const char *command)
 }
 
 /* Checks the arguments after the options: sqlite DB [TABLE], postgres DSN [TABLE],
- * csv DIR [TABLE], csv - TABLE. */
-static void check_arguments(int argc, char **argv)
+ * csv DIR [TABLE], csv - TABLE; with --print-state only a destination. */
+static void check_arguments(int argc, char **argv, int state_only)
 {
 	if (argc < 1)
 		cli_usage_error(usage_text, "missing command: sqlite, postgres or csv");
@@ -102,6 +113,9 @@ static void check_arguments(int argc, char **argv)
 		cli_usage_error(usage_text, "%s: too many arguments, from '%s'", command, argv[3]);
 	if (argc == 3 && !*argv[2])
 		cli_usage_error(usage_text, "%s: an empty TABLE", command);
+	if (state_only && (argc > 2 || strcmp(argv[1], "-") == 0))
+		cli_usage_error(usage_text, "--print-state: a destination, not %s",
+				argc > 2 ? "a TABLE" : "standard output");
 	if (strcmp(command, "csv") == 0 && strcmp(argv[1], "-") == 0 && argc < 3)
 		cli_usage_error(usage_text, "csv -: standard output takes one TABLE");
 }
@@ -140,21 +154,24 @@ static int add_new_columns(struct sink *sink, struct layout *layout, const struc
 	return status;
 }
 
-static int load_row(struct sink *sink, const struct sink_options *options, const struct row_item *item,
-		    struct cells *cells, struct buf *why)
+static int load_row(struct sink *sink, const struct sink_options *options, struct deletions *deletions,
+		    const struct row_item *item, struct cells *cells, struct buf *why)
 {
 	int status = options->alter ? add_new_columns(sink, item->layout, item->doc, item->row, why) : 0;
 	if (status)
 		return status;
-	if (cells_from_row(cells, item->layout, item->doc, item->row, why) < 0)
+	int kind = cells_from_row(cells, item->layout, item->doc, item->row, why);
+	if (kind < 0)
 		return EXIT_DATAERR;
+	if (kind == CELLS_DELETION)
+		return deletions_delete(deletions, item->layout, cells, why);
 	return sink->ops->put_row(sink, item->layout, cells, why);
 }
 
 /* Feeds every table and row of the input to the sink; stops at the first problem, with
  * why naming the input line it is on. */
 static int load_input(struct row_reader *rows, struct sink *sink, const struct sink_options *options,
-		      struct buf *why)
+		      struct deletions *deletions, struct buf *why)
 {
 	struct cells cells = {0};
 	struct buf problem = {0};
@@ -166,7 +183,7 @@ static int load_input(struct row_reader *rows, struct sink *sink, const struct s
 		else if (item.event == ROWS_TABLE)
 			status = sink->ops->open_table(sink, item.layout, &problem);
 		else if (item.event == ROWS_ROW && item.layout->loaded)
-			status = load_row(sink, options, &item, &cells, &problem);
+			status = load_row(sink, options, deletions, &item, &cells, &problem);
 		if (status || item.event == ROWS_END)
 			break;
 	}
@@ -212,14 +229,40 @@ static void print_state(const json_t *state, char **args)
 	jsonl_finish();
 }
 
+/* --print-state: the destination's sync state on standard output; standard input is
+ * not read. */
+static int print_sync_state(char **args, const struct sink_options *options)
+{
+	struct load_state state;
+	struct buf why = {0};
+	load_state_init(&state);
+	int status;
+	if (strcmp(args[0], "sqlite") == 0)
+		status = sink_sqlite_read_state(args[1], options, &state, &why);
+	else if (strcmp(args[0], "postgres") == 0)
+		status = sink_postgres_read_state(args[1], options, &state, &why);
+	else
+		status = sink_csv_read_state(args[1], &state, &why);
+	if (status)
+		log_error("%s", why.data);
+	else
+		load_state_print(&state);
+	load_state_free(&state);
+	buf_free(&why);
+	return status;
+}
+
 int main(int argc, char **argv)
 {
 	log_init(argv[0]);
 	signal(SIGPIPE, SIG_IGN);	/* a closed pipe shows up as EPIPE, handled quietly */
 	struct sink_options options = {.busy_timeout_ms = 30000};
-	int first = parse_options(argc, argv, &options);
-	check_arguments(argc - first, argv + first);
+	int state_only = 0;
+	int first = parse_options(argc, argv, &options, &state_only);
+	check_arguments(argc - first, argv + first, state_only);
 	char **args = argv + first;
+	if (state_only)
+		return print_sync_state(args, &options);
 	const char *table = argc - first > 2 ? args[2] : NULL;
 
 	struct buf why = {0};
@@ -231,8 +274,13 @@ int main(int argc, char **argv)
 		return status;
 	}
 	struct row_reader rows;
+	struct deletions deletions;
 	rows_open(&rows, table);
-	status = load_input(&rows, sink, &options, &why);
+	deletions_init(&deletions, sink, &rows);
+	status = load_input(&rows, sink, &options, &deletions, &why);
+	/* Rows whose holders went are deleted in the same transaction, before the commit. */
+	if (!status)
+		status = deletions_finish(&deletions, &why);
 	if (!status)
 		status = sink->ops->finish(sink, &why);
 	if (status)
@@ -242,6 +290,7 @@ int main(int argc, char **argv)
 	/* Only a committed run hands its state on. */
 	json_t *state = status ? NULL : json_incref(rows.state);
 	sink->ops->close(sink);
+	deletions_free(&deletions);
 	rows_close(&rows);
 	buf_free(&why);
 	print_state(state, args);

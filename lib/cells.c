@@ -7,13 +7,29 @@
 #include "log.h"
 #include "xalloc.h"
 
+static const char deletion_mark[] = LAYOUT_DELETION_MARK;
+
+static int is_deletion_mark(const struct jdoc_node *member)
+{
+	return member->key_len == sizeof deletion_mark - 1 &&
+	       memcmp(member->key, deletion_mark, member->key_len) == 0;
+}
+
+/* Looked up only once a member matched no column, so an ordinary row pays nothing. */
+static int is_deletion(const struct jdoc *doc, const struct jdoc_node *row)
+{
+	const struct jdoc_node *mark = jdoc_get(doc, row, deletion_mark);
+	return mark && mark->type != JDOC_NULL;
+}
+
 const struct jdoc_node *cells_unknown_column(const struct layout *layout, const struct jdoc *doc,
 					     const struct jdoc_node *row)
 {
 	const struct jdoc_node *member = row->count ? jdoc_first(row) : NULL;
 	for (size_t i = 0; i < row->count; i++, member = jdoc_next(doc, member))
-		if (layout_column_find(layout, member->key, member->key_len, i) == LAYOUT_NONE)
-			return member;
+		if (layout_column_find(layout, member->key, member->key_len, i) == LAYOUT_NONE &&
+		    !is_deletion_mark(member))
+			return is_deletion(doc, row) ? NULL : member;	/* a deletion adds nothing */
 	return NULL;
 }
 
@@ -91,7 +107,7 @@ static const char *json_noun(const struct jdoc_node *value)
 	}
 }
 
-static void prepare(struct cells *cells, size_t count)
+void cells_reset(struct cells *cells, size_t count)
 {
 	while (cells->cap < count) {
 		size_t old = cells->cap;
@@ -144,17 +160,40 @@ static void describe_member(const struct layout *layout, const struct jdoc_node 
 			   json_noun(member));
 }
 
+/* A deletion's cells: its key, typed; every other member is left out and null. */
+static int key_cells(struct cells *cells, const struct layout *layout, const struct jdoc *doc,
+		     const struct jdoc_node *row, struct buf *why)
+{
+	cells_reset(cells, layout->column_count);
+	const struct jdoc_node *member = row->count ? jdoc_first(row) : NULL;
+	for (size_t n = 0; n < row->count; n++, member = jdoc_next(doc, member)) {
+		size_t i = layout_column_find(layout, member->key, member->key_len, n);
+		if (i == LAYOUT_NONE || !layout_is_key_column(layout, i))
+			continue;
+		if (!cells->given[i]++ && type_cell(&cells->cell[i], layout->columns[i].kind, doc, member) == 0)
+			continue;
+		describe_member(layout, member, i, cells->given[i] > 1, why);
+		return -1;
+	}
+	return check_key(cells, layout, why) < 0 ? -1 : CELLS_DELETION;
+}
+
 int cells_from_row(struct cells *cells, const struct layout *layout, const struct jdoc *doc,
 		   const struct jdoc_node *row, struct buf *why)
 {
 	/* Members are matched to columns one by one, so "Title" and "title" in one row
 	 * (one SQL column) are caught rather than one silently winning. */
-	prepare(cells, layout->column_count);
+	cells_reset(cells, layout->column_count);
 	const struct jdoc_node *member = row->count ? jdoc_first(row) : NULL;
 	for (size_t n = 0; n < row->count; n++, member = jdoc_next(doc, member)) {
 		size_t i = layout_column_find(layout, member->key, member->key_len, n);
 		if (i != LAYOUT_NONE && !cells->given[i]++ &&
 		    type_cell(&cells->cell[i], layout->columns[i].kind, doc, member) == 0)
+			continue;
+		/* Whatever else a deletion holds does not matter; a null mark is no mark. */
+		if (is_deletion(doc, row))
+			return key_cells(cells, layout, doc, row, why);
+		if (i == LAYOUT_NONE && is_deletion_mark(member))
 			continue;
 		describe_member(layout, member, i, i != LAYOUT_NONE && cells->given[i] > 1, why);
 		return -1;

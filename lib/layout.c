@@ -108,6 +108,8 @@ static int add_schema_columns(struct layout *layout, const json_t *properties, s
 			buf_puts(why, "SCHEMA has a property with an empty name");
 			return -1;
 		}
+		if (strcmp(name, LAYOUT_DELETION_MARK) == 0)
+			continue;	/* taps declare it; it marks rows, it holds no data */
 		if (layout_column_index(layout, name) != LAYOUT_NONE) {
 			buf_puts(why, "SCHEMA names column ");
 			layout_quote_name(why, name);
@@ -185,6 +187,14 @@ int layout_same_key(const struct layout *layout, const json_t *message)
 			return 0;
 	}
 	return 1;
+}
+
+int layout_is_key_column(const struct layout *layout, size_t column)
+{
+	for (size_t k = 0; k < layout->key_count; k++)
+		if (layout->key[k] == column)
+			return 1;
+	return 0;
 }
 
 size_t layout_column_index(const struct layout *layout, const char *name)

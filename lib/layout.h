@@ -25,6 +25,9 @@ enum value_kind {
 
 #define LAYOUT_NONE ((size_t)-1)
 
+/* Singer's mark of a deleted row (a member with a non-null value): never a column. */
+#define LAYOUT_DELETION_MARK "_sdc_deleted_at"
+
 struct layout_column {
 	char *name;
 	size_t name_len;
@@ -63,6 +66,8 @@ size_t layout_column_index(const struct layout *layout, const char *name);
 /* The same for a name of len bytes, looked for from column hint on (where it usually is). */
 size_t layout_column_find(const struct layout *layout, const char *name, size_t len, size_t hint);
 size_t layout_add_column(struct layout *layout, const char *name, enum value_kind kind);
+/* Whether the column is one of the key's. */
+int layout_is_key_column(const struct layout *layout, size_t column);
 void layout_free(struct layout *layout);
 
 /* The kind a column made for this value by --alter gets; null gives KIND_ANY. */

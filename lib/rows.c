@@ -275,6 +275,12 @@ int rows_next(struct row_reader *reader, struct row_item *item, struct buf *why)
 	return 0;
 }
 
+struct layout *rows_table_layout(struct row_reader *reader, const struct table *table)
+{
+	struct layout *layout = find_layout(reader, table->name);
+	return layout ? layout : remember_layout(reader, layout_for_table(table));
+}
+
 void rows_close(struct row_reader *reader)
 {
 	for (size_t i = 0; i < reader->count; i++)

@@ -44,6 +44,10 @@ void rows_open(struct row_reader *reader, const char *table_name);
  * the current line (the caller names reader->lines.name and lineno). */
 int rows_next(struct row_reader *reader, struct row_item *item, struct buf *why);
 
+/* The layout of one of the toolkit's tables, met or not: a deletion reaches tables the
+ * input may never name (a movie's children); they join the run's tables, unannounced. */
+struct layout *rows_table_layout(struct row_reader *reader, const struct table *table);
+
 void rows_close(struct row_reader *reader);
 
 #endif

@@ -8,6 +8,7 @@
 #include "buf.h"
 #include "cells.h"
 #include "layout.h"
+#include "load_state.h"
 
 struct sink;
 
@@ -19,6 +20,14 @@ struct sink_ops {
 	/* Upserts a row by key, counting it in layout->counts. */
 	int (*put_row)(struct sink *sink, struct layout *layout, const struct cells *row,
 		       struct buf *why);
+	/* Deletes every row that has the non-null values of match (a row's key, or a child
+	 * table's parent column), counting them in layout->counts.deleted; none is not an
+	 * error. */
+	int (*delete_rows)(struct sink *sink, struct layout *layout, const struct cells *match,
+			   struct buf *why);
+	/* Sets *found: whether some row has the non-null values of match. */
+	int (*has_rows)(struct sink *sink, struct layout *layout, const struct cells *match, int *found,
+			struct buf *why);
 	/* The input ended well: replaces children, then commits. */
 	int (*finish)(struct sink *sink, struct buf *why);
 	/* Frees the sink; when the run failed (not finished), leaves the target as it was. */
@@ -44,5 +53,15 @@ int sink_csv_open(const char *dir, const struct sink_options *options, struct si
 		  struct buf *why);
 /* Rows of one table as CSV on standard output, no merge; other tables are not its business. */
 int sink_csv_stdout_open(const char *table_name, struct sink **sink, struct buf *why);
+
+/* --print-state: the committed sync state of a destination, read without changing or
+ * creating anything; one that does not exist holds the empty state. Each returns 0 with
+ * *state filled, or an exit status (74, or 69 and 77 when PostgreSQL is out of reach)
+ * with why filled in. */
+int sink_sqlite_read_state(const char *path, const struct sink_options *options,
+			   struct load_state *state, struct buf *why);
+int sink_postgres_read_state(const char *dsn, const struct sink_options *options,
+			     struct load_state *state, struct buf *why);
+int sink_csv_read_state(const char *dir, struct load_state *state, struct buf *why);
 
 #endif

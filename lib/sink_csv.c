@@ -358,6 +358,11 @@ static int csv_put_row(struct sink *sink, struct layout *layout, const struct ce
 		t->rows[at] = row;
 		layout->counts.inserted++;
 		t->changed = 1;
+	} else if (t->rows[at].deleted) {	/* deleted earlier in this run, and back */
+		free_row(&t->rows[at]);
+		t->rows[at] = row;
+		layout->counts.inserted++;
+		t->changed = 1;
 	} else if (same_row(&t->rows[at], &row, t->width)) {
 		free_row(&row);
 		layout->counts.unchanged++;
@@ -374,6 +379,74 @@ static int csv_put_row(struct sink *sink, struct layout *layout, const struct ce
 	return 0;
 }
 
+static void delete_row(struct csv_table *t, struct csv_row *row)
+{
+	if (row->deleted)
+		return;
+	row->deleted = 1;
+	t->layout->counts.deleted++;
+	t->changed = 1;
+}
+
+/* Whether the row has every value wanted has (match's cells as text, in file order). */
+static int row_matches(const struct csv_table *t, const struct csv_row *row, const struct csv_row *wanted)
+{
+	for (size_t i = 0; i < t->width; i++) {
+		const char *value = cell_at(wanted, i), *have = cell_at(row, i);
+		if (value && (!have || strcmp(have, value) != 0))
+			return 0;
+	}
+	return !row->deleted;
+}
+
+/* Whether match names exactly the key columns: the index finds that row. */
+static int is_key_match(const struct layout *layout, const struct cells *match)
+{
+	size_t named = 0;
+	for (size_t i = 0; i < match->count; i++) {
+		if (match->cell[i].type == CELL_NULL)
+			continue;
+		if (!layout_is_key_column(layout, i))
+			return 0;
+		named++;
+	}
+	return named == layout->key_count;
+}
+
+/* Rows stay in memory marked deleted, so a row that comes back in the run takes its place. */
+static int csv_delete_rows(struct sink *sink, struct layout *layout, const struct cells *match,
+			   struct buf *why)
+{
+	(void)why;
+	struct csv_table *t = table_of((struct csv_sink *)sink, layout);
+	struct csv_row wanted = row_of_cells(t, match);
+	struct buf key = {0};
+	size_t at;
+	if (!is_key_match(layout, match)) {
+		for (size_t r = 0; r < t->count; r++)
+			if (row_matches(t, &t->rows[r], &wanted))
+				delete_row(t, &t->rows[r]);
+	} else if (strmap_get(&t->index, encode_row_key(t, &wanted, &key), &at)) {
+		delete_row(t, &t->rows[at]);
+	}
+	free_row(&wanted);
+	buf_free(&key);
+	return 0;
+}
+
+static int csv_has_rows(struct sink *sink, struct layout *layout, const struct cells *match, int *found,
+			struct buf *why)
+{
+	(void)why;
+	struct csv_table *t = table_of((struct csv_sink *)sink, layout);
+	struct csv_row wanted = row_of_cells(t, match);
+	*found = 0;
+	for (size_t r = 0; r < t->count && !*found; r++)
+		*found = row_matches(t, &t->rows[r], &wanted);
+	free_row(&wanted);
+	return 0;
+}
+
 /* A child row whose parent came in this run but which did not is gone at the source. */
 static void replace_children(struct csv_sink *s, struct csv_table *t)
 {
@@ -383,16 +456,13 @@ static void replace_children(struct csv_sink *s, struct csv_table *t)
 	for (size_t i = 0; i < t->count; i++) {
 		struct csv_row *row = &t->rows[i];
 		const char *parent = cell_at(row, t->position[layout->parent]);
-		if (row->seen || !parent)
+		if (row->seen || row->deleted || !parent)
 			continue;
 		buf_clear(&key);
 		encode_key_part(&key, column);
 		encode_key_part(&key, parent);
-		if (strmap_get(&s->parents, key.data, NULL)) {
-			row->deleted = 1;
-			t->layout->counts.deleted++;
-			t->changed = 1;
-		}
+		if (strmap_get(&s->parents, key.data, NULL))
+			delete_row(t, row);
 	}
 	buf_free(&key);
 }
@@ -502,7 +572,7 @@ static void csv_close(struct sink *sink)
 }
 
 static const struct sink_ops csv_ops = {
-	csv_open_table, csv_add_column, csv_put_row, csv_finish, csv_close,
+	csv_open_table, csv_add_column, csv_put_row, csv_delete_rows, csv_has_rows, csv_finish, csv_close,
 };
 
 static int make_folder(const char *path)
@@ -613,6 +683,29 @@ static int stdout_put_row(struct sink *sink, struct layout *layout, const struct
 	return stdout_write(s, why);
 }
 
+/* The rows already written cannot be taken back: a deletion is refused, not dropped. */
+static int stdout_delete_rows(struct sink *sink, struct layout *layout, const struct cells *match,
+			      struct buf *why)
+{
+	(void)sink;
+	(void)match;
+	buf_printf(why, "%s: a deletion (%s) cannot be written as CSV to standard output", layout->name,
+		   LAYOUT_DELETION_MARK);
+	return EXIT_DATAERR;
+}
+
+/* Never asked: only a deletion leads here, and it was refused. */
+static int stdout_has_rows(struct sink *sink, struct layout *layout, const struct cells *match,
+			   int *found, struct buf *why)
+{
+	(void)sink;
+	(void)layout;
+	(void)match;
+	(void)why;
+	*found = 1;
+	return 0;
+}
+
 static int stdout_finish(struct sink *sink, struct buf *why)
 {
 	(void)sink;
@@ -630,7 +723,8 @@ static void stdout_close(struct sink *sink)
 }
 
 static const struct sink_ops stdout_ops = {
-	stdout_open_table, stdout_add_column, stdout_put_row, stdout_finish, stdout_close,
+	stdout_open_table, stdout_add_column, stdout_put_row, stdout_delete_rows, stdout_has_rows,
+	stdout_finish, stdout_close,
 };
 
 int sink_csv_stdout_open(const char *table_name, struct sink **sink, struct buf *why)
@@ -641,4 +735,142 @@ int sink_csv_stdout_open(const char *table_name, struct sink **sink, struct buf 
 	s->table_name = table_name;
 	*sink = &s->base;
 	return 0;
+}
+
+/* --print-state: the sync tables' files, then movies.csv. A load renames movies.csv
+ * first, so ETags read before it are never newer than the movies they are checked
+ * against: at worst an old ETag, which only costs a request. */
+
+/* The columns of one state file, picked by name from each record. */
+struct state_file {
+	const char *table;
+	const char *columns[3];
+	size_t count;		/* columns named */
+	char **values;		/* count per record */
+	size_t records, cap;
+};
+
+static int state_file_failed(const char *path, const char *what, struct buf *why, int status)
+{
+	buf_printf(why, "%s: cannot read the sync state: %s", path, what);
+	return status;
+}
+
+/* Which field of the header each wanted column is. */
+static int state_file_positions(struct state_file *file, const char *path, const struct csv_record *header,
+				size_t *position, struct buf *why)
+{
+	for (size_t c = 0; c < file->count; c++) {
+		position[c] = header->count;
+		for (size_t j = 0; j < header->count; j++)
+			if (header->fields[j] && strcmp(header->fields[j], file->columns[c]) == 0)
+				position[c] = j;
+		if (position[c] == header->count) {
+			buf_printf(why, "%s: the header has no column %s", path, file->columns[c]);
+			return EXIT_DATAERR;
+		}
+	}
+	return 0;
+}
+
+static void state_file_take(struct state_file *file, const struct csv_record *record, const size_t *position)
+{
+	file->values = xgrow(file->values, &file->cap, (file->records + 1) * file->count, sizeof *file->values);
+	for (size_t c = 0; c < file->count; c++) {
+		const char *field = position[c] < record->count ? record->fields[position[c]] : NULL;
+		file->values[file->records * file->count + c] = field ? xstrdup(field) : NULL;
+	}
+	file->records++;
+}
+
+static int read_state_records(struct state_file *file, const char *path, FILE *fp, struct buf *why)
+{
+	struct csv_reader reader;
+	struct csv_record record = {0};
+	struct buf problem = {0};
+	size_t position[3];
+	int status = 0;
+	csv_reader_init(&reader, fp);
+	for (enum csv_result got; !status && (got = csv_read_record(&reader, &record, &problem)) != CSV_END;) {
+		if (got == CSV_MALFORMED)
+			status = state_file_failed(path, problem.data, why, EXIT_DATAERR);
+		else if (got == CSV_READ_ERROR)
+			status = state_file_failed(path, strerror(errno), why, EXIT_IOERR);
+		else if (reader.record == 1)
+			status = state_file_positions(file, path, &record, position, why);
+		else
+			state_file_take(file, &record, position);
+	}
+	csv_record_free(&record);
+	csv_reader_free(&reader);
+	buf_free(&problem);
+	return status;
+}
+
+/* DIR/TABLE.csv's wanted columns; a missing file has no records. */
+static int read_state_file(const char *dir, struct state_file *file, struct buf *why)
+{
+	struct buf path = {0};
+	if (buf_printf(&path, "%s/%s.csv", dir, file->table) < 0)
+		die(EXIT_SOFTWARE, "out of memory");
+	FILE *fp = fopen(path.data, "r");
+	int status = 0;
+	if (fp) {
+		status = read_state_records(file, path.data, fp, why);
+		fclose(fp);
+	} else if (errno != ENOENT) {
+		status = state_file_failed(path.data, strerror(errno), why, EXIT_IOERR);
+	}
+	buf_free(&path);
+	return status;
+}
+
+static void state_file_free(struct state_file *file)
+{
+	for (size_t i = 0; i < file->records * file->count; i++)
+		free(file->values[i]);
+	free(file->values);
+}
+
+/* The rows of file whose movie_id (column movie) is in movies, given to add. */
+static void add_state_rows(const struct state_file *file, size_t movie, const struct strmap *movies,
+			   struct load_state *state, int etags)
+{
+	for (size_t r = 0; r < file->records; r++) {
+		char **v = &file->values[r * file->count];
+		if (!v[0] || !v[1] || !v[2] || !strmap_get(movies, v[movie], NULL))
+			continue;
+		if (etags)
+			load_state_add_etag(state, v[0], v[2]);
+		else
+			load_state_add_member(state, v[0], v[1], v[2]);
+	}
+}
+
+int sink_csv_read_state(const char *dir, struct load_state *state, struct buf *why)
+{
+	struct stat st;
+	if (stat(dir, &st) < 0 && errno == ENOENT)
+		return 0;	/* nothing to read, and nothing is made */
+	struct state_file etags = {"sync_state", {"request", "movie_id", "etag"}, 3, NULL, 0, 0};
+	struct state_file members = {"memberships", {"person_id", "job", "movie_id"}, 3, NULL, 0, 0};
+	struct state_file movies = {"movies", {"movie_id"}, 1, NULL, 0, 0};
+	struct strmap movie_ids = {0};
+	int status = read_state_file(dir, &etags, why);
+	if (!status)
+		status = read_state_file(dir, &members, why);
+	if (!status)
+		status = read_state_file(dir, &movies, why);
+	for (size_t r = 0; !status && r < movies.records; r++)
+		if (movies.values[r])
+			strmap_put(&movie_ids, movies.values[r], 0);
+	if (!status) {
+		add_state_rows(&etags, 1, &movie_ids, state, 1);
+		add_state_rows(&members, 2, &movie_ids, state, 0);
+	}
+	state_file_free(&etags);
+	state_file_free(&members);
+	state_file_free(&movies);
+	strmap_free(&movie_ids);
+	return status;
 }

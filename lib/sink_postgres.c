@@ -31,6 +31,8 @@ struct pg_table {
 	char *target;	/* "schema"."table", quoted */
 	char *stage;	/* pg_temp.tmdb_load_stage_N */
 	long staged;	/* rows sent to the stage */
+	long merged;	/* of them, merged into the target already (a deletion merges first) */
+	long merged_seq;	/* the last seq merged */
 };
 
 struct pg_sink {
@@ -283,19 +285,11 @@ static void sql_target(struct pg_sink *s, struct buf *sql, const struct layout *
 	sql_identifier(s, sql, layout->name);
 }
 
-static int is_key_column(const struct layout *layout, size_t column)
-{
-	for (size_t k = 0; k < layout->key_count; k++)
-		if (layout->key[k] == column)
-			return 1;
-	return 0;
-}
-
 enum column_set { ALL_COLUMNS, KEY_COLUMNS, VALUE_COLUMNS };
 
 static int in_set(const struct layout *layout, size_t column, enum column_set set)
 {
-	return set == ALL_COLUMNS || (set == KEY_COLUMNS) == is_key_column(layout, column);
+	return set == ALL_COLUMNS || (set == KEY_COLUMNS) == layout_is_key_column(layout, column);
 }
 
 /* The target's columns of a set, each after prefix: t."title", t."budget". */
@@ -695,7 +689,7 @@ static int count_outcomes(struct pg_sink *s, struct pg_table *t, struct buf *why
 		sql_identifier(s, &sql, layout->columns[layout->key[k]].name);
 		sql_printf(&sql, " = s.c%zu", layout->key[k]);
 	}
-	sql_puts(&sql, " WINDOW w AS (PARTITION BY ");
+	sql_printf(&sql, " WHERE s.seq > %ld WINDOW w AS (PARTITION BY ", t->merged_seq);
 	sql_stage_columns(&sql, layout, "s.", KEY_COLUMNS);
 	sql_puts(&sql, " ORDER BY s.seq)) AS outcomes");
 	PGresult *res;
@@ -724,7 +718,7 @@ static int merge_stage(struct pg_sink *s, const struct pg_table *t, struct buf *
 	sql_stage_columns(&sql, layout, "s.", KEY_COLUMNS);
 	sql_puts(&sql, ") ");
 	sql_stage_columns(&sql, layout, "s.", ALL_COLUMNS);
-	sql_printf(&sql, " FROM %s s ORDER BY ", t->stage);
+	sql_printf(&sql, " FROM %s s WHERE s.seq > %ld ORDER BY ", t->stage, t->merged_seq);
 	sql_stage_columns(&sql, layout, "s.", KEY_COLUMNS);
 	sql_puts(&sql, ", s.seq DESC ON CONFLICT (");
 	sql_columns(s, &sql, layout, "", KEY_COLUMNS);
@@ -746,12 +740,91 @@ static int merge_stage(struct pg_sink *s, const struct pg_table *t, struct buf *
 	return status;
 }
 
+/* Merges the rows staged since the last merge: at the end, or before a deletion, which
+ * must see (and may delete) every row that came before it. The stage keeps them all
+ * for replacing children. */
 static int merge_table(struct pg_sink *s, struct pg_table *t, struct buf *why)
 {
-	if (t->staged == 0)
+	if (t->staged == t->merged)
 		return 0;
 	int status = count_outcomes(s, t, why);
-	return status ? status : merge_stage(s, t, why);
+	if (!status)
+		status = merge_stage(s, t, why);
+	if (!status) {
+		t->merged = t->staged;
+		t->merged_seq = s->rows;
+	}
+	return status;
+}
+
+static int merge_tables(struct pg_sink *s, struct buf *why)
+{
+	int status = end_copy(s, why);
+	for (size_t i = 0; i < s->count && !status; i++)
+		status = merge_table(s, &s->tables[i], why);
+	return status;
+}
+
+/* Runs head WHERE "a" = $1 AND ... tail with match's values as parameters, once every
+ * row before it is merged. */
+static int run_match(struct pg_sink *s, const struct pg_table *t, const char *head, const char *tail,
+		     const struct cells *match, ExecStatusType expect, PGresult **result, struct buf *why)
+{
+	int status = merge_tables(s, why);
+	if (status)
+		return status;
+	const struct layout *layout = t->layout;
+	struct buf sql = {0};
+	struct buf *values = xcalloc(match->count ? match->count : 1, sizeof *values);
+	const char **params = xcalloc(match->count ? match->count : 1, sizeof *params);
+	int n = 0;
+	sql_printf(&sql, "%s%s", head, t->target);
+	for (size_t i = 0; i < match->count; i++) {
+		if (match->cell[i].type == CELL_NULL)
+			continue;
+		sql_puts(&sql, n ? " AND " : " WHERE ");
+		sql_identifier(s, &sql, layout->columns[i].name);
+		sql_printf(&sql, " = $%d", n + 1);
+		cell_format(&match->cell[i], &values[n]);
+		params[n] = values[n].data ? values[n].data : "";
+		n++;
+	}
+	sql_puts(&sql, tail);
+	status = run_sql(s, sql.data, n, params, expect, result, layout->name, why);
+	for (size_t i = 0; i < match->count; i++)
+		buf_free(&values[i]);
+	free(values);
+	free(params);
+	buf_free(&sql);
+	return status;
+}
+
+static int pg_delete_rows(struct sink *sink, struct layout *layout, const struct cells *match,
+			  struct buf *why)
+{
+	struct pg_sink *s = (struct pg_sink *)sink;
+	PGresult *res;
+	int status = run_match(s, &s->tables[table_index(s, layout)], "DELETE FROM ", "", match,
+			       PGRES_COMMAND_OK, &res, why);
+	if (status)
+		return status;
+	layout->counts.deleted += atol(PQcmdTuples(res));
+	PQclear(res);
+	return 0;
+}
+
+static int pg_has_rows(struct sink *sink, struct layout *layout, const struct cells *match, int *found,
+		       struct buf *why)
+{
+	struct pg_sink *s = (struct pg_sink *)sink;
+	PGresult *res;
+	int status = run_match(s, &s->tables[table_index(s, layout)], "SELECT 1 FROM ", " LIMIT 1", match,
+			       PGRES_TUPLES_OK, &res, why);
+	if (status)
+		return status;
+	*found = PQntuples(res) > 0;
+	PQclear(res);
+	return 0;
 }
 
 /* The values of a parent column the run has seen: in child tables' parent column, and
@@ -803,9 +876,7 @@ static int replace_children(struct pg_sink *s, const struct pg_table *t, struct 
 static int pg_finish(struct sink *sink, struct buf *why)
 {
 	struct pg_sink *s = (struct pg_sink *)sink;
-	int status = end_copy(s, why);
-	for (size_t i = 0; i < s->count && !status; i++)
-		status = merge_table(s, &s->tables[i], why);
+	int status = merge_tables(s, why);
 	for (size_t i = 0; i < s->count && !status; i++)
 		if (s->tables[i].layout->parent != LAYOUT_NONE)
 			status = replace_children(s, &s->tables[i], why);
@@ -853,7 +924,7 @@ static void pg_close(struct sink *sink)
 }
 
 static const struct sink_ops postgres_ops = {
-	pg_open_table, pg_add_column, pg_put_row, pg_finish, pg_close,
+	pg_open_table, pg_add_column, pg_put_row, pg_delete_rows, pg_has_rows, pg_finish, pg_close,
 };
 
 /* The server's NOTICEs (a table that already exists, say) are detail, not warnings. */
@@ -1041,4 +1112,107 @@ int sink_postgres_open(const char *dsn, const struct sink_options *options, stru
 	log_debug(1, "%s: one transaction for the run, tables in schema %s", s->name, s->schema);
 	*sink = &s->base;
 	return 0;
+}
+
+/* --print-state: one read-only snapshot (REPEATABLE READ), so the ETags and the movies
+ * they are filtered by are of the same commit; no lock a load takes is waited for. */
+
+/* Which of the tables the state needs are in the schema. */
+static int read_state_tables(struct pg_sink *s, int *movies, int *sync_state, int *memberships,
+			     struct buf *why)
+{
+	const char *params[] = {s->schema_name};
+	PGresult *res;
+	int status = run_sql(s, "SELECT c.relname FROM pg_catalog.pg_class c"
+				" JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+				" WHERE n.nspname = $1 AND c.relkind IN ('r', 'p')"
+				" AND c.relname IN ('movies', 'sync_state', 'memberships')",
+			     1, params, PGRES_TUPLES_OK, &res, "cannot read the sync state", why);
+	if (status)
+		return status;
+	for (int row = 0; row < PQntuples(res); row++) {
+		const char *name = PQgetvalue(res, row, 0);
+		*movies |= strcmp(name, "movies") == 0;
+		*sync_state |= strcmp(name, "sync_state") == 0;
+		*memberships |= strcmp(name, "memberships") == 0;
+	}
+	PQclear(res);
+	return 0;
+}
+
+static int read_state_rows(struct pg_sink *s, int etags, struct load_state *state, struct buf *why)
+{
+	struct buf sql = {0};
+	if (etags)
+		load_state_etags_sql(&sql, s->schema);
+	else
+		load_state_members_sql(&sql, s->schema);
+	PGresult *res;
+	int status = run_sql(s, sql.data, 0, NULL, PGRES_TUPLES_OK, &res, "cannot read the sync state", why);
+	buf_free(&sql);
+	if (status)
+		return status;
+	for (int row = 0; row < PQntuples(res); row++) {
+		if (PQgetisnull(res, row, 1))
+			continue;	/* no ETag to claim */
+		if (etags)
+			load_state_add_etag(state, PQgetvalue(res, row, 0), PQgetvalue(res, row, 1));
+		else
+			load_state_add_member(state, PQgetvalue(res, row, 0), PQgetvalue(res, row, 1),
+					      PQgetvalue(res, row, 2));
+	}
+	PQclear(res);
+	return 0;
+}
+
+static int read_state(struct pg_sink *s, int lock_timeout_ms, struct load_state *state, struct buf *why)
+{
+	if (PQsetClientEncoding(s->conn, "UTF8") != 0)
+		return pg_failed(s, NULL, "cannot set client_encoding to UTF8", why);
+	PQsetNoticeProcessor(s->conn, log_notice, s);
+	int status = exec_sql(s, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+			      "cannot start a transaction", why);
+	if (status)
+		return status;
+	s->in_transaction = 1;
+	char timeout[32];
+	snprintf(timeout, sizeof timeout, "%dms", lock_timeout_ms > 0 ? lock_timeout_ms : 1);
+	const char *params[] = {timeout};
+	status = run_sql(s, "SELECT set_config('lock_timeout', $1, true)", 1, params, PGRES_TUPLES_OK,
+			 NULL, "cannot set lock_timeout", why);
+	PGresult *res;
+	if (!status)
+		status = run_sql(s, "SELECT current_schema()", 0, NULL, PGRES_TUPLES_OK, &res,
+				 "cannot read the current schema", why);
+	if (status)
+		return status;
+	if (!PQgetisnull(res, 0, 0)) {
+		s->schema_name = xstrdup(PQgetvalue(res, 0, 0));
+		s->schema = quote_identifier(s, s->schema_name);
+	}
+	PQclear(res);
+	int movies = 0, sync_state = 0, memberships = 0;
+	if (s->schema)	/* else no schema on the search_path: no tables, the empty state */
+		status = read_state_tables(s, &movies, &sync_state, &memberships, why);
+	if (!status && movies && sync_state)
+		status = read_state_rows(s, 1, state, why);
+	if (!status && movies && memberships)
+		status = read_state_rows(s, 0, state, why);
+	return status;
+}
+
+int sink_postgres_read_state(const char *dsn, const struct sink_options *options,
+			     struct load_state *state, struct buf *why)
+{
+	int status = note_secrets(dsn, why);
+	if (status)
+		return status;
+	struct pg_sink *s = xcalloc(1, sizeof *s);
+	s->base.ops = &postgres_ops;
+	s->copying = NO_TABLE;
+	status = connect_database(s, dsn, why);
+	if (!status)
+		status = read_state(s, options->busy_timeout_ms, state, why);
+	pg_close(&s->base);	/* ends the read-only transaction */
+	return status;
 }

@@ -2,13 +2,21 @@
  * rows upserted by key, children of every parent seen replaced. */
 #include "sink.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <sqlite3.h>
 
 #include "log.h"
 #include "xalloc.h"
+
+/* A statement that finds rows by some columns' values; columns says which, as text. */
+struct match_statement {
+	sqlite3_stmt *stmt;
+	struct buf columns;
+};
 
 /* A table of the run with its statements, prepared once and reused for every row
  * (again after --alter changed its columns). */
@@ -23,6 +31,9 @@ struct sqlite_table {
 	int was_empty;
 	struct cell last_parent;	/* the parent value remembered last, to skip repeats */
 	struct buf last_parent_text;
+	/* Deletions and the holding check, prepared for the columns they matched last
+	 * (a key, a parent column), which rarely change within a run. */
+	struct match_statement delete_rows, has_rows;
 };
 
 struct sqlite_sink {
@@ -346,14 +357,6 @@ static int match_database_columns(struct sqlite_sink *s, struct layout *layout, 
 	return status;
 }
 
-static int is_key_column(const struct layout *layout, size_t column)
-{
-	for (size_t k = 0; k < layout->key_count; k++)
-		if (layout->key[k] == column)
-			return 1;
-	return 0;
-}
-
 /* The key columns as a list: "a", "b". */
 static void sql_key_list(struct buf *sql, const struct layout *layout)
 {
@@ -397,7 +400,7 @@ static int prepare_update(struct sqlite_sink *s, struct sqlite_table *t, struct 
 	const struct layout *layout = t->layout;
 	struct buf sql = {0}, set = {0}, differs = {0};
 	for (size_t i = 0; i < layout->column_count; i++) {
-		if (is_key_column(layout, i))
+		if (layout_is_key_column(layout, i))
 			continue;
 		sql_puts(&set, set.len ? ", " : "");
 		sql_identifier(&set, layout->columns[i].name);
@@ -641,6 +644,81 @@ static int sqlite_put_row(struct sink *sink, struct layout *layout, const struct
 	return status ? status : remember_row(s, t, row, why);
 }
 
+/* Which cells of match name the rows, as text: "0,3,". */
+static void match_columns(struct buf *columns, const struct cells *match)
+{
+	buf_clear(columns);
+	for (size_t i = 0; i < match->count; i++)
+		if (match->cell[i].type != CELL_NULL && buf_printf(columns, "%zu,", i) < 0)
+			die(EXIT_SOFTWARE, "out of memory");
+}
+
+/* Prepares head WHERE "a" = ?1 AND ... for match's columns, unless the statement has
+ * those already. Parameters are numbered by column, as in the insert. */
+static int prepare_match(struct sqlite_sink *s, const struct layout *layout, const char *head,
+			 const char *tail, struct match_statement *m, const struct cells *match,
+			 struct buf *why)
+{
+	struct buf columns = {0}, sql = {0};
+	match_columns(&columns, match);
+	int same = m->stmt && columns.len == m->columns.len &&
+		   memcmp(columns.data, m->columns.data, columns.len) == 0;
+	buf_free(&columns);
+	if (same)
+		return 0;
+	sqlite3_finalize(m->stmt);
+	m->stmt = NULL;
+	match_columns(&m->columns, match);
+	sql_puts(&sql, head);
+	sql_table(&sql, layout);
+	for (size_t i = 0, n = 0; i < match->count; i++) {
+		if (match->cell[i].type == CELL_NULL)
+			continue;
+		sql_puts(&sql, n++ ? " AND " : " WHERE ");
+		sql_identifier(&sql, layout->columns[i].name);
+		sql_number(&sql, " = ", i + 1);
+	}
+	sql_puts(&sql, tail);
+	int status = prepare(s, sql.data, &m->stmt, why);
+	buf_free(&sql);
+	return status;
+}
+
+/* Runs the statement with match's values; *has_row as step_once says. */
+static int run_match(struct sqlite_sink *s, struct match_statement *m, const struct cells *match,
+		     int *has_row, const char *what, struct buf *why)
+{
+	int rc = SQLITE_OK;
+	for (size_t i = 0; i < match->count && rc == SQLITE_OK; i++)
+		if (match->cell[i].type != CELL_NULL)
+			rc = bind_cell(m->stmt, (int)i + 1, &match->cell[i]);
+	if (rc != SQLITE_OK)
+		return sqlite_failed(s, rc, "cannot bind a value", why);
+	return step_once(s, m->stmt, has_row, what, why);
+}
+
+static int sqlite_delete_rows(struct sink *sink, struct layout *layout, const struct cells *match,
+			      struct buf *why)
+{
+	struct sqlite_sink *s = (struct sqlite_sink *)sink;
+	struct sqlite_table *t = table_of(s, layout);
+	int status = prepare_match(s, layout, "DELETE FROM ", "", &t->delete_rows, match, why);
+	if (!status)
+		status = run_match(s, &t->delete_rows, match, NULL, layout->name, why);
+	if (!status)
+		layout->counts.deleted += sqlite3_changes(s->db);
+	return status;
+}
+
+static int sqlite_has_rows(struct sink *sink, struct layout *layout, const struct cells *match,
+			   int *found, struct buf *why)
+{
+	struct sqlite_sink *s = (struct sqlite_sink *)sink;
+	struct sqlite_table *t = table_of(s, layout);
+	int status = prepare_match(s, layout, "SELECT 1 FROM ", " LIMIT 1", &t->has_rows, match, why);
+	return status ? status : run_match(s, &t->has_rows, match, found, layout->name, why);
+}
+
 /* Deletes the rows of a child table whose parent was seen in this run but whose own
  * key was not: what the source no longer has. A key of several columns compares as a
  * row value, (a, b) NOT IN (SELECT k0, k1 ...); keys are never null. */
@@ -696,6 +774,10 @@ static void sqlite_close(struct sink *sink)
 	for (size_t i = 0; i < s->count; i++) {
 		finalize_table(&s->tables[i]);
 		sqlite3_finalize(s->tables[i].remember_key);
+		sqlite3_finalize(s->tables[i].delete_rows.stmt);
+		sqlite3_finalize(s->tables[i].has_rows.stmt);
+		buf_free(&s->tables[i].delete_rows.columns);
+		buf_free(&s->tables[i].has_rows.columns);
 		free(s->tables[i].seen_keys);
 		buf_free(&s->tables[i].last_parent_text);
 	}
@@ -711,7 +793,8 @@ static void sqlite_close(struct sink *sink)
 }
 
 static const struct sink_ops sqlite_ops = {
-	sqlite_open_table, sqlite_add_column, sqlite_put_row, sqlite_finish, sqlite_close,
+	sqlite_open_table, sqlite_add_column, sqlite_put_row, sqlite_delete_rows, sqlite_has_rows,
+	sqlite_finish, sqlite_close,
 };
 
 /* Pragmas, and why these: busy_timeout, so a database another process is writing is
@@ -763,4 +846,92 @@ int sink_sqlite_open(const char *path, const struct sink_options *options, struc
 	log_debug(1, "%s: open, one transaction for the run", path);
 	*sink = &s->base;
 	return 0;
+}
+
+/* --print-state: read only, from one read transaction, so the ETags and the movies they
+ * are filtered by are of the same commit. */
+
+static int read_state_failed(const char *path, sqlite3 *db, int rc, struct buf *why)
+{
+	buf_printf(why, "%s: cannot read the sync state: %s", path,
+		   db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+	return EXIT_IOERR;
+}
+
+static int has_table(sqlite3 *db, const char *name, int *has)
+{
+	sqlite3_stmt *stmt;
+	int rc = sqlite3_prepare_v2(db, "SELECT 1 FROM main.sqlite_master WHERE type = 'table' AND name = ?1",
+				    -1, &stmt, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(stmt);
+	*has = rc == SQLITE_ROW;
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* Adds each row of the query (etags: request, etag; else person_id, job, movie_id). */
+static int read_state_rows(sqlite3 *db, int etags, struct load_state *state)
+{
+	struct buf sql = {0};
+	if (etags)
+		load_state_etags_sql(&sql, "main");
+	else
+		load_state_members_sql(&sql, "main");
+	log_debug(3, "%s", sql.data);
+	sqlite3_stmt *stmt;
+	int rc = sqlite3_prepare_v2(db, sql.data, -1, &stmt, NULL);
+	buf_free(&sql);
+	while (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		const char *a = (const char *)sqlite3_column_text(stmt, 0);
+		const char *b = (const char *)sqlite3_column_text(stmt, 1);
+		const char *c = etags ? "" : (const char *)sqlite3_column_text(stmt, 2);
+		rc = SQLITE_OK;
+		if (!a || !b || !c)
+			continue;	/* no ETag to claim; SQLite lets a key column hold null */
+		if (etags)
+			load_state_add_etag(state, a, b);
+		else
+			load_state_add_member(state, a, b, c);
+	}
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+static int read_state_tables(sqlite3 *db, struct load_state *state)
+{
+	int movies = 0, sync_state = 0, memberships = 0;
+	int rc = has_table(db, "movies", &movies);
+	if (rc == SQLITE_OK)
+		rc = has_table(db, "sync_state", &sync_state);
+	if (rc == SQLITE_OK)
+		rc = has_table(db, "memberships", &memberships);
+	if (rc == SQLITE_OK && movies && sync_state)
+		rc = read_state_rows(db, 1, state);
+	if (rc == SQLITE_OK && movies && memberships)
+		rc = read_state_rows(db, 0, state);
+	return rc;
+}
+
+int sink_sqlite_read_state(const char *path, const struct sink_options *options,
+			   struct load_state *state, struct buf *why)
+{
+	struct stat st;
+	if (stat(path, &st) < 0 && errno == ENOENT)
+		return 0;	/* opening would create it */
+	sqlite3 *db = NULL;
+	int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_busy_timeout(db, options->busy_timeout_ms);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = read_state_tables(db, state);
+	int status = rc == SQLITE_OK ? 0 : read_state_failed(path, db, rc, why);
+	/* Ends the read transaction; nothing was written. */
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(db);
+	return status;
 }

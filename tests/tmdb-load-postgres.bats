@@ -529,7 +529,123 @@ k3:Director"
 	for table in $tables; do
 		sqlite3 -csv "$DB" "SELECT * FROM $table" | sorted_csv >"$BATS_TEST_TMPDIR/sqlite.$table"
 		"$PG_BIN/psql" -X -q --csv -t -c "SELECT * FROM $table" | sorted_csv >"$BATS_TEST_TMPDIR/pg.$table"
-		[ -s "$BATS_TEST_TMPDIR/pg.$table" ]
+		# The sync tables stay empty: these movie lines carry no _sync.
+		case $table in memberships | sync_state) ;; *) [ -s "$BATS_TEST_TMPDIR/pg.$table" ] ;; esac
 		diff "$BATS_TEST_TMPDIR/sqlite.$table" "$BATS_TEST_TMPDIR/pg.$table" || fail "$table differs"
 	done
+}
+
+# Deletions (Singer's _sdc_deleted_at), holding (memberships), --print-state: as in
+# tmdb-load.bats for SQLite and CSV.
+
+# member PERSON JOB MOVIE: a memberships row
+member() {
+	jq -nc --arg person "$1" --arg job "$2" --arg movie "$3" '{person_id: $person, job: $job, movie_id: $movie}'
+}
+
+# etag REQUEST MOVIE ETAG: a sync_state row
+etag() {
+	jq -nc --arg request "$1" --arg movie "$2" --arg etag "$3" '{request: $request, movie_id: $movie, etag: $etag}'
+}
+
+# deleted: marks each row read from standard input deleted, as a Singer tap does.
+deleted() {
+	jq -c '. + {_sdc_deleted_at: "2026-11-29T12:00:00Z"}'
+}
+
+# Inception (1) held by 525 and 99, Following (2) by 525 alone, Tenet (3) by no one.
+sync_stream() {
+	for table in movies credits reviews crew genres memberships sync_state; do schema "$table"; done
+	{ movie 1 Inception 160000000 839030630; movie 2 Following 0 48482; movie 3 Tenet 200000000 363656624; } | record movies
+	{ credit c1 1 0; credit c2 1 1; credit c4 2 0; } | record credits
+	{ review r1 1 8.0; review r4 3 7.5; } | record reviews
+	{ crew k1 1 Director; crew k3 2 Director; } | record crew
+	{ genre 1 18 Drama; genre 2 18 Drama; genre 3 28 Action; } | record genres
+	{ member 525 Director 1; member 99 Director 1; member 525 Director 2; } | record memberships
+	{ etag /movie/1 1 'W/"e1"'; etag /movie/1/reviews 1 'W/"e1b"'; etag /movie/2 2 'W/"e2"'; etag /movie/3 3 'W/"e3"'; } | record sync_state
+}
+
+@test "deleting a movie removes it and its child rows; an absent row deletes nothing; never a column" {
+	sync_stream | load_pg -q
+	# Rows put earlier in the same run are deleted too; only the key is needed.
+	run --separate-stderr load_pg --alter < <(schema movies; schema credits
+		credit c5 2 5 | record credits
+		jq -nc '{movie_id: "2", title: 7, nonsense: true}' | deleted | record movies
+		jq -nc '{movie_id: "42"}' | deleted | record movies
+		movie 4 Memento 9000000 39723096 | jq -c '. + {_sdc_deleted_at: null}' | record movies)
+	assert_success
+	[[ $stderr == *"movies: 1 inserted, 0 updated, 0 unchanged, 1 deleted"* ]] || fail "$stderr"
+	[[ $stderr == *"credits: 1 inserted, 0 updated, 0 unchanged, 2 deleted"* ]]
+	for table in crew genres sync_state; do
+		[[ $stderr == *"$table: 0 inserted, 0 updated, 0 unchanged, 1 deleted"* ]] || fail "$table: $stderr"
+	done
+	assert_equal "$(ids movie_id movies)" "1,3,4"
+	assert_equal "$(ids credit_id credits)" "c1,c2"
+	assert_equal "$(ids credit_id crew)" "k1"
+	assert_equal "$(ids request sync_state)" "/movie/1,/movie/1/reviews,/movie/3"
+	assert_equal "$(column_types movies | grep -c -e _sdc -e nonsense)" 0
+	# A plain row of TABLE is a deletion too.
+	run --separate-stderr load_pg movies <<<'{"movie_id": "3", "_sdc_deleted_at": 1}'
+	assert_success
+	[[ $stderr == *"reviews: 0 inserted, 0 updated, 0 unchanged, 1 deleted"* ]]
+	assert_equal "$(ids movie_id movies)" "1,4"
+	assert_equal "$(ids review_id reviews)" "r1"
+}
+
+@test "a movie goes when its last membership is deleted, stays while another holds it, never unheld" {
+	sync_stream | load_pg -q
+	run --separate-stderr load_pg memberships < <(member 525 Director 1 | deleted)
+	assert_success
+	[[ $stderr == *"memberships: 0 inserted, 0 updated, 0 unchanged, 1 deleted"* ]] || fail "$stderr"
+	assert_equal "$(ids movie_id movies)" "1,2,3"
+	run --separate-stderr load_pg < <(schema memberships; member 525 Director 2 | deleted | record memberships)
+	assert_success
+	[[ $stderr == *"movies: 0 inserted, 0 updated, 0 unchanged, 1 deleted"* ]] || fail "$stderr"
+	[[ $stderr == *"credits: 0 inserted, 0 updated, 0 unchanged, 1 deleted"* ]]
+	assert_equal "$(ids movie_id movies)" "1,3"
+	assert_equal "$(ids credit_id crew)" "k1"
+	run --separate-stderr load_pg memberships < <(member 7 Director 3 | deleted)
+	assert_success
+	run --separate-stderr load_pg memberships < <(member 99 Director 1 | deleted; member 5 Writer 1)
+	assert_success
+	assert_equal "$(ids movie_id movies)" "1,3"
+	assert_equal "$(ids person_id memberships)" "5"
+}
+
+@test "--print-state: the empty state without the tables, creating nothing; then exactly what movies hold" {
+	run --separate-stderr tmdb-load --print-state postgres "$PG_DSN" <<<'not json: standard input is not read'
+	assert_success
+	assert_equal "$output" '{"version":1,"etags":{},"members":[]}'
+	assert_equal "$(pg_query "SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = 'public'")" 0
+	sync_stream | load_pg -q
+	run --separate-stderr tmdb-load --print-state postgres "$PG_DSN"
+	assert_success
+	assert_equal "$output" '{"version":1,"etags":{"/movie/1":"W/\"e1\"","/movie/1/reviews":"W/\"e1b\"","/movie/2":"W/\"e2\"","/movie/3":"W/\"e3\""},"members":[{"person_id":"525","job":"Director","movie_id":"1"},{"person_id":"525","job":"Director","movie_id":"2"},{"person_id":"99","job":"Director","movie_id":"1"}]}'
+	pg_query "DELETE FROM movies WHERE movie_id <> '3'" >/dev/null
+	run --separate-stderr tmdb-load --print-state postgres "$PG_DSN"
+	assert_equal "$output" '{"version":1,"etags":{"/movie/3":"W/\"e3\""},"members":[]}'
+	pg_query "DROP TABLE movies CASCADE" >/dev/null
+	run --separate-stderr tmdb-load --print-state postgres "$PG_DSN"
+	assert_success
+	assert_equal "$output" '{"version":1,"etags":{},"members":[]}'
+}
+
+@test "tmdb-fetch --state reads what --print-state prints: an unchanged source prints nothing" {
+	tmdb-fetch --state-out "$BATS_TEST_TMPDIR/s1" movie 155 550 >"$BATS_TEST_TMPDIR/movies.jsonl"
+	# Each movie's line carries its ETags in _sync, as a sync's lines do.
+	jq -c --slurpfile state "$BATS_TEST_TMPDIR/s1" '(.id | tostring) as $id | . + {_sync: {
+		members: [{person_id: "525", job: "Director"}],
+		etags: [$state[0].etags | to_entries[] | select(.key | test("/movie/" + $id + "([^0-9]|$)"))
+			| {request: .key, etag: .value}]}}' "$BATS_TEST_TMPDIR/movies.jsonl" >"$BATS_TEST_TMPDIR/synced.jsonl"
+	tmdb-shape --all "$BATS_TEST_TMPDIR/synced.jsonl" | tmdb-load -q sqlite "$DB"
+	tmdb-shape --all "$BATS_TEST_TMPDIR/synced.jsonl" | load_pg -q
+	tmdb-load --print-state sqlite "$DB" >"$BATS_TEST_TMPDIR/sqlite.json"
+	tmdb-load --print-state postgres "$PG_DSN" >"$BATS_TEST_TMPDIR/pg.json"
+	cmp "$BATS_TEST_TMPDIR/sqlite.json" "$BATS_TEST_TMPDIR/pg.json"
+	assert_equal "$(jq -c .etags "$BATS_TEST_TMPDIR/pg.json")" "$(jq -c .etags "$BATS_TEST_TMPDIR/s1")"
+	fake_reset
+	run --separate-stderr tmdb-fetch --summary --state "$BATS_TEST_TMPDIR/pg.json" movie 155 550
+	assert_success
+	[ -z "$output" ]
+	[[ $stderr == *"0 fetched, 2 unchanged, 0 not found"* ]]
 }

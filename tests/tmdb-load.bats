@@ -617,3 +617,172 @@ r4,3,t,a,c,2020-01-01,2020-01-02,7.5"
 	run bash -c 'tmdb-load csv - credits <"$1" | head -2 >/dev/null; echo "${PIPESTATUS[0]}"' _ "$IN"
 	assert_output 0
 }
+
+# Deletions (Singer's _sdc_deleted_at), holding (memberships), --print-state.
+
+# member PERSON JOB MOVIE: a memberships row (who brought the movie)
+member() {
+	jq -nc --arg person "$1" --arg job "$2" --arg movie "$3" '{person_id: $person, job: $job, movie_id: $movie}'
+}
+
+# etag REQUEST MOVIE ETAG: a sync_state row
+etag() {
+	jq -nc --arg request "$1" --arg movie "$2" --arg etag "$3" '{request: $request, movie_id: $movie, etag: $etag}'
+}
+
+# deleted: marks each row read from standard input deleted, as a Singer tap does.
+deleted() {
+	jq -c '. + {_sdc_deleted_at: "2026-11-29T12:00:00Z"}'
+}
+
+# Inception (1) held by 525 and 99, Following (2) by 525 alone, Tenet (3) by no one;
+# each with child rows in every child table.
+sync_stream() {
+	for table in movies credits reviews crew genres memberships sync_state; do schema "$table"; done
+	{ movie 1 Inception 160000000 839030630; movie 2 Following 0 48482; movie 3 Tenet 200000000 363656624; } | record movies
+	{ credit c1 1 0; credit c2 1 1; credit c4 2 0; } | record credits
+	{ review r1 1 8.0; review r4 3 7.5; } | record reviews
+	{ crew k1 1 Director; crew k3 2 Director; } | record crew
+	{ genre 1 18 Drama; genre 2 18 Drama; genre 3 28 Action; } | record genres
+	{ member 525 Director 1; member 99 Director 1; member 525 Director 2; } | record memberships
+	{ etag '/movie/1?append_to_response=credits,reviews' 1 'W/"e1"'; etag '/movie/1/reviews?page=2' 1 'W/"e1b"'
+	  etag '/movie/2?append_to_response=credits,reviews' 2 'W/"e2"'; etag '/movie/3?append_to_response=credits,reviews' 3 'W/"e3"'; } | record sync_state
+}
+
+# target SINK: where the sink writes in this test.
+target() {
+	if [ "$1" = sqlite ]; then echo "$DB"; else echo "$DIR"; fi
+}
+
+# keys SINK TABLE: the first column of every row, sorted, comma-separated.
+keys() {
+	if [ "$1" = sqlite ]; then
+		sqlite3 "$DB" "SELECT group_concat(k) FROM (SELECT $(sqlite3 "$DB" "SELECT name FROM pragma_table_info('$2') WHERE cid = 0") AS k FROM $2 ORDER BY 1)"
+	else
+		python_csv "$DIR/$2.csv" | jq -r '[.[1:][][0]] | sort | join(",")'
+	fi
+}
+
+@test "deleting a movie removes it and its rows in every child table (sqlite, csv)" {
+	for sink in sqlite csv; do
+		sync_stream | tmdb-load -q "$sink" "$(target "$sink")"
+		# Only the key is needed; other members are ignored, even unknown ones.
+		run --separate-stderr tmdb-load "$sink" "$(target "$sink")" < <(schema movies
+			jq -nc '{movie_id: "2", title: 7, nonsense: true}' | deleted | record movies)
+		assert_success
+		[[ $stderr == *"movies: 0 inserted, 0 updated, 0 unchanged, 1 deleted"* ]] || fail "$sink: $stderr"
+		for table in credits crew genres sync_state; do
+			[[ $stderr == *"$table: 0 inserted, 0 updated, 0 unchanged, 1 deleted"* ]] || fail "$sink $table: $stderr"
+		done
+		[[ $stderr == *"reviews: 0 inserted, 0 updated, 0 unchanged, 0 deleted"* ]]
+		assert_equal "$(keys "$sink" movies)" "1,3"
+		assert_equal "$(keys "$sink" credits)" "c1,c2"
+		assert_equal "$(keys "$sink" crew)" "k1"
+		assert_equal "$(keys "$sink" genres)" "1,3"
+		assert_equal "$(keys "$sink" sync_state)" "/movie/1/reviews?page=2,/movie/1?append_to_response=credits,reviews,/movie/3?append_to_response=credits,reviews"
+		# A plain row of TABLE is a deletion too.
+		run --separate-stderr tmdb-load "$sink" "$(target "$sink")" movies <<<'{"movie_id": "3", "_sdc_deleted_at": 1}'
+		assert_success
+		[[ $stderr == *"movies: 0 inserted, 0 updated, 0 unchanged, 1 deleted"* ]]
+		[[ $stderr == *"reviews: 0 inserted, 0 updated, 0 unchanged, 1 deleted"* ]]
+		assert_equal "$(keys "$sink" movies)" "1"
+		assert_equal "$(keys "$sink" reviews)" "r1"
+		assert_equal "$(keys "$sink" genres)" "1"
+	done
+}
+
+@test "a deletion of a row that is not there deletes nothing; _sdc_deleted_at never becomes a column (sqlite, csv)" {
+	for sink in sqlite csv; do
+		sync_stream | tmdb-load -q "$sink" "$(target "$sink")"
+		run --separate-stderr tmdb-load --alter "$sink" "$(target "$sink")" < <(schema movies; schema credits
+			jq -nc '{movie_id: "42"}' | deleted | record movies
+			credit c9 1 9 | deleted | record credits
+			movie 4 Memento 9000000 39723096 | jq -c '. + {_sdc_deleted_at: null}' | record movies)
+		assert_success
+		[[ $stderr == *"movies: 1 inserted, 0 updated, 0 unchanged, 0 deleted"* ]] || fail "$sink: $stderr"
+		[[ $stderr == *"credits: 0 inserted, 0 updated, 0 unchanged, 0 deleted"* ]]
+		assert_equal "$(keys "$sink" movies)" "1,2,3,4"
+		if [ "$sink" = sqlite ]; then
+			run sqlite3 "$DB" "SELECT name FROM pragma_table_info('movies') WHERE name LIKE '\\_sdc%' ESCAPE '\\'"
+		else
+			run head -1 "$DIR/movies.csv"
+		fi
+		refute_output --partial _sdc_deleted_at
+	done
+	# csv - cannot take a deletion back from standard output.
+	run -65 --separate-stderr tmdb-load csv - movies < <(movie 1 Inception 1 2; jq -nc '{movie_id: "1"}' | deleted)
+	[[ $stderr == *"-:2: "*"deletion"* ]]
+}
+
+@test "a movie goes when its last membership is deleted, stays while another person holds it, and is never removed unheld (sqlite, csv)" {
+	for sink in sqlite csv; do
+		sync_stream | tmdb-load -q "$sink" "$(target "$sink")"
+		# 99 still holds Inception.
+		run --separate-stderr tmdb-load "$sink" "$(target "$sink")" memberships < <(member 525 Director 1 | deleted)
+		assert_success
+		[[ $stderr == *"memberships: 0 inserted, 0 updated, 0 unchanged, 1 deleted"* ]] || fail "$sink: $stderr"
+		[[ $stderr != *"movies: "*[1-9]" deleted"* ]]
+		assert_equal "$(keys "$sink" movies)" "1,2,3"
+		# Following's last membership: the movie goes with its rows, in the same run.
+		run --separate-stderr tmdb-load "$sink" "$(target "$sink")" < <(schema memberships
+			member 525 Director 2 | deleted | record memberships)
+		assert_success
+		[[ $stderr == *"movies: 0 inserted, 0 updated, 0 unchanged, 1 deleted"* ]] || fail "$sink: $stderr"
+		[[ $stderr == *"credits: 0 inserted, 0 updated, 0 unchanged, 1 deleted"* ]]
+		[[ $stderr == *"sync_state: 0 inserted, 0 updated, 0 unchanged, 1 deleted"* ]]
+		assert_equal "$(keys "$sink" movies)" "1,3"
+		assert_equal "$(keys "$sink" credits)" "c1,c2"
+		assert_equal "$(keys "$sink" crew)" "k1"
+		# Tenet was never held: a membership deletion that deletes nothing leaves it.
+		run --separate-stderr tmdb-load "$sink" "$(target "$sink")" memberships < <(member 7 Director 3 | deleted)
+		assert_success
+		assert_equal "$(keys "$sink" movies)" "1,3"
+		# 99's membership deleted while 5 joins in the same run: held at commit, it stays.
+		run --separate-stderr tmdb-load "$sink" "$(target "$sink")" memberships < <(member 99 Director 1 | deleted; member 5 Writer 1)
+		assert_success
+		assert_equal "$(keys "$sink" movies)" "1,3"
+		assert_equal "$(keys "$sink" memberships)" "5"
+	done
+}
+
+@test "--print-state on a destination that does not exist prints the empty state and creates nothing" {
+	for args in "sqlite $DB" "csv $DIR" "sqlite $BATS_TEST_TMPDIR/no/such.db" "csv $BATS_TEST_TMPDIR/no/such"; do
+		# shellcheck disable=SC2086 # args are two words on purpose
+		run --separate-stderr tmdb-load --print-state $args <<<'not json: standard input is not read'
+		assert_success
+		assert_equal "$output" '{"version":1,"etags":{},"members":[]}'
+		[ -z "$stderr" ]
+	done
+	[ ! -e "$DB" ] && [ ! -e "$DIR" ] && [ ! -e "$BATS_TEST_TMPDIR/no" ]
+	run -64 --separate-stderr tmdb-load --print-state csv -
+	run -64 --separate-stderr tmdb-load --print-state sqlite "$DB" movies
+	[ ! -e "$DB" ]
+}
+
+@test "--print-state lists the loaded movies' ETags and members, and nothing of movies no longer there (sqlite, csv)" {
+	expected='{"version":1,"etags":{"/movie/1/reviews?page=2":"W/\"e1b\"","/movie/1?append_to_response=credits,reviews":"W/\"e1\"","/movie/2?append_to_response=credits,reviews":"W/\"e2\"","/movie/3?append_to_response=credits,reviews":"W/\"e3\""},"members":[{"person_id":"525","job":"Director","movie_id":"1"},{"person_id":"525","job":"Director","movie_id":"2"},{"person_id":"99","job":"Director","movie_id":"1"}]}'
+	for sink in sqlite csv; do
+		sync_stream | tmdb-load -q "$sink" "$(target "$sink")"
+		run --separate-stderr tmdb-load --print-state "$sink" "$(target "$sink")" </dev/null
+		assert_success
+		assert_equal "$output" "$expected"
+		[ "${#lines[@]}" -eq 1 ]
+	done
+	# Following's row removed by hand: its ETag and member are no longer claimed.
+	sqlite3 "$DB" "DELETE FROM movies WHERE movie_id = '2'"
+	run --separate-stderr tmdb-load --print-state sqlite "$DB"
+	assert_success
+	assert_equal "$output" "$(jq -c 'del(.etags["/movie/2?append_to_response=credits,reviews"]) | del(.members[1])' <<<"$expected")"
+	# Every movie gone: nothing is claimed, though sync_state and memberships still have rows.
+	sqlite3 "$DB" "DELETE FROM movies"
+	run --separate-stderr tmdb-load --print-state sqlite "$DB"
+	assert_success
+	assert_equal "$output" '{"version":1,"etags":{},"members":[]}'
+	head -1 "$DIR/movies.csv" >"$BATS_TEST_TMPDIR/header" && mv "$BATS_TEST_TMPDIR/header" "$DIR/movies.csv"
+	run --separate-stderr tmdb-load --print-state csv "$DIR"
+	assert_equal "$output" '{"version":1,"etags":{},"members":[]}'
+	# A destination that exists but cannot be read is an error, not an empty state.
+	printf 'not a database' >"$DB"
+	run -74 --separate-stderr tmdb-load --print-state sqlite "$DB"
+	[ -z "$output" ]
+}

@@ -102,21 +102,27 @@ fixture_movie_ids() {
 }
 
 @test "--all is a Singer stream: each table's SCHEMA before its RECORDs" {
-	run --separate-stderr tmdb-shape --all <(fight_club)
+	# A sync's movie line carries _sync: who brought it and its requests' ETags.
+	fight_club | jq -c '. + {_sync: {members: [{person_id: "7467", job: "Director"}],
+		etags: [{request: "/movie/550?x", etag: "W/\"a\""}, {request: "/movie/550/reviews?page=2", etag: "W/\"b\""}]}}' \
+		>"$BATS_TEST_TMPDIR/movie.json"
+	run --separate-stderr tmdb-shape --all "$BATS_TEST_TMPDIR/movie.json"
 	assert_success
-	[ "$(jq -r 'select(.type == "SCHEMA") | .stream' <<<"$output" | paste -sd,)" = movies,credits,reviews,crew,genres ]
+	[ "$(jq -r 'select(.type == "SCHEMA") | .stream' <<<"$output" | paste -sd,)" = movies,credits,reviews,crew,genres,memberships,sync_state ]
 	counts=$(jq -c '{movies: 1, credits: (.credits.cast | length), reviews: (.reviews.results | length),
-		crew: (.credits.crew | length), genres: (.genres | length)}' <(fight_club))
+		crew: (.credits.crew | length), genres: (.genres | length), memberships: (._sync.members | length),
+		sync_state: (._sync.etags | length)}' "$BATS_TEST_TMPDIR/movie.json")
 	jq -e -s --argjson counts "$counts" '
 		(map(select(.type == "SCHEMA")) | map({(.stream): .key_properties}) | add)
 			== {movies: ["movie_id"], credits: ["credit_id"], reviews: ["review_id"],
-			    crew: ["credit_id"], genres: ["movie_id", "genre_id"]}
-		and (to_entries | map(select(.value.type == "RECORD")) | all(.key >= 5))
+			    crew: ["credit_id"], genres: ["movie_id", "genre_id"],
+			    memberships: ["person_id", "job", "movie_id"], sync_state: ["request"]}
+		and (to_entries | map(select(.value.type == "RECORD")) | all(.key >= 7))
 		and ([.[] | select(.type == "RECORD")] | group_by(.stream) | map({(.[0].stream): length}) | add)
 			== $counts' <<<"$output"
 	# Without TABLE the stream is the default.
-	run --separate-stderr tmdb-shape <(fight_club)
-	[ "${#lines[@]}" -eq "$(jq '5 + ([.[]] | add)' <<<"$counts")" ]
+	run --separate-stderr tmdb-shape "$BATS_TEST_TMPDIR/movie.json"
+	[ "${#lines[@]}" -eq "$(jq '7 + ([.[]] | add)' <<<"$counts")" ]
 }
 
 @test "--all validates as Singer SCHEMA and RECORD messages, for every fixture movie" {
@@ -128,7 +134,7 @@ fixture_movie_ids() {
 	assert_success
 	[ -z "$stderr" ]
 	# Every row of every movie is in it.
-	[ "$(wc -l <"$BATS_TEST_TMPDIR/stream.jsonl")" -eq "$(jq -s '5 + (map(1 + (.credits.cast | length)
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/stream.jsonl")" -eq "$(jq -s '7 + (map(1 + (.credits.cast | length)
 		+ (.reviews.results | length) + (.credits.crew | length) + (.genres | length)) | add)' "$BATS_TEST_TMPDIR/movies.jsonl")" ]
 	# The check can fail: a record with a value of the wrong type, or a column its
 	# schema lacks, or before its SCHEMA, is caught.
@@ -147,7 +153,7 @@ fixture_movie_ids() {
 @test "--schema prints JSON Schema types, nullable except the key" {
 	run --separate-stderr tmdb-shape --schema
 	assert_success
-	[ "${#lines[@]}" -eq 5 ]
+	[ "${#lines[@]}" -eq 7 ]
 	jq -e -s '.[0].schema.properties | .movie_id.type == "string" and .budget.type == ["integer", "null"] and .vote_average.type == ["number", "null"]' <<<"$output"
 	# genres: the key is the pair, both never null and both required.
 	jq -e -s '.[4] | .stream == "genres" and .key_properties == ["movie_id", "genre_id"]

@@ -1,0 +1,128 @@
+#include "load_state.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "jsonl.h"
+#include "log.h"
+#include "xalloc.h"
+
+#define STATE_VERSION 1	/* lib/state.c's */
+
+void load_state_init(struct load_state *state)
+{
+	state->etags = json_object();
+	state->members = json_array();
+	if (!state->etags || !state->members)
+		die(EXIT_SOFTWARE, "out of memory");
+}
+
+void load_state_add_etag(struct load_state *state, const char *request, const char *etag)
+{
+	json_t *value = json_string(etag);
+	if (value && json_object_set_new(state->etags, request, value) < 0)
+		value = NULL;	/* set_new freed it: the request is not UTF-8 */
+	if (!value)
+		log_debug(1, "state: the ETag of a request that is not UTF-8 is left out");
+}
+
+void load_state_add_member(struct load_state *state, const char *person_id, const char *job,
+			   const char *movie_id)
+{
+	json_error_t error;
+	json_t *member = json_pack_ex(&error, 0, "{s s, s s, s s}", "person_id", person_id, "job", job,
+				      "movie_id", movie_id);
+	if (!member && json_error_code(&error) != json_error_invalid_utf8)
+		die(EXIT_SOFTWARE, "out of memory");
+	if (member && json_array_append_new(state->members, member) < 0)
+		die(EXIT_SOFTWARE, "out of memory");
+}
+
+/* Rows of a sync table whose movie_id is a movie's: a destination emptied by hand, or
+ * whose movies went another way, claims nothing it lacks. */
+static void rows_of_movies(struct buf *sql, const char *columns, const char *table, const char *schema)
+{
+	if (buf_printf(sql, "SELECT %s FROM %s.%s s WHERE EXISTS (SELECT 1 FROM %s.movies m"
+			    " WHERE m.movie_id = s.movie_id)", columns, schema, table, schema) < 0)
+		die(EXIT_SOFTWARE, "out of memory");
+}
+
+void load_state_etags_sql(struct buf *sql, const char *schema)
+{
+	rows_of_movies(sql, "s.request, s.etag", "sync_state", schema);
+}
+
+void load_state_members_sql(struct buf *sql, const char *schema)
+{
+	rows_of_movies(sql, "s.person_id, s.job, s.movie_id", "memberships", schema);
+}
+
+static int compare_member(const void *a, const void *b)
+{
+	static const char *const fields[] = {"person_id", "job", "movie_id"};
+	const json_t *x = *(const json_t *const *)a, *y = *(const json_t *const *)b;
+	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+		int order = strcmp(json_string_value(json_object_get(x, fields[i])),
+				   json_string_value(json_object_get(y, fields[i])));
+		if (order)
+			return order;
+	}
+	return 0;
+}
+
+static int compare_key(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* A copy of the ETags with the requests in order: objects print in insertion order. */
+static json_t *sorted_etags(const json_t *etags)
+{
+	size_t count = json_object_size(etags), n = 0;
+	const char **keys = xcalloc(count ? count : 1, sizeof *keys);
+	const char *key;
+	json_t *value;
+	json_object_foreach((json_t *)etags, key, value)
+		keys[n++] = key;
+	qsort(keys, n, sizeof *keys, compare_key);
+	json_t *sorted = json_object();
+	for (size_t i = 0; sorted && i < n; i++)
+		if (json_object_set(sorted, keys[i], json_object_get(etags, keys[i])) < 0)
+			die(EXIT_SOFTWARE, "out of memory");
+	free(keys);
+	return sorted;
+}
+
+static json_t *sorted_members(const json_t *members)
+{
+	size_t count = json_array_size(members);
+	json_t **items = xcalloc(count ? count : 1, sizeof *items);
+	for (size_t i = 0; i < count; i++)
+		items[i] = json_array_get(members, i);
+	qsort(items, count, sizeof *items, compare_member);
+	json_t *sorted = json_array();
+	for (size_t i = 0; sorted && i < count; i++)
+		if (json_array_append(sorted, items[i]) < 0)
+			die(EXIT_SOFTWARE, "out of memory");
+	free(items);
+	return sorted;
+}
+
+void load_state_print(struct load_state *state)
+{
+	json_t *etags = sorted_etags(state->etags), *members = sorted_members(state->members);
+	json_t *line = etags && members ? json_pack("{s i, s o, s o}", "version", STATE_VERSION, "etags",
+						    etags, "members", members) : NULL;
+	if (!line)
+		die(EXIT_SOFTWARE, "out of memory");
+	jsonl_print(line);
+	jsonl_finish();
+	json_decref(line);
+}
+
+void load_state_free(struct load_state *state)
+{
+	json_decref(state->etags);
+	json_decref(state->members);
+	*state = (struct load_state){0};
+}
