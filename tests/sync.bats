@@ -40,7 +40,7 @@ dump() {
 # The state a run starts from, as the destination tells it, and the copy in files/: both
 # name only movies the warehouse holds (ETags by their request path).
 assert_state_not_ahead() {
-	local db=${1:-files/warehouse.db} copy=${2:-files/state.json} have claimed
+	local db=${1:-files/warehouse.db} copy=${2-files/state.json} have claimed
 	have=$(sqlite3 "$db" 'SELECT movie_id FROM movies' 2>/dev/null | sort -u)
 	for state in <(tmdb-load --print-state sqlite "$db") ${copy:+"$copy"}; do
 		[[ -e $state ]] || continue
@@ -128,7 +128,7 @@ wait_for_holder() {
 @test "the warehouse deleted: the next incremental run fetches everything again" {
 	bash "$DEBUG" >/dev/null 2>&1
 	rm files/warehouse.db
-	assert_state_not_ahead
+	assert_state_not_ahead files/warehouse.db ''
 	run --separate-stderr bash "$DEBUG" --incremental
 	assert_success
 	[[ $stderr == *"13 fetched, 0 unchanged"* ]]
@@ -138,7 +138,7 @@ wait_for_holder() {
 @test "the warehouse emptied by hand: the next incremental run fetches everything again" {
 	bash "$DEBUG" >/dev/null 2>&1
 	rows 'DELETE FROM movies'
-	assert_state_not_ahead
+	assert_state_not_ahead files/warehouse.db ''
 	run --separate-stderr bash "$DEBUG" --incremental
 	assert_success
 	[[ $stderr == *"13 fetched, 0 unchanged"* ]]
