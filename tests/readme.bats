@@ -22,7 +22,8 @@ in_readme() {
 }
 
 @test "the tour's load and its summary" {
-	tmdb-fetch --replay "$S" person 525 | tmdb-director | tmdb-fetch --replay "$S" movie |
+	set -o pipefail
+	tmdb-fetch --replay "$S" person 525 | tmdb-director --sync | tmdb-fetch --replay "$S" movie |
 		tmdb-shape --all | tmdb-load sqlite w.db 2>summary
 	in_readme <summary
 	sqlite3 -header -column w.db "SELECT title, budget, revenue, cast_size, review_count,
