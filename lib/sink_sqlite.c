@@ -717,8 +717,9 @@ static const struct sink_ops sqlite_ops = {
 	sqlite_open_table, sqlite_add_column, sqlite_put_row, sqlite_finish, sqlite_close,
 };
 
-/* Pragmas, and why these: busy_timeout, so a database another process is writing is
- * waited for (its transactions are short) rather than failed at once. The rest stay
+/* Pragmas, and why these: busy_timeout, so a database another writer is writing is
+ * waited for (its transactions are short) rather than failed at once; another load
+ * never gets this far, DB.lock keeps it out first. The rest stay
  * SQLite's defaults on purpose: the rollback journal (journal_mode=DELETE) keeps the
  * warehouse one self-contained file at rest that copies and opens anywhere, where WAL
  * needs -wal and -shm files beside it and shared memory (no network filesystems); with
