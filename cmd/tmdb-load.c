@@ -38,18 +38,25 @@ static const char usage_text[] =
 	"\n"
 	"options:\n"
 	"      --alter            add the columns a row has and its table lacks (else exit 65)\n"
-	"      --busy-timeout MS  wait up to MS milliseconds for a locked database (default 30000)\n"
+	"      --busy-timeout MS  wait up to MS milliseconds for a database another writer\n"
+	"                         locks (default 30000)\n"
 	"      --print-state      print the destination's sync state, one JSON line, and exit:\n"
 	"                         {\"version\":1,\"etags\":{...},\"members\":[...]} of the movies it\n"
 	"                         holds, for tmdb-fetch --state; reads no input, creates nothing\n"
+	"      --wait             wait for another load of the destination to end (else exit 75)\n"
 	"  -q, --quiet            no summary, no warnings\n"
 	"  -v, --verbose          more detail (repeatable; -vvv shows the SQL)\n"
 	"  -h, --help             this text\n"
 	"      --version          the version\n"
 	"\n"
+	"One load per destination at a time: it holds DB.lock (beside the database), DIR/.lock\n"
+	"or PostgreSQL's advisory lock from start to commit; TMDB_LOCK_FD=N hands it a lock\n"
+	"its caller holds on descriptor N.\n"
+	"\n"
 	"exit: 0 ok, 64 usage, 65 bad input (the message names the line), 69 database\n"
 	"unreachable, 70 internal error, 73 cannot create the database or folder, 74 I/O or\n"
-	"database error, 77 the database refused the credentials\n";
+	"database error, 75 the destination is in use by another load (named; --wait waits),\n"
+	"77 the database refused the credentials\n";
 
 static int parse_busy_timeout(const char *text)
 {
@@ -64,11 +71,12 @@ static int parse_busy_timeout(const char *text)
 
 static int parse_options(int argc, char **argv, struct sink_options *options, int *state_only)
 {
-	enum { OPT_ALTER = 256, OPT_BUSY_TIMEOUT, OPT_PRINT_STATE };
+	enum { OPT_ALTER = 256, OPT_BUSY_TIMEOUT, OPT_PRINT_STATE, OPT_WAIT };
 	static const struct option long_options[] = {
 		{"alter", no_argument, NULL, OPT_ALTER},
 		{"busy-timeout", required_argument, NULL, OPT_BUSY_TIMEOUT},
 		{"print-state", no_argument, NULL, OPT_PRINT_STATE},
+		{"wait", no_argument, NULL, OPT_WAIT},
 		CLI_COMMON_OPTIONS,
 		{0},
 	};
@@ -82,6 +90,8 @@ static int parse_options(int argc, char **argv, struct sink_options *options, in
 			options->busy_timeout_ms = parse_busy_timeout(optarg);
 		else if (c == OPT_PRINT_STATE)
 			*state_only = 1;
+		else if (c == OPT_WAIT)
+			options->wait = 1;
 	}
 	return optind;
 }

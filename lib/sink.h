@@ -1,7 +1,8 @@
 /* Where tmdb-load writes: a SQLite or PostgreSQL database, a folder of CSV files, or CSV
  * on standard output. Every call returns 0, or an exit status (65 bad data, 73, 74; on
- * opening also 64, 69, 77) with why filled in; after a failure the caller only calls
- * close, which undoes the run. */
+ * opening also 64, 69, 75 the destination in use, 77) with why filled in; after a
+ * failure the caller only calls close, which undoes the run. Opening takes the
+ * destination's lock (not for standard output); close lets go of it. */
 #ifndef TMDB_SINK_H
 #define TMDB_SINK_H
 
@@ -41,6 +42,7 @@ struct sink {
 struct sink_options {
 	int alter;		/* add columns the input has and a table lacks */
 	int busy_timeout_ms;	/* how long to wait for a locked database (PostgreSQL: lock_timeout) */
+	int wait;		/* wait for another load of the destination to end, else exit 75 */
 };
 
 /* Each returns 0 with *sink set, or an exit status with why filled in. */

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "csv.h"
+#include "lock.h"
 #include "log.h"
 #include "strmap.h"
 #include "xalloc.h"
@@ -38,6 +39,7 @@ struct csv_table {
 struct csv_sink {
 	struct sink base;
 	char *dir;
+	struct lock lock;	/* DIR/.lock, held from before the first read to after the last rename */
 	int alter;
 	struct csv_table **tables;
 	size_t count, cap;
@@ -567,6 +569,7 @@ static void csv_close(struct sink *sink)
 		free_table(s->tables[i]);
 	free(s->tables);
 	strmap_free(&s->parents);
+	lock_release(&s->lock);
 	free(s->dir);
 	free(s);
 }
@@ -610,10 +613,22 @@ int sink_csv_open(const char *dir, const struct sink_options *options, struct si
 		buf_printf(why, "%s: cannot create the folder: %s", dir, strerror(errno));
 		return EXIT_CANTCREAT;
 	}
+	/* Every file is read under the lock: a merge with what another run is about to
+	 * replace would lose that run's rows. The lock file starts with a dot, as no
+	 * table's file may, so it is never taken for one. */
+	struct buf lock_path = {0};
+	if (buf_printf(&lock_path, "%s/.lock", dir) < 0)
+		die(EXIT_SOFTWARE, "out of memory");
+	struct lock lock;
+	int status = lock_take(&lock, lock_path.data, dir, options->wait, why);
+	buf_free(&lock_path);
+	if (status)
+		return status;
 	struct csv_sink *s = xcalloc(1, sizeof *s);
 	s->base.ops = &csv_ops;
 	s->dir = xstrdup(dir);
 	s->alter = options->alter;
+	s->lock = lock;
 	*sink = &s->base;
 	return 0;
 }

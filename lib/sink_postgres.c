@@ -10,6 +10,7 @@
 #include <string.h>
 #include <libpq-fe.h>
 
+#include "lock.h"
 #include "log.h"
 #include "xalloc.h"
 
@@ -1064,15 +1065,79 @@ static int read_current_schema(struct pg_sink *s, struct buf *why)
 	return 0;
 }
 
-/* One transaction for the run. First the load lock, a transaction-level advisory lock:
- * concurrent runs then follow one another instead of interleaving. Table locks (LOCK
- * TABLE ... SHARE ROW EXCLUSIVE) would not do: the tables may not exist yet (two
- * CREATE TABLE IF NOT EXISTS at once can fail), and a stream names its tables as it
- * goes, so two runs could lock them in different orders and deadlock. One lock taken
- * first cannot deadlock, and with it no run's counts or child replacement see another's
- * half-done work. lock_timeout bounds the wait for it and for any table lock, as
- * --busy-timeout does for SQLite (0: PostgreSQL's 0 would mean forever, so 1 ms). */
-static int start_transaction(struct pg_sink *s, int lock_timeout_ms, struct buf *why)
+/* The load lock's holder as pg_locks and pg_stat_activity show it: a bigint advisory
+ * key is classid (its high half), objid (its low half) and objsubid 1. */
+static const char load_lock_holder_sql[] =
+	"SELECT a.pid, coalesce(a.application_name, ''), coalesce(host(a.client_addr), '')"
+	" FROM pg_catalog.pg_locks l JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid"
+	" WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1"
+	" AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())"
+	" AND l.classid::bigint = (" LOAD_LOCK_KEY "::bigint >> 32)"
+	" AND l.objid::bigint = (" LOAD_LOCK_KEY "::bigint & 4294967295) LIMIT 1";
+
+/* "tmdb-load (backend pid N, from ADDRESS)", or nothing when the holder is gone or
+ * cannot be seen. */
+static void describe_lock_holder(struct pg_sink *s, struct buf *holder)
+{
+	PGresult *res = NULL;
+	struct buf ignored = {0};
+	if (run_sql(s, load_lock_holder_sql, 0, NULL, PGRES_TUPLES_OK, &res,
+		    "cannot find the load lock's holder", &ignored) == 0 && PQntuples(res) > 0) {
+		const char *name = PQgetvalue(res, 0, 1), *address = PQgetvalue(res, 0, 2);
+		buf_printf(holder, "%s (backend pid %s%s%s)", *name ? name : "a session",
+			   PQgetvalue(res, 0, 0), *address ? ", from " : "", address);
+	}
+	if (ignored.len)
+		log_debug(1, "%s", ignored.data);
+	PQclear(res);
+	buf_free(&ignored);
+}
+
+/* The load lock, at once; when another run holds it, 75 naming that run, or with wait
+ * the wait for it, as long as it takes (lock_timeout is 0 here). */
+static int take_load_lock(struct pg_sink *s, int wait, struct buf *why)
+{
+	PGresult *res;
+	int status = run_sql(s, "SELECT pg_try_advisory_xact_lock(" LOAD_LOCK_KEY ")", 0, NULL,
+			     PGRES_TUPLES_OK, &res, "cannot take the load lock", why);
+	if (status)
+		return status;
+	int taken = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	if (taken)
+		return 0;
+	struct buf holder = {0};
+	describe_lock_holder(s, &holder);
+	if (!wait) {
+		lock_busy_message(why, s->name, holder.data);
+		buf_free(&holder);
+		return EXIT_TEMPFAIL;
+	}
+	log_warn("%s: in use by %s; waiting for it", s->name, holder.data ? holder.data : "another process");
+	buf_free(&holder);
+	return run_sql(s, "SELECT pg_advisory_xact_lock(" LOAD_LOCK_KEY ")", 0, NULL, PGRES_TUPLES_OK,
+		       NULL, "cannot take the load lock", why);
+}
+
+static int set_lock_timeout(struct pg_sink *s, int lock_timeout_ms, struct buf *why)
+{
+	char timeout[32];
+	snprintf(timeout, sizeof timeout, "%dms", lock_timeout_ms);
+	const char *params[] = {timeout};
+	return run_sql(s, "SELECT set_config('lock_timeout', $1, true)", 1, params, PGRES_TUPLES_OK,
+		       NULL, "cannot set lock_timeout", why);
+}
+
+/* One transaction for the run. First the load lock, a transaction-level advisory lock,
+ * the destination's lock: one run at a time, another exits 75 or (--wait) follows it.
+ * Table locks (LOCK TABLE ... SHARE ROW EXCLUSIVE) would not do: the tables may not
+ * exist yet (two CREATE TABLE IF NOT EXISTS at once can fail), and a stream names its
+ * tables as it goes, so two runs could lock them in different orders and deadlock. One
+ * lock taken first cannot deadlock, and with it no run's counts or child replacement see
+ * another's half-done work. Its wait has no lock_timeout; lock_timeout then bounds the
+ * wait for a table another writer locks, as --busy-timeout does for SQLite (0:
+ * PostgreSQL's 0 would mean forever, so 1 ms). */
+static int start_transaction(struct pg_sink *s, const struct sink_options *options, struct buf *why)
 {
 	if (PQsetClientEncoding(s->conn, "UTF8") != 0)
 		return pg_failed(s, NULL, "cannot set client_encoding to UTF8", why);
@@ -1081,14 +1146,11 @@ static int start_transaction(struct pg_sink *s, int lock_timeout_ms, struct buf 
 	if (status)
 		return status;
 	s->in_transaction = 1;
-	char timeout[32];
-	snprintf(timeout, sizeof timeout, "%dms", lock_timeout_ms > 0 ? lock_timeout_ms : 1);
-	const char *params[] = {timeout};
-	status = run_sql(s, "SELECT set_config('lock_timeout', $1, true)", 1, params, PGRES_TUPLES_OK,
-			 NULL, "cannot set lock_timeout", why);
+	status = set_lock_timeout(s, 0, why);
 	if (!status)
-		status = run_sql(s, "SELECT pg_advisory_xact_lock(" LOAD_LOCK_KEY ")", 0, NULL,
-				 PGRES_TUPLES_OK, NULL, "cannot take the load lock (another load runs)", why);
+		status = take_load_lock(s, options->wait, why);
+	if (!status)
+		status = set_lock_timeout(s, options->busy_timeout_ms > 0 ? options->busy_timeout_ms : 1, why);
 	return status ? status : read_current_schema(s, why);
 }
 
@@ -1104,7 +1166,7 @@ int sink_postgres_open(const char *dsn, const struct sink_options *options, stru
 	s->copying = NO_TABLE;
 	status = connect_database(s, dsn, why);
 	if (!status)
-		status = start_transaction(s, options->busy_timeout_ms, why);
+		status = start_transaction(s, options, why);
 	if (status) {
 		pg_close(&s->base);
 		return status;

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <sqlite3.h>
 
+#include "lock.h"
 #include "log.h"
 #include "xalloc.h"
 
@@ -40,6 +41,7 @@ struct sqlite_sink {
 	struct sink base;
 	sqlite3 *db;
 	char *path;
+	struct lock lock;		/* DB.lock, held from before opening to after closing */
 	int alter;
 	int in_transaction;
 	int warehouse_ready;		/* the toolkit's tables and the view exist */
@@ -787,6 +789,7 @@ static void sqlite_close(struct sink *sink)
 		log_debug(1, "%s: rollback: %s", s->path, sqlite3_errmsg(s->db));
 	if (sqlite3_close(s->db) != SQLITE_OK)
 		log_warn("%s: cannot close the database: %s", s->path, sqlite3_errmsg(s->db));
+	lock_release(&s->lock);
 	free(s->tables);
 	free(s->path);
 	free(s);
@@ -797,8 +800,9 @@ static const struct sink_ops sqlite_ops = {
 	sqlite_finish, sqlite_close,
 };
 
-/* Pragmas, and why these: busy_timeout, so a database another process is writing is
- * waited for (its transactions are short) rather than failed at once. The rest stay
+/* Pragmas, and why these: busy_timeout, so a database another writer is writing is
+ * waited for (its transactions are short) rather than failed at once; another load
+ * never gets this far, DB.lock keeps it out first. The rest stay
  * SQLite's defaults on purpose: the rollback journal (journal_mode=DELETE) keeps the
  * warehouse one self-contained file at rest that copies and opens anywhere, where WAL
  * needs -wal and -shm files beside it and shared memory (no network filesystems); with
@@ -824,6 +828,22 @@ static int start_transaction(struct sqlite_sink *s, int busy_timeout_ms, struct 
 	return status;
 }
 
+/* DB.lock beside the database. SQLite's own locks are no substitute: they last a
+ * transaction, and a writer that waits on them can meet "database is locked" or, racing
+ * a journal's creation, "disk I/O error". A database in memory has no other writer. */
+static int lock_database(struct sqlite_sink *s, int wait, struct buf *why)
+{
+	s->lock.fd = -1;
+	if (strcmp(s->path, ":memory:") == 0)
+		return 0;
+	struct buf lock_path = {0};
+	if (buf_printf(&lock_path, "%s.lock", s->path) < 0)
+		die(EXIT_SOFTWARE, "out of memory");
+	int status = lock_take(&s->lock, lock_path.data, s->path, wait, why);
+	buf_free(&lock_path);
+	return status;
+}
+
 int sink_sqlite_open(const char *path, const struct sink_options *options, struct sink **sink,
 		     struct buf *why)
 {
@@ -831,10 +851,15 @@ int sink_sqlite_open(const char *path, const struct sink_options *options, struc
 	s->base.ops = &sqlite_ops;
 	s->path = xstrdup(path);
 	s->alter = options->alter;
+	int status = lock_database(s, options->wait, why);
+	if (status) {
+		sqlite_close(&s->base);
+		return status;
+	}
 	/* NOMUTEX: one thread uses the connection, so SQLite need not lock it per call. */
 	int rc = sqlite3_open_v2(path, &s->db,
 				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
-	int status = rc == SQLITE_OK ? 0 : sqlite_failed(s, rc, "cannot open the database", why);
+	status = rc == SQLITE_OK ? 0 : sqlite_failed(s, rc, "cannot open the database", why);
 	if (!status)
 		status = start_transaction(s, options->busy_timeout_ms, why);
 	if (status) {

@@ -21,6 +21,11 @@ setup() {
 	IN="$BATS_TEST_TMPDIR/input.jsonl"
 }
 
+# A test that failed while a load held the lock lets it go, so Bats need not wait for it.
+teardown() {
+	touch "$BATS_TEST_TMPDIR/release"
+}
+
 # movie ID TITLE BUDGET REVENUE: a movies row; the other columns are fixed.
 movie() {
 	jq -nc --arg id "$1" --arg title "$2" --argjson budget "$3" --argjson revenue "$4" \
@@ -379,14 +384,20 @@ wait_for_lock_waiters() {
 	fail "no load waited for the lock"
 }
 
-@test "two loads of the same stream at once: the second waits for the first, nothing doubles or goes" {
-	sample_stream >"$IN"
-	start_holding_load "$IN"
+# Until the holding load has the load lock (at most ~10 s).
+wait_for_holder() {
 	for _ in $(seq 200); do
-		[ "$(pg_query "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")" -eq 1 ] && break
+		[ "$(pg_query "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")" -eq 1 ] && return 0
 		sleep 0.05
 	done
-	tmdb-load postgres "$PG_DSN" <"$IN" 2>"$BATS_TEST_TMPDIR/second.err" 3>&- &
+	fail "the first load never took the load lock"
+}
+
+@test "two loads of the same stream at once: with --wait the second waits for the first, nothing doubles or goes" {
+	sample_stream >"$IN"
+	start_holding_load "$IN"
+	wait_for_holder
+	tmdb-load --wait postgres "$PG_DSN" <"$IN" 2>"$BATS_TEST_TMPDIR/second.err" 3>&- &
 	second=$!
 	wait_for_lock_waiters 1
 	touch "$BATS_TEST_TMPDIR/release"
@@ -399,7 +410,7 @@ wait_for_lock_waiters() {
 	# And a crowd of them, started together: every one succeeds, the rows stay as once.
 	pids=()
 	for i in 1 2 3 4; do
-		tmdb-load -q postgres "$PG_DSN" <"$IN" 2>"$BATS_TEST_TMPDIR/crowd.$i" 3>&- &
+		tmdb-load -q --wait postgres "$PG_DSN" <"$IN" 2>"$BATS_TEST_TMPDIR/crowd.$i" 3>&- &
 		pids+=($!)
 	done
 	for pid in "${pids[@]}"; do wait "$pid"; done
@@ -408,18 +419,43 @@ wait_for_lock_waiters() {
 4"
 }
 
-@test "--busy-timeout bounds the wait for another load: 74, nothing written" {
+@test "without --wait a second load exits 75 at once naming the holder, nothing written; with --wait both land" {
 	sample_stream >"$IN"
 	start_holding_load "$IN"
+	wait_for_holder
+	holder_backend=$(pg_query "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted")
+	run --separate-stderr timeout 60 tmdb-load postgres "$PG_DSN" movies < <(movie 9 Other 1 1)
+	[ "$status" -eq 75 ] || fail "exited $status: $stderr"
+	[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ]
+	[[ $stderr == "tmdb-load: "*": in use by tmdb-load (backend pid $holder_backend"*"); --wait to wait for it" ]] || fail "$stderr"
+	# --wait: no lock_timeout for the load lock, however short --busy-timeout is.
+	tmdb-load --busy-timeout 1 --wait postgres "$PG_DSN" movies < <(movie 9 Other 1 1) 2>"$BATS_TEST_TMPDIR/second.err" 3>&- &
+	second=$!
+	wait_for_lock_waiters 1
+	sleep 0.2
+	touch "$BATS_TEST_TMPDIR/release"
+	wait "$holder"
+	wait "$second" || fail "the waiting load failed: $(cat "$BATS_TEST_TMPDIR/second.err")"
+	assert_equal "$(ids movie_id movies)" "1,2,3,9"
+}
+
+@test "--busy-timeout bounds the wait for a table another session locks: 74, nothing written" {
+	sample_stream | tmdb-load -q postgres "$PG_DSN"
+	{
+		echo "BEGIN; LOCK TABLE movies IN ACCESS EXCLUSIVE MODE; SELECT 1;"
+		while [ ! -e "$BATS_TEST_TMPDIR/release" ]; do sleep 0.05; done
+		echo "COMMIT;"
+	} | "$PG_BIN/psql" -X -q -o /dev/null 3>&- &
+	locker=$!
 	for _ in $(seq 200); do
-		[ "$(pg_query "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")" -eq 1 ] && break
+		[ "$(pg_query "SELECT count(*) FROM pg_locks WHERE relation = 'movies'::regclass AND mode = 'AccessExclusiveLock' AND granted")" -eq 1 ] && break
 		sleep 0.05
 	done
 	run --separate-stderr timeout 60 tmdb-load --busy-timeout 200 postgres "$PG_DSN" movies < <(movie 9 Other 1 1)
 	touch "$BATS_TEST_TMPDIR/release"
-	wait "$holder"
-	[ "$status" -eq 74 ]
-	[[ $stderr == *"cannot take the load lock"*"lock timeout"* ]]
+	wait "$locker"
+	[ "$status" -eq 74 ] || fail "exited $status: $stderr"
+	[[ $stderr == *"lock timeout"* ]]
 	assert_equal "$(ids movie_id movies)" "1,2,3"
 }
 

@@ -9,6 +9,11 @@ setup() {
 	IN="$BATS_TEST_TMPDIR/input.jsonl"
 }
 
+# A test that failed while a slow load waited for input ends that load.
+teardown() {
+	if [[ -n ${holder:-} ]]; then kill "$holder" 2>/dev/null || true; fi
+}
+
 # movie ID TITLE BUDGET REVENUE: a movies row; the other columns are fixed.
 movie() {
 	jq -nc --arg id "$1" --arg title "$2" --argjson budget "$3" --argjson revenue "$4" \
@@ -72,7 +77,7 @@ dump() {
 @test "--help lists every option on stdout; --version names the program" {
 	run --separate-stderr tmdb-load --help
 	assert_success
-	for option in --alter --busy-timeout --quiet --verbose --help --version sqlite csv; do
+	for option in --alter --busy-timeout --wait --quiet --verbose --help --version sqlite csv; do
 		assert_output --partial -- "$option"
 	done
 	[ -z "$stderr" ]
@@ -409,7 +414,8 @@ o2|2|"
 	# CSV the same: no file, no STATE.
 	run -65 --separate-stderr tmdb-load csv "$DIR" < <(tap_stream; echo 'not json')
 	[ -z "$output" ]
-	[ -z "$(ls -A "$DIR" 2>/dev/null)" ]
+	# Only the lock file, which is never removed (removing lock files races).
+	assert_equal "$(ls -A "$DIR")" .lock
 }
 
 @test "unknown message types: ignored in a Singer stream, a row of TABLE in plain rows; BATCH refused" {
@@ -466,7 +472,8 @@ o2|2|"
 
 @test "a database that cannot be created exits 73" {
 	run -73 --separate-stderr tmdb-load sqlite "$BATS_TEST_TMPDIR/no/such/dir/w.db" movies < <(movie 1 Inception 1 2)
-	[[ $stderr == *"no/such/dir/w.db: cannot open the database"* ]]
+	# Its lock file beside it comes first, and cannot be made either.
+	[[ $stderr == *"no/such/dir/w.db: cannot open its lock file "*"no/such/dir/w.db.lock: No such file or directory" ]]
 	echo "not a database, but long enough to have a header" >"$DB"
 	run -73 --separate-stderr tmdb-load sqlite "$DB" movies < <(movie 1 Inception 1 2)
 }
@@ -559,7 +566,7 @@ reviews.csv" ]
 	run -65 --separate-stderr tmdb-load csv "$DIR" < <(sample_stream | sed 's/"r4"/"r5"/'; echo '{"type":"RECORD","stream":"movies","record":{"movie_id":"9","budget":1.5}}')
 	[[ $stderr == "tmdb-load: -:15: movies: column \"budget\": expected an integer, got a real" ]]
 	diff -r "$BATS_TEST_TMPDIR/before" "$DIR"
-	[ "$(ls -A "$DIR" | wc -l)" -eq 3 ]
+	[ "$(ls -A "$DIR" | wc -l)" -eq 4 ]	# the three tables' files and .lock
 }
 
 @test "csv: a malformed file exits 65 naming it and the record; a changed header needs --alter" {
@@ -785,4 +792,165 @@ keys() {
 	printf 'not a database' >"$DB"
 	run -74 --separate-stderr tmdb-load --print-state sqlite "$DB"
 	[ -z "$output" ]
+
+# One writer per destination: DB.lock beside a database, DIR/.lock in a folder.
+
+# lock_file sqlite|csv: the lock file of $DB or $DIR.
+lock_file() {
+	if [[ $1 == sqlite ]]; then echo "$DB.lock"; else echo "$DIR/.lock"; fi
+}
+
+# target sqlite|csv: $DB or $DIR.
+target() {
+	if [[ $1 == sqlite ]]; then echo "$DB"; else echo "$DIR"; fi
+}
+
+# movie_ids sqlite|csv: the movie ids the destination holds, in order, comma-separated.
+movie_ids() {
+	if [[ $1 == sqlite ]]; then
+		sqlite3 "$DB" 'SELECT group_concat(movie_id) FROM (SELECT movie_id FROM movies ORDER BY 1)'
+	else
+		python_csv "$DIR/movies.csv" | jq -r '[.[1:][][0]] | sort | join(",")'
+	fi
+}
+
+# is_locked FILE: some process holds an exclusive flock on FILE.
+is_locked() {
+	if flock -n "$1" true 2>/dev/null; then return 1; fi
+}
+
+# start_slow_load sqlite|csv [OPTION...]: a load that reads a SCHEMA and movie 1, then
+# waits on a FIFO for the rest (movie 2) until finish_slow_load. Sets holder to its PID
+# and waits until it holds the destination's lock (at most ~10 s; the caller checks).
+start_slow_load() {
+	local kind=$1
+	shift
+	mkfifo "$BATS_TEST_TMPDIR/fifo"
+	tmdb-load "$@" "$kind" "$(target "$kind")" <"$BATS_TEST_TMPDIR/fifo" 2>"$BATS_TEST_TMPDIR/holder.err" 3>&- &
+	holder=$!
+	exec 4>"$BATS_TEST_TMPDIR/fifo"
+	{ schema movies; movie 1 Inception 1 2 | record movies; } >&4
+	for _ in $(seq 200); do
+		is_locked "$(lock_file "$kind")" && return 0
+		sleep 0.05
+	done
+}
+
+# finish_slow_load [LINE]: the rest of the slow load's input (movie 2, or LINE), then
+# waits for it; holder_status is its exit status.
+finish_slow_load() {
+	if [[ $# -gt 0 ]]; then echo "$1" >&4; else movie 2 Following 3 4 | record movies >&4; fi
+	exec 4>&-
+	holder_status=0
+	wait "$holder" || holder_status=$?
+}
+
+# A second load while the first holds the lock: 75 at once, naming the holder; the
+# first's rows all land.
+second_load_refused() {
+	local kind=$1 dest
+	dest=$(target "$kind")
+	[[ $kind == sqlite ]] || mkdir -p "$DIR"
+	start_slow_load "$kind"
+	run --separate-stderr timeout 60 tmdb-load "$kind" "$dest" movies 4>&- < <(movie 3 Tenet 5 6)
+	finish_slow_load
+	[ "$status" -eq 75 ] || fail "the second load exited $status: $stderr"
+	assert_equal "$stderr" "tmdb-load: $dest: in use by tmdb-load (pid $holder); --wait to wait for it"
+	[ "$holder_status" -eq 0 ] || fail "the first load failed: $(cat "$BATS_TEST_TMPDIR/holder.err")"
+	assert_equal "$(movie_ids "$kind")" "1,2"
+}
+
+# With --wait the second load waits for the first: both loads' rows land.
+second_load_waits() {
+	local kind=$1 dest
+	dest=$(target "$kind")
+	start_slow_load "$kind"
+	timeout 60 tmdb-load --wait "$kind" "$dest" movies 4>&- 3>&- < <(movie 3 Tenet 5 6) 2>"$BATS_TEST_TMPDIR/second.err" &
+	second=$!
+	finish_slow_load
+	second_status=0
+	wait "$second" || second_status=$?
+	[ "$holder_status" -eq 0 ] || fail "the first load failed: $(cat "$BATS_TEST_TMPDIR/holder.err")"
+	[ "$second_status" -eq 0 ] || fail "the second load exited $second_status: $(cat "$BATS_TEST_TMPDIR/second.err")"
+	run grep -i 'disk I/O' "$BATS_TEST_TMPDIR/holder.err" "$BATS_TEST_TMPDIR/second.err"
+	assert_failure 1
+	assert_equal "$(movie_ids "$kind")" "1,2,3"
+}
+
+@test "csv: a second load into a folder in use exits 75 naming the holder; the first's rows all land" {
+	second_load_refused csv
+}
+
+@test "csv: with --wait a second load waits for the first; both loads' rows land" {
+	second_load_waits csv
+}
+
+@test "sqlite: a second load into a database in use exits 75 naming the holder; the first's rows all land" {
+	second_load_refused sqlite
+}
+
+@test "sqlite: with --wait a second load waits for the first; both loads' rows land" {
+	second_load_waits sqlite
+}
+
+@test "a load that fails, or is killed, lets go of the lock: the next load goes ahead" {
+	for kind in sqlite csv; do
+		rm -f "$BATS_TEST_TMPDIR/fifo"
+		start_slow_load "$kind"
+		is_locked "$(lock_file "$kind")" || fail "$kind: the load holds no lock"
+		finish_slow_load 'not json'
+		[ "$holder_status" -eq 65 ] || fail "$kind: the bad load exited $holder_status"
+		run --separate-stderr tmdb-load "$kind" "$(target "$kind")" movies 4>&- < <(movie 3 Tenet 5 6)
+		assert_success
+		assert_equal "$(movie_ids "$kind")" "3"
+		# kill -9: the kernel lets go of a flock with the last descriptor.
+		rm -f "$BATS_TEST_TMPDIR/fifo"
+		start_slow_load "$kind"
+		is_locked "$(lock_file "$kind")" || fail "$kind: the load holds no lock"
+		kill -9 "$holder"
+		wait "$holder" || true
+		exec 4>&-
+		run --separate-stderr tmdb-load "$kind" "$(target "$kind")" movies 4>&- < <(movie 4 Memento 5 6)
+		assert_success
+		assert_equal "$(movie_ids "$kind")" "3,4"
+	done
+}
+
+@test "TMDB_LOCK_FD: a script that holds the destination's lock passes it on; others exit 75" {
+	movie 1 Inception 1 2 | tmdb-load -q sqlite "$DB" movies
+	# Inputs in files: a process substitution would inherit descriptor 9 and, lingering,
+	# hold the lock a moment after the script let go of it.
+	movie 2 Following 3 4 >"$BATS_TEST_TMPDIR/2.jsonl"
+	movie 3 Tenet 5 6 >"$BATS_TEST_TMPDIR/3.jsonl"
+	exec 9>>"$DB.lock"
+	flock 9
+	# The script may say who holds the lock, as tmdb-load does: "PID PROGRAM".
+	printf '%s deploy.sh\n' "$$" >&9
+	run --separate-stderr env TMDB_LOCK_FD=9 tmdb-load sqlite "$DB" movies <"$BATS_TEST_TMPDIR/2.jsonl"
+	assert_success
+	run --separate-stderr tmdb-load sqlite "$DB" movies 9>&- <"$BATS_TEST_TMPDIR/3.jsonl"
+	[ "$status" -eq 75 ] || fail "exited $status: $stderr"
+	assert_equal "$stderr" "tmdb-load: $DB: in use by deploy.sh (pid $$); --wait to wait for it"
+	# A descriptor of the lock file that does not hold the lock while another does: busy.
+	exec 8<"$DB.lock"
+	run --separate-stderr env TMDB_LOCK_FD=8 tmdb-load sqlite "$DB" movies 9>&- <"$BATS_TEST_TMPDIR/3.jsonl"
+	[ "$status" -eq 75 ] || fail "exited $status: $stderr"
+	exec 8<&-
+	exec 9>&-
+	run --separate-stderr tmdb-load sqlite "$DB" movies <"$BATS_TEST_TMPDIR/3.jsonl"
+	assert_success
+	assert_equal "$(movie_ids sqlite)" "1,2,3"
+}
+
+@test "a holder whose lock file says nothing is 'another process'" {
+	movie 1 Inception 1 2 | tmdb-load -q sqlite "$DB" movies
+	flock -o "$DB.lock" sh -c 'while [ ! -e "$1" ]; do sleep 0.05; done' _ "$BATS_TEST_TMPDIR/release" 3>&- &
+	locker=$!
+	for _ in $(seq 200); do is_locked "$DB.lock" && break; sleep 0.05; done
+	run --separate-stderr tmdb-load sqlite "$DB" movies < <(movie 3 Tenet 5 6)
+	touch "$BATS_TEST_TMPDIR/release"
+	wait "$locker"
+	[ "$status" -eq 75 ] || fail "exited $status: $stderr"
+	assert_equal "$stderr" "tmdb-load: $DB: in use by another process; --wait to wait for it"
+	assert_equal "$(movie_ids sqlite)" "1"
 }
