@@ -180,8 +180,8 @@ static int take_plain_row(struct row_reader *reader, struct row_item *item, stru
 	if (!layout) {
 		buf_puts(why, "table ");
 		layout_quote_name(why, reader->table_name);
-		buf_puts(why, " is not one of the toolkit's (movies, credits, reviews, crew, genres) "
-			      "and no Singer SCHEMA declared it");
+		buf_puts(why, " is not one of the toolkit's (movies, credits, reviews, crew, genres, "
+			      "memberships, sync_state) and no Singer SCHEMA declared it");
 		return -1;
 	}
 	*item = (struct row_item){ROWS_ROW, layout, &reader->doc, jdoc_root(&reader->doc)};

@@ -752,9 +752,11 @@ int sink_csv_stdout_open(const char *table_name, struct sink **sink, struct buf 
 	return 0;
 }
 
-/* --print-state: the sync tables' files, then movies.csv. A load renames movies.csv
- * first, so ETags read before it are never newer than the movies they are checked
- * against: at worst an old ETag, which only costs a request. */
+/* --print-state: the sync tables' files, then movies.csv. A load renames the files in
+ * the order its stream opened the tables, movies first in tmdb-shape's, so ETags read
+ * before movies.csv are not newer than the movies they are checked against: at worst
+ * an old ETag, which costs a request. (Another stream's order, or two loads at once,
+ * needs the destination's lock.) */
 
 /* The columns of one state file, picked by name from each record. */
 struct state_file {

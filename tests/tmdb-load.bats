@@ -100,7 +100,7 @@ dump() {
 	[ ! -e "$DB" ]
 }
 
-@test "sqlite creates the toolkit's five tables typed and keyed as declared, and the view" {
+@test "sqlite creates the toolkit's seven tables typed and keyed as declared, and the view" {
 	sample_stream >"$IN"
 	run --separate-stderr tmdb-load sqlite "$DB" <"$IN"
 	assert_success
@@ -112,9 +112,12 @@ dump() {
 	# Created alongside, though this input has none of their rows.
 	assert_equal "$(info crew)" "credit_id:TEXT:1 movie_id:TEXT:0 person_id:TEXT:0 person_name:TEXT:0 department:TEXT:0 job:TEXT:0"
 	assert_equal "$(info genres)" "movie_id:TEXT:1 genre_id:INTEGER:2 name:TEXT:0"
-	assert_equal "$(sqlite3 "$DB" "SELECT count(*) FROM crew; SELECT count(*) FROM genres")" "0
+	assert_equal "$(info memberships)" "person_id:TEXT:1 job:TEXT:2 movie_id:TEXT:3"
+	assert_equal "$(info sync_state)" "request:TEXT:1 movie_id:TEXT:0 etag:TEXT:0"
+	assert_equal "$(sqlite3 "$DB" "SELECT count(*) FROM crew; SELECT count(*) FROM genres; SELECT count(*) FROM memberships")" "0
+0
 0"
-	[[ $stderr != *crew* && $stderr != *genres* ]]
+	[[ $stderr != *crew* && $stderr != *genres* && $stderr != *memberships* ]]
 	assert_equal "$(info movie_analysis_view | sed 's/:[A-Z]*:0//g')" "movie_id title release_date budget revenue vote_average vote_count popularity runtime cast_size review_count avg_review_rating profit roi"
 	# Values keep their types: text ids, integer money, real ratings.
 	assert_equal "$(sqlite3 "$DB" "SELECT typeof(movie_id), typeof(budget), typeof(vote_average) FROM movies WHERE movie_id = '1'")" "text|integer|real"

@@ -75,6 +75,44 @@ static int check_put_row(struct sink *sink, struct layout *layout, const struct 
 	return 0;
 }
 
+/* A deletion names rows by key, a child's parent or a holder's link: some value set,
+ * each of its column's kind. */
+static void check_match(const struct layout *layout, const struct cells *match)
+{
+	size_t named = 0;
+	if (match->count != layout->column_count)
+		fuzz_fail("table %s: a match of %zu cells for %zu columns", layout->name, match->count,
+			  layout->column_count);
+	for (size_t i = 0; i < match->count; i++) {
+		named += match->cell[i].type != CELL_NULL;
+		if (!cell_fits(&match->cell[i], layout->columns[i].kind))
+			fuzz_fail("table %s: column %s: a match of type %d", layout->name,
+				  layout->columns[i].name, (int)match->cell[i].type);
+	}
+	if (!named)
+		fuzz_fail("table %s: a match of no value would take every row", layout->name);
+}
+
+static int check_delete_rows(struct sink *sink, struct layout *layout, const struct cells *match,
+			     struct buf *why)
+{
+	(void)sink;
+	(void)why;
+	check_match(layout, match);
+	layout->counts.deleted++;
+	return 0;
+}
+
+static int check_has_rows(struct sink *sink, struct layout *layout, const struct cells *match,
+			  int *found, struct buf *why)
+{
+	(void)sink;
+	(void)why;
+	check_match(layout, match);
+	*found = 0;
+	return 0;
+}
+
 static int check_finish(struct sink *sink, struct buf *why)
 {
 	(void)sink;
@@ -88,7 +126,8 @@ static void check_close(struct sink *sink)
 }
 
 static const struct sink_ops check_ops = {
-	check_open_table, check_add_column, check_put_row, check_finish, check_close,
+	check_open_table, check_add_column, check_put_row, check_delete_rows, check_has_rows,
+	check_finish, check_close,
 };
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -112,13 +151,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rows_open(&rows, table);
 	rows.lines.fp = fuzz_open_bytes(data + 1, size - 1);	/* closed by rows_close */
 	struct buf why = {0};
-	int status = load_input(&rows, &sink, &options, &why);
+	struct deletions deletions;
+	deletions_init(&deletions, &sink, &rows);
+	int status = load_input(&rows, &sink, &options, &deletions, &why);
+	if (!status)
+		status = deletions_finish(&deletions, &why);
 	if (status && status != EXIT_DATAERR)
 		fuzz_fail("exit %d: %s", status, why.data);
 	if (status && !why.data)
 		fuzz_fail("exit %d without a message", status);
 	if (!status)
 		report_counts(&rows);
+	deletions_free(&deletions);
 	rows_close(&rows);
 	buf_free(&why);
 	return 0;
