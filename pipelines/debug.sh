@@ -108,14 +108,15 @@ set_destination() {
 build_fresh() {
 	echo "Building a fresh warehouse beside $target..."
 	# Under the lock: what a killed run left half built goes first.
-	rm -rf "$target".new.??????
+	rm -rf "$target".new.?????? "$target".new.??????.lock
 	if [[ $type == csv ]]; then
 		fresh=$(mktemp -d "$target.new.XXXXXX")
 	else
 		fresh=$(mktemp "$target.new.XXXXXX")
 		rm -f "$fresh"
 	fi
-	sync_temporaries+=("$fresh")
+	# The fresh warehouse is this run's alone; tmdb-load still locks it (FRESH.lock).
+	sync_temporaries+=("$fresh" "$fresh.lock")
 }
 
 # Each CSV file is replaced whole (rename), the state's tables last: until they are in
