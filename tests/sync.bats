@@ -287,3 +287,25 @@ snapshot() {
 		tmdb-shape --all | tmdb-load sqlite w.db
 	[ "$(held)" = "$(source_ids)" ]
 }
+
+@test "CSV: a film that leaves the filmography goes from every file; a second run into the folder exits 75 while the first holds it" {
+	csv_rows() {
+		python3 -c 'import csv, sys
+print(sum(1 for r in csv.DictReader(open(sys.argv[1], newline="")) if r["movie_id"] == sys.argv[2]))' "out/$1.csv" "$2"
+	}
+	bash "$DEBUG" --csv out >/dev/null 2>&1
+	[ "$(csv_rows credits 155)" -gt 0 ]
+	fake_resource "$(jq -c '{path: "person/525/movie_credits", json: (.crew |= map(select(.id != 155)))}' \
+		"$FIXTURES/person/525/movie_credits.json")"
+	slow_last_movie 2
+	bash "$DEBUG" --incremental --csv out >first.out 2>&1 &
+	first=$!
+	wait_for_holder out/.lock
+	run -75 --separate-stderr bash "$DEBUG" --incremental --csv out
+	[[ $stderr == *"out: in use by debug.sh (pid $first)"* ]]
+	wait "$first" || fail "$(cat first.out)"
+	for table in movies credits reviews crew genres memberships sync_state; do
+		[ "$(csv_rows "$table" 155)" -eq 0 ] || fail "155 is still in $table.csv"
+	done
+	[ "$(csv_rows movies 27205)" -eq 1 ]
+}
