@@ -44,9 +44,9 @@ static int job_index(const struct jobs *jobs, const char *job)
 }
 
 /* The wanted credits of one person, one per (movie, job): TMDB sometimes lists the same
- * credit twice. Each job's movies go to sets[job] when sets is not NULL. */
-static json_t *wanted_credits(const struct jobs *jobs, json_t *crew, json_t **sets,
-			      const struct line_reader *reader)
+ * credit twice. Each job's movies go to sets[job] when sets is not NULL. NULL, with *bad
+ * the crew index, for a wanted credit without a movie id. */
+static json_t *wanted_credits(const struct jobs *jobs, json_t *crew, json_t **sets, size_t *bad)
 {
 	struct idset printed = {0};
 	json_t *wanted = json_array();
@@ -58,9 +58,12 @@ static json_t *wanted_credits(const struct jobs *jobs, json_t *crew, json_t **se
 			continue;
 		json_int_t movie = json_integer_value(json_object_get(credit, "id"));
 		/* movie * MAX_JOBS must not overflow; TMDB ids are far smaller. */
-		if (movie <= 0 || movie > LLONG_MAX / MAX_JOBS)
-			die(EXIT_DATAERR, "%s:%ld: crew credit %zu has no movie \"id\"", reader->name,
-			    reader->lineno, i);
+		if (movie <= 0 || movie > LLONG_MAX / MAX_JOBS) {
+			*bad = i;
+			json_decref(wanted);
+			wanted = NULL;
+			break;
+		}
 		if (!idset_add(&printed, movie * MAX_JOBS + job))
 			continue;
 		if (json_array_append(wanted, credit) < 0 ||
@@ -87,31 +90,44 @@ static void print_declarations(const struct jobs *jobs, json_int_t person, json_
 	}
 }
 
+static void free_sets(json_t **sets, int count)
+{
+	for (int job = 0; job < count; job++)
+		json_decref(sets[job]);
+}
+
 static void print_wanted_credits(struct line_reader *reader, char *line, size_t len, void *context)
 {
 	const struct jobs *jobs = context;
 	json_t *credits = jsonl_parse_object(reader, line, len);
 	json_t *crew = json_object_get(credits, "crew");
-	if (!json_is_array(crew))
-		die(EXIT_DATAERR, "%s:%ld: not a movie_credits object: no \"crew\" array",
-		    reader->name, reader->lineno);
 	json_int_t person = json_integer_value(json_object_get(credits, "id"));
-	if (jobs->sync && person <= 0)
-		die(EXIT_DATAERR, "%s:%ld: not a movie_credits object: no person \"id\"",
-		    reader->name, reader->lineno);
+	const char *missing = !json_is_array(crew) ? "\"crew\" array" :
+			      jobs->sync && person <= 0 ? "person \"id\"" : NULL;
+	if (missing) {
+		json_decref(credits);
+		die(EXIT_DATAERR, "%s:%ld: not a movie_credits object: no %s", reader->name,
+		    reader->lineno, missing);
+	}
 	json_t *sets[MAX_JOBS] = {0};
 	for (int job = 0; jobs->sync && job < jobs->count; job++)
 		if (!(sets[job] = json_array()))
 			die(EXIT_SOFTWARE, "out of memory");
-	json_t *wanted = wanted_credits(jobs, crew, jobs->sync ? sets : NULL, reader);
+	size_t bad = 0;
+	json_t *wanted = wanted_credits(jobs, crew, jobs->sync ? sets : NULL, &bad);
+	if (!wanted) {
+		free_sets(sets, jobs->count);
+		json_decref(credits);
+		die(EXIT_DATAERR, "%s:%ld: crew credit %zu has no movie \"id\"", reader->name,
+		    reader->lineno, bad);
+	}
 	if (jobs->sync)
 		print_declarations(jobs, person, sets);
 	size_t i;
 	json_t *credit;
 	json_array_foreach(wanted, i, credit)
 		jsonl_print(credit);
-	for (int job = 0; job < jobs->count; job++)
-		json_decref(sets[job]);
+	free_sets(sets, jobs->count);
 	json_decref(wanted);
 	json_decref(credits);
 }

@@ -12,7 +12,7 @@
 
 void state_init(struct state *state)
 {
-	state->etags = json_object();
+	*state = (struct state){.etags = json_object()};
 	if (!state->etags)
 		die(EXIT_SOFTWARE, "out of memory");
 }

@@ -148,7 +148,7 @@ wait_for_request() {
 	wait_for_request '^/3/movie/27205$'
 	cmdlines_of "$pid" >out/debug.cmdlines
 	wait "$pid"
-	grep -q 'tmdb-fetch --config files/configuration.json --summary .*movie' out/debug.cmdlines
+	grep -q 'tmdb-fetch --config configuration.json --summary .*movie' out/debug.cmdlines
 	grep -q 'tmdb-load sqlite files/warehouse.db' out/debug.cmdlines
 
 	# deploy.sh: the token in config.json, handed to tmdb-fetch through the environment.

@@ -795,6 +795,7 @@ keys() {
 	printf 'not a database' >"$DB"
 	run -74 --separate-stderr tmdb-load --print-state sqlite "$DB"
 	[ -z "$output" ]
+}
 
 # One writer per destination: DB.lock beside a database, DIR/.lock in a folder.
 

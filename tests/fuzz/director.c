@@ -14,7 +14,7 @@ static void print_credit(const json_t *credit);
 #undef main
 #undef jsonl_print
 
-static const struct jobs wanted = {{"Director", "Writer"}, 2};
+static const struct jobs wanted = {.names = {"Director", "Writer"}, .count = 2};
 
 static json_t *printed;		/* the credits the current line printed */
 
