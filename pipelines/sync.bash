@@ -69,8 +69,12 @@ lock_destination() {
 	local file pid holder
 	file=$(lock_file "$1" "$2")
 	[[ -n $file ]] || return 0
-	mkdir -p "$(dirname "$file")"
-	exec 8>>"$file"
+	# A folder that cannot hold the lock cannot hold the destination either: 73, untouched.
+	mkdir -p "$(dirname "$file")" || exit 73
+	if ! { exec 8>>"$file"; } 2>/dev/null; then
+		echo "${0##*/}: $file: cannot create the lock file" >&2
+		exit 73
+	fi
 	if (($3)); then
 		flock 8
 	elif ! flock -n 8; then

@@ -190,6 +190,16 @@ snapshot() {
 	snapshot | diff before -
 }
 
+@test "a lock that cannot be created (here a folder in its place): exit 73, nothing touched" {
+	bash "$DEBUG" >/dev/null 2>&1
+	rm files/warehouse.db.lock
+	mkdir files/warehouse.db.lock
+	snapshot >before
+	run -73 --separate-stderr bash "$DEBUG"
+	[[ $stderr == *"files/warehouse.db.lock: cannot create the lock file"* ]]
+	snapshot | diff before -
+}
+
 @test "a full run that fails part way leaves the old warehouse and charts as they were" {
 	bash "$DEBUG" >/dev/null 2>&1
 	snapshot >before
