@@ -8,6 +8,7 @@ load with_fake_tmdb
 FACTS="$BATS_TEST_DIRNAME/fixtures/tmdb-facts.json"
 FIXTURES="$BATS_TEST_DIRNAME/fixtures/tmdb"
 DEBUG="$BATS_TEST_DIRNAME/../pipelines/debug.sh"
+TABLES="movies credits reviews crew genres memberships sync_state"
 
 setup() {
 	fake_reset
@@ -31,7 +32,7 @@ source_ids() {
 # sync_state table is compared apart (its ETags are the server's and do not change here).
 dump() {
 	local table
-	for table in movies credits reviews crew genres memberships sync_state; do
+	for table in $TABLES; do
 		echo "== $table"
 		sqlite3 "${1:-files/warehouse.db}" "SELECT * FROM \"$table\" ORDER BY 1, 2"
 	done
@@ -64,6 +65,14 @@ assert_equals_source() {
 	clean_sync_dump >clean.dump
 	dump "${1:-files/warehouse.db}" >now.dump
 	diff clean.dump now.dump || fail "the warehouse is not what a clean sync gives"
+}
+
+# assert_gone MOVIE: no row of MOVIE in any table of the warehouse.
+assert_gone() {
+	local table
+	for table in $TABLES; do
+		[ "$(rows "SELECT count(*) FROM $table WHERE movie_id = '$1'")" -eq 0 ] || fail "$1 is still in $table"
+	done
 }
 
 # Holds movie LAST's answer back SECONDS, so a run holds its lock that long.
@@ -218,9 +227,7 @@ snapshot() {
 	run --separate-stderr bash "$DEBUG" --incremental
 	assert_success
 	[[ $stderr == *"movies: 0 inserted, 0 updated, 0 unchanged, 1 deleted"* ]]
-	for table in movies credits reviews crew genres memberships sync_state; do
-		[ "$(rows "SELECT count(*) FROM $table WHERE movie_id = '155'")" -eq 0 ] || fail "155 is still in $table"
-	done
+	assert_gone 155
 	[ "$(rows 'SELECT count(*) FROM movie_analysis_view')" -eq 12 ]
 	[ "$(rows "SELECT count(*) FROM movie_analysis_view WHERE movie_id = '155'")" -eq 0 ]
 	assert_state_not_ahead
@@ -232,9 +239,7 @@ snapshot() {
 	run --separate-stderr bash "$DEBUG" --incremental
 	assert_success
 	[[ $stderr == *"movie 155: not found"* ]]
-	for table in movies credits reviews crew genres memberships sync_state; do
-		[ "$(rows "SELECT count(*) FROM $table WHERE movie_id = '155'")" -eq 0 ] || fail "155 is still in $table"
-	done
+	assert_gone 155
 	assert_state_not_ahead
 }
 
@@ -264,9 +269,7 @@ snapshot() {
 	}
 	run --separate-stderr bash "$DEBUG" --incremental --director 488
 	assert_success
-	for table in movies credits reviews crew genres memberships sync_state; do
-		[ "$(rows "SELECT count(*) FROM $table WHERE movie_id = '155'")" -eq 0 ] || fail "155 is still in $table"
-	done
+	assert_gone 155
 	[ "$(rows 'SELECT count(*) FROM movies')" -eq 16 ]
 }
 
@@ -314,7 +317,7 @@ print(sum(1 for r in csv.DictReader(open(sys.argv[1], newline="")) if r["movie_i
 	run -75 --separate-stderr bash "$DEBUG" --incremental --csv out
 	[[ $stderr == *"out: in use by debug.sh (pid $first)"* ]]
 	wait "$first" || fail "$(cat first.out)"
-	for table in movies credits reviews crew genres memberships sync_state; do
+	for table in $TABLES; do
 		[ "$(csv_rows "$table" 155)" -eq 0 ] || fail "155 is still in $table.csv"
 	done
 	[ "$(csv_rows movies 27205)" -eq 1 ]

@@ -574,20 +574,7 @@ k3:Director"
 # Deletions (Singer's _sdc_deleted_at), holding (memberships), --print-state: as in
 # tmdb-load.bats for SQLite and CSV.
 
-# member PERSON JOB MOVIE: a memberships row
-member() {
-	jq -nc --arg person "$1" --arg job "$2" --arg movie "$3" '{person_id: $person, job: $job, movie_id: $movie}'
-}
-
-# etag REQUEST MOVIE ETAG: a sync_state row
-etag() {
-	jq -nc --arg request "$1" --arg movie "$2" --arg etag "$3" '{request: $request, movie_id: $movie, etag: $etag}'
-}
-
-# deleted: marks each row read from standard input deleted, as a Singer tap does.
-deleted() {
-	jq -c '. + {_sdc_deleted_at: "2026-11-29T12:00:00Z"}'
-}
+load sync_rows
 
 # Inception (1) held by 525 and 99, Following (2) by 525 alone, Tenet (3) by no one.
 sync_stream() {
