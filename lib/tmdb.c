@@ -86,6 +86,8 @@ struct movie_fetch {
 	void *context;
 	json_t *movie;		/* the first response, once it came */
 	json_t *etags;		/* sync: [{request, etag}] of the responses merged */
+	json_t **page_etags;	/* sync: each further page's {request, etag}, by page number,
+				   so the ETags go out in page order whatever order they came in */
 	json_t **pages;		/* results of review pages 2..total, by page number */
 	int total_pages;
 	int outstanding;	/* requests of the current round still out */
@@ -150,9 +152,12 @@ static bool review_page_known(const struct movie_fetch *fetch, int page)
 
 static void movie_fetch_free(struct movie_fetch *fetch)
 {
-	for (int page = 2; fetch->pages && page <= fetch->total_pages; page++)
+	for (int page = 2; fetch->pages && page <= fetch->total_pages; page++) {
 		json_decref(fetch->pages[page]);
+		json_decref(fetch->page_etags[page]);
+	}
 	free(fetch->pages);
+	free(fetch->page_etags);
 	json_decref(fetch->movie);
 	json_decref(fetch->etags);
 	free(fetch);
@@ -177,20 +182,26 @@ static void note_page_failure(struct movie_fetch *fetch, int page, const struct 
 		 page, result->message);
 }
 
-/* Sync: the ETag a response came with, under the key the state knows the request by. */
-static void keep_etag(struct movie_fetch *fetch, const char *path, const struct query *q,
-		      const struct http_result *result)
+/* Sync: {request, etag}, the ETag a response came with under the key the state knows the
+ * request by; NULL when not syncing or there is none to keep. */
+static json_t *etag_entry(const struct movie_fetch *fetch, const char *path, const struct query *q,
+			  const struct http_result *result)
 {
 	if (!fetch->api->sync || !result->etag[0])
-		return;
+		return NULL;
 	struct buf key = {0};
 	if (query_request_key(&key, path, q) < 0)
 		die(EXIT_SOFTWARE, "out of memory");
 	/* An ETag that is not UTF-8 (HTTP allows Latin-1) is not kept, as in the state. */
 	json_t *entry = json_pack("{s s, s s}", "request", key.data, "etag", result->etag);
-	if (entry && json_array_append_new(fetch->etags, entry) < 0)
-		die(EXIT_SOFTWARE, "out of memory");
 	buf_free(&key);
+	return entry;
+}
+
+static void append_etag(json_t *etags, json_t *entry)
+{
+	if (entry && json_array_append_new(etags, entry) < 0)
+		die(EXIT_SOFTWARE, "out of memory");
 }
 
 static void merge_pages_and_finish(struct movie_fetch *fetch)
@@ -200,8 +211,11 @@ static void merge_pages_and_finish(struct movie_fetch *fetch)
 		return;
 	}
 	json_t *results = json_object_get(json_object_get(fetch->movie, "reviews"), "results");
-	for (int page = 2; page <= fetch->total_pages; page++)
+	for (int page = 2; page <= fetch->total_pages; page++) {
 		json_array_extend(results, fetch->pages[page]);
+		append_etag(fetch->etags, fetch->page_etags[page]);
+		fetch->page_etags[page] = NULL;
+	}
 	if (fetch->api->sync &&
 	    json_object_set_new(fetch->movie, "_sync", json_pack("{s O}", "etags", fetch->etags)) < 0)
 		die(EXIT_SOFTWARE, "out of memory");
@@ -218,7 +232,7 @@ static void review_page_done(struct http_result *result, void *context)
 		char path[64], number[16];
 		struct query q;
 		review_page_request(fetch->api, fetch->id, request->page, path, number, &q);
-		keep_etag(fetch, path, &q, result);
+		fetch->page_etags[request->page] = etag_entry(fetch, path, &q, result);
 		fetch->pages[request->page] = json_incref(json_object_get(result->json, "results"));
 	}
 	else
@@ -330,7 +344,7 @@ static void first_page_done(struct http_result *result, void *context)
 		if (!(fetch->etags = json_array()))
 			die(EXIT_SOFTWARE, "out of memory");
 		first_page_request(fetch, path, &q);
-		keep_etag(fetch, path, &q, result);
+		append_etag(fetch->etags, etag_entry(fetch, path, &q, result));
 	}
 	/* checked: reviews has its results array and a count of pages */
 	json_t *reviews = json_object_get(fetch->movie, "reviews");
@@ -341,7 +355,8 @@ static void first_page_done(struct http_result *result, void *context)
 	}
 	fetch->total_pages = pages > TMDB_MAX_PAGES ? TMDB_MAX_PAGES : (int)pages;
 	fetch->pages = calloc((size_t)fetch->total_pages + 1, sizeof *fetch->pages);
-	if (!fetch->pages)
+	fetch->page_etags = calloc((size_t)fetch->total_pages + 1, sizeof *fetch->page_etags);
+	if (!fetch->pages || !fetch->page_etags)
 		die(EXIT_SOFTWARE, "out of memory");
 	for (int page = 2; page <= fetch->total_pages; page++)
 		submit_review_page(fetch, page, false, review_page_done);

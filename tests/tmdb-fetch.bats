@@ -522,3 +522,12 @@ declare_set() {
 	[[ $stderr == *"input ended before movie 550, which person 525 holds as Director"* ]]
 	run ! grep -q deleted <<<"$output"
 }
+
+@test "a movie's ETags go out in page order, whatever order the review pages came in" {
+	# Page 2 answers last: pages 3 and 4 come first.
+	fake_fault '{"match": "^/3/movie/155/reviews$", "kind": "slow", "delay": 1, "times": 1}'
+	run --separate-stderr tmdb-fetch movie < <(declare_set 525 Director 155; echo 155)
+	assert_success
+	[ "$(jq -r '._sync.etags | map(.request | capture("page=(?<p>[0-9]+)").p // "1") | join(" ")' <<<"$output")" = "1 2 3 4" ] ||
+		fail "$(jq -c '._sync.etags | map(.request)' <<<"$output")"
+}
