@@ -15,9 +15,11 @@ sync_use_built_programs() {
 	done
 }
 
-# Temporaries the script removes however it ends: one trap for them all.
+# Temporaries the script removes however it ends, and the holder line of the lock it holds
+# (empty says nobody holds it, as tmdb-load leaves it): one trap for them all.
 sync_temporaries=()
-trap 'rm -rf "${sync_temporaries[@]}"' EXIT
+sync_lock_held=
+trap 'rm -rf "${sync_temporaries[@]}"; [[ -z $sync_lock_held ]] || : >"$sync_lock_held"' EXIT
 
 # What every tmdb-fetch call takes (--replay DIR or --config FILE); the caller sets it.
 fetch_options=()
@@ -84,6 +86,7 @@ lock_destination() {
 	fi
 	: >"$file"
 	printf '%d %s\n' "$$" "${0##*/}" >&8
+	sync_lock_held=$file
 	export TMDB_LOCK_FD=8
 }
 

@@ -82,9 +82,10 @@ slow_last_movie() {
 	fake_fault "{\"match\": \"^/3/movie/$last\$\", \"kind\": \"slow\", \"delay\": $1, \"times\": 1}"
 }
 
+# wait_for_holder LOCK PID: until the process PID holds LOCK (its holder line names it).
 wait_for_holder() {
 	local tries=0
-	until [[ -s $1 ]]; do
+	until grep -q "^$2 " "$1" 2>/dev/null; do
 		((++tries < 400)) || fail "nobody took the lock $1"
 		sleep 0.05
 	done
@@ -94,7 +95,7 @@ wait_for_holder() {
 	slow_last_movie 2
 	bash "$DEBUG" >first.out 2>first.err &
 	first=$!
-	wait_for_holder files/warehouse.db.lock
+	wait_for_holder files/warehouse.db.lock "$first"
 	run -75 --separate-stderr bash "$DEBUG"
 	[[ $stderr == *"in use by debug.sh (pid $first)"* ]] || fail "no holder named: $stderr"
 	wait "$first"
@@ -313,10 +314,12 @@ print(sum(1 for r in csv.DictReader(open(sys.argv[1], newline="")) if r["movie_i
 	slow_last_movie 2
 	bash "$DEBUG" --incremental --csv out >first.out 2>&1 &
 	first=$!
-	wait_for_holder out/.lock
+	wait_for_holder out/.lock "$first"
 	run -75 --separate-stderr bash "$DEBUG" --incremental --csv out
 	[[ $stderr == *"out: in use by debug.sh (pid $first)"* ]]
 	wait "$first" || fail "$(cat first.out)"
+	# Released: the holder line is cleared, as tmdb-load clears its own.
+	[ ! -s out/.lock ]
 	for table in $TABLES; do
 		[ "$(csv_rows "$table" 155)" -eq 0 ] || fail "155 is still in $table.csv"
 	done
