@@ -317,7 +317,10 @@ static int configure_easy(struct http_request *request)
 	failed |= curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	failed |= curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	failed |= curl_easy_setopt(c, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
-	failed |= curl_easy_setopt(c, CURLOPT_PIPEWAIT, 1L);	/* rather multiplex than open more */
+	/* No CURLOPT_PIPEWAIT: a handle waiting inside libcurl for a connection to multiplex
+	 * on runs its CURLOPT_TIMEOUT meanwhile and can time out before it starts. Our queue
+	 * hands libcurl no more than -j transfers, so each gets a connection at once (an
+	 * HTTP/2 one already known to multiplex is still shared). */
 	failed |= curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect_body);
 	failed |= curl_easy_setopt(c, CURLOPT_WRITEDATA, &request->body);
 	failed |= curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, collect_etag);

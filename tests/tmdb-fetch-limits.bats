@@ -50,3 +50,21 @@ NOLAN_MOVIES=(1124 155 272 1368337 49026 320 77 157336 11660 374720 872585 57792
 	assert_success
 	diff <(jq -c .id <<<"$output") <(printf '%s\n' "${NOLAN_MOVIES[@]}")
 }
+
+@test "--timeout counts from a transfer's start, not while it waits for a free slot" {
+	# Ten movies' first answers stall past the timeout, more than -j lets run at once:
+	# the movies queued behind them were never stalled and must not time out or retry.
+	local stalled=(1124 155 272 1368337 49026 320 77 157336 11660 374720) id
+	for id in "${stalled[@]}"; do
+		fake_fault "{\"match\": \"^/3/movie/$id\$\", \"kind\": \"slow\", \"delay\": 3}"
+	done
+	local calm=(872585 577922 27205 550 329 424 578 601)
+	run --separate-stderr tmdb-fetch -j 4 --rate 0 --timeout 1 --retries 1 movie "${stalled[@]}" "${calm[@]}"
+	assert_success
+	diff <(jq -c .id <<<"$output") <(printf '%s\n' "${stalled[@]}" "${calm[@]}")
+	for id in "${calm[@]}"; do
+		if grep -E "/movie/$id[^0-9].*retry" <<<"$stderr"; then
+			fail "movie $id was never stalled yet was retried"
+		fi
+	done
+}
