@@ -4,9 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <jansson.h>
 
 #include "log.h"
+#include "regfile.h"
 
 static void cred_set(struct credential *cred, enum cred_kind kind, const char *secret)
 {
@@ -21,14 +23,22 @@ static void cred_set(struct credential *cred, enum cred_kind kind, const char *s
 static void cred_from_config(struct credential *cred, const char *path)
 {
 	struct stat st;
-	if (stat(path, &st) == 0 && (st.st_mode & 077))
+	int fd = regfile_open(path, &st);
+	if (fd == -2)
+		die(EXIT_CONFIG, "%s: not a regular file (%s); --config names a JSON file", path,
+		    regfile_kind(st.st_mode));
+	if (fd < 0)
+		die(EXIT_CONFIG, "%s: cannot read configuration: %s", path, strerror(errno));
+	if (st.st_mode & 077)
 		log_warn("%s: readable by others; chmod 600 it", path);
 	json_error_t error;
-	json_t *config = json_load_file(path, 0, &error);
+	json_t *config = json_loadfd(fd, 0, &error);
+	int read_errno = errno;
+	close(fd);
 	/* jansson's error text quotes the input near the fault, which may be the key
 	 * itself, so only the position is shown. */
 	if (!config && error.line < 1)
-		die(EXIT_CONFIG, "%s: cannot read configuration: %s", path, strerror(errno));
+		die(EXIT_CONFIG, "%s: cannot read configuration: %s", path, strerror(read_errno));
 	if (!config)
 		die(EXIT_CONFIG, "%s:%d:%d: configuration is not valid JSON", path, error.line,
 		    error.column);

@@ -7,6 +7,7 @@
 
 #include "buf.h"
 #include "log.h"
+#include "regfile.h"
 
 #define STATE_VERSION 1
 
@@ -20,11 +21,19 @@ void state_init(struct state *state)
 void state_load(struct state *state, const char *path)
 {
 	json_error_t error;
-	if (access(path, F_OK) < 0 && errno == ENOENT) {
+	struct stat st;
+	int fd = regfile_open(path, &st);
+	if (fd == -1 && errno == ENOENT) {
 		state_init(state);
 		return;
 	}
-	json_t *root = json_load_file(path, 0, &error);
+	if (fd == -2)
+		die(EXIT_CONFIG, "%s: not a regular file (%s); --state names a state file", path,
+		    regfile_kind(st.st_mode));
+	if (fd < 0)
+		die(EXIT_CONFIG, "%s: cannot read state: %s", path, strerror(errno));
+	json_t *root = json_loadfd(fd, 0, &error);
+	close(fd);
 	if (!root)
 		die(EXIT_CONFIG, "%s:%d: not a readable state file: %s", path, error.line, error.text);
 	json_t *etags = json_object_get(root, "etags");

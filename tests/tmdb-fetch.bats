@@ -208,6 +208,22 @@ FIXTURES="$BATS_TEST_DIRNAME/fixtures/tmdb"
 	[ "$(fake_count .)" -eq 0 ]
 }
 
+@test "--config or --state naming a FIFO or a folder is refused in one line, never waited on" {
+	mkfifo "$BATS_TEST_TMPDIR/fifo"
+	mkdir "$BATS_TEST_TMPDIR/folder"
+	local option path
+	for option in --config --state; do
+		for path in "$BATS_TEST_TMPDIR/fifo" "$BATS_TEST_TMPDIR/folder"; do
+			# timeout: a program that opens the FIFO to read waits for a writer forever.
+			run -78 --separate-stderr timeout 10 tmdb-fetch "$option" "$path" movie 155
+			[ "${#stderr_lines[@]}" -eq 1 ]
+			[[ $stderr == "tmdb-fetch: $path: not a regular file"* ]]
+			[ -z "$output" ]
+		done
+	done
+	[ "$(fake_count .)" -eq 0 ]
+}
+
 @test "with -vvv every request is logged masked and the key appears nowhere" {
 	fake_fault '{"match": "^/3/movie/550$", "kind": "status", "status": 500}'
 	run --separate-stderr tmdb-fetch -vvv --record "$BATS_TEST_TMPDIR/rec" movie 550 155 999999999
