@@ -19,6 +19,20 @@ static void cred_set(struct credential *cred, enum cred_kind kind, const char *s
 	log_add_secret(secret);
 }
 
+/* Who besides the owner may get at a file with this mode, widest first. */
+static const char *who_else_may_use(mode_t mode)
+{
+	if (mode & S_IROTH)
+		return "readable by others";
+	if (mode & S_IRGRP)
+		return "readable by its group";
+	if (mode & S_IWOTH)
+		return "writable by others";
+	if (mode & S_IWGRP)
+		return "writable by its group";
+	return "open to its group or others";
+}
+
 /* Reads the seed's configuration.json: {"api_key": "…"} or {"access_token": "…"}. */
 static void cred_from_config(struct credential *cred, const char *path)
 {
@@ -30,7 +44,7 @@ static void cred_from_config(struct credential *cred, const char *path)
 	if (fd < 0)
 		die(EXIT_CONFIG, "%s: cannot read configuration: %s", path, strerror(errno));
 	if (st.st_mode & 077)
-		log_warn("%s: readable by others; chmod 600 it", path);
+		log_warn("%s: %s; chmod 600 it", path, who_else_may_use(st.st_mode));
 	json_error_t error;
 	json_t *config = json_loadfd(fd, 0, &error);
 	int read_errno = errno;

@@ -220,11 +220,15 @@ wait_for_request() {
 
 @test "a --config file that group or others may read draws a warning naming it; 600 does not, nor -q" {
 	printf '{"api_key": "%s"}\n' "$FAKE_API_KEY" >configuration.json
-	for mode in 644 640 604 660; do
+	# The warning says who may read it: only the group, or others too.
+	local mode who
+	for mode in 644:"readable by others" 640:"readable by its group" 604:"readable by others" \
+		660:"readable by its group" 620:"writable by its group" 602:"writable by others"; do
+		who=${mode#*:} mode=${mode%%:*}
 		chmod "$mode" configuration.json
 		run --separate-stderr tmdb-fetch --config configuration.json person 525
 		assert_success
-		[ "$stderr" = "tmdb-fetch: configuration.json: readable by others; chmod 600 it" ] ||
+		[ "$stderr" = "tmdb-fetch: configuration.json: $who; chmod 600 it" ] ||
 			fail "mode $mode: $stderr"
 	done
 	chmod 600 configuration.json
