@@ -30,9 +30,26 @@ static void widen_pipe(int fd)
  * input, one for the named file being read (files are read one after another). */
 static char stdin_buffer[256 * 1024], file_buffer[256 * 1024];
 
+static int stdin_was_closed;
+
+/* Runs before main, before libcurl's sockets or a database take the lowest free
+ * descriptor: with standard input closed (`<&-`), that would be 0, and reading "standard
+ * input" would read it. /dev/null holds the place; reading it is refused below. */
+__attribute__((constructor)) static void hold_closed_stdin(void)
+{
+	if (fcntl(STDIN_FILENO, F_GETFD) < 0 && errno == EBADF) {
+		stdin_was_closed = 1;
+		int fd = open("/dev/null", O_RDONLY);
+		if (fd > STDIN_FILENO)
+			close(fd);	/* 0 is taken after all: nothing to hold */
+	}
+}
+
 void line_reader_open(struct line_reader *r, const char *path)
 {
 	*r = (struct line_reader){.fp = stdin, .name = "-"};
+	if (strcmp(path, "-") == 0 && stdin_was_closed)
+		die(EXIT_NOINPUT, "standard input: closed");
 	if (strcmp(path, "-") != 0) {
 		r->fp = fopen(path, "r");
 		if (!r->fp)
