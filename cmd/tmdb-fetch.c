@@ -53,8 +53,10 @@ static const char usage_text[] =
 	"\n"
 	"environment: TMDB_API_KEY (v3 key), TMDB_ACCESS_TOKEN (v4 token), TMDB_BASE_URL,\n"
 	"TMDB_RETRY_BASE_MS (first backoff, default 1000)\n"
-	"exit: 0 ok, 64 usage, 65 bad input or 404 with --strict, 66 no input, 69 API unavailable,\n"
-	"73 cannot record, 74 I/O error, 77 credentials refused, 78 no credentials or bad config\n";
+	"exit: 0 ok, 64 usage, 65 bad input, or 404 with --strict or for get, 66 no input,\n"
+	"69 API unavailable, "
+"73 cannot record, 74 I/O error, 77 credentials refused,\n"
+	"78 no credentials or bad config\n";
 
 struct settings {
 	const char *config_path;
@@ -432,12 +434,17 @@ static void get(struct run *run, int argc, char **argv)
 	}
 	struct http_result r;
 	http_get(run->api.http, path.data, &q, &r);
-	if (r.outcome == HTTP_OK) {
-		jsonl_print(r.json);
-		json_decref(r.json);
-	} else {
-		report_failure(run, path.data, &r);
+	/* Unlike a movie among many, the one thing asked for is missing: fail, as curl -f. */
+	if (r.outcome == HTTP_NOT_FOUND)
+		die(EXIT_DATAERR, "get %s: %s", path.data, r.message);
+	if (r.outcome != HTTP_OK) {
+		struct buf what = {0};
+		if (buf_printf(&what, "get %s", path.data) < 0)
+			die(EXIT_SOFTWARE, "out of memory");
+		report_failure(run, what.data, &r);
 	}
+	jsonl_print(r.json);
+	json_decref(r.json);
 	buf_free(&path);
 }
 

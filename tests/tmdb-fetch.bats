@@ -307,6 +307,15 @@ FIXTURES="$BATS_TEST_DIRNAME/fixtures/tmdb"
 	[[ $stderr != *"$FAKE_API_KEY"* ]]
 }
 
+@test "get on a 404 says so in one line naming the path, and fails (65) as curl -f does" {
+	run -65 --separate-stderr tmdb-fetch get /bogus
+	[ -z "$output" ]
+	[ "$stderr" = "tmdb-fetch: get /bogus: HTTP 404: The resource you requested could not be found." ]
+	# -q quiets warnings, not the reason a run failed.
+	run -65 --separate-stderr tmdb-fetch -q get movie/999999999
+	[[ $stderr == "tmdb-fetch: get /movie/999999999: HTTP 404"* ]]
+}
+
 @test "reals keep their shortest form, as the API wrote them" {
 	run --separate-stderr tmdb-fetch get /movie/550
 	assert_success
