@@ -23,6 +23,30 @@ trap 'rm -rf "${sync_temporaries[@]}"; [[ -z $sync_lock_held ]] || : >"$sync_loc
 
 # What every tmdb-fetch call takes (--replay DIR or --config FILE); the caller sets it.
 fetch_options=()
+
+# The credential is for tmdb-fetch alone: it leaves the environment every other child
+# (tmdb-shape, tmdb-load, jq, tee...) inherits, and sync_fetch hands it back to
+# tmdb-fetch only. NAME=VALUE words; a caller (deploy.sh) may set its own.
+sync_credentials=()
+sync_take_credentials() {
+	local name
+	for name in TMDB_API_KEY TMDB_ACCESS_TOKEN; do
+		if [[ -v $name ]]; then
+			sync_credentials+=("$name=${!name}")
+			unset "$name"
+		fi
+	done
+}
+sync_take_credentials
+
+# sync_fetch ARG...: tmdb-fetch with the credential in its environment (never its argv).
+sync_fetch() {
+	local pair
+	for pair in "${sync_credentials[@]}"; do
+		local -x "$pair"
+	done
+	tmdb-fetch "$@"
+}
 # Set by resolve_director.
 director_id=''
 director_name=
@@ -35,7 +59,7 @@ resolve_director() {
 	local wanted=$1 choice department status=0
 	if [[ $wanted =~ ^[0-9]+$ ]]; then
 		director_id=$wanted
-		director_name=$(tmdb-fetch -q --strict "${fetch_options[@]}" get "/person/$wanted" |
+		director_name=$(sync_fetch -q --strict "${fetch_options[@]}" get "/person/$wanted" |
 			jq -r '.name // empty') || status=$?
 		if ((status == 65)); then
 			echo "${0##*/}: no TMDB person $wanted" >&2
@@ -44,7 +68,7 @@ resolve_director() {
 		echo "Director: ${director_name:-unknown name} (TMDB person $director_id)"
 		return 0
 	fi
-	choice=$(tmdb-fetch "${fetch_options[@]}" search "$wanted" |
+	choice=$(sync_fetch "${fetch_options[@]}" search "$wanted" |
 		jq -s -r 'sort_by(if .known_for_department == "Directing" then 0 else 1 end)
 			| first // empty | "\(.id)\t\(.name)\t\(.known_for_department)"') || exit
 	if [[ -z $choice ]]; then
@@ -103,9 +127,9 @@ sync_director() {
 	sync_temporaries+=("$before")
 	tmdb-load --print-state "$type" "$target" >"$before"
 	echo "Syncing person $id, job $job..."
-	tmdb-fetch "${fetch_options[@]}" --summary person "$id" |
+	sync_fetch "${fetch_options[@]}" --summary person "$id" |
 		tmdb-director --sync --job "$job" |
-		tmdb-fetch "${fetch_options[@]}" --summary --state "$before" movie |
+		sync_fetch "${fetch_options[@]}" --summary --state "$before" movie |
 		tmdb-shape --all |
 		tmdb-load "$@" "$type" "$target"
 }
