@@ -16,18 +16,23 @@ options:
                       preferring people known for Directing (default 525)
   --job JOB           crew job to follow (default Director)
   --incremental       keep the warehouse: fetch only what changed since its state
-  --offline           replay the bundled sample (pipelines/sample): no network, no key
+  --offline           replay the bundled sample (pipelines/sample): no network, no key;
+                      it holds Christopher Nolan (525) and Steven Spielberg (488)
   --csv DIR           write CSV files into DIR instead of SQLite
   --wait              wait for another run on the same warehouse (else exit 75)
   -h, --help          this text
       --version       the version
 
 Credentials: TMDB_API_KEY, TMDB_ACCESS_TOKEN, or configuration.json here
-({"api_key": "..."}), copied into files/ as the seed did.
+({"api_key": "..."}), copied into files/ as the seed did (the copy readable by you only).
 
 A full run builds the new warehouse beside the old one and puts it in place only once
 the sync has committed; credentials and the person are checked before anything is
 touched. The state lives in the warehouse; files/state.json is a copy of it.
+
+Exit: 0 ok, 64 usage, 65 no such person (or, --offline, not in the sample), 73 files/
+cannot be written, 75 the warehouse is in use, 77/78 credentials refused/missing; a failed
+sync exits with the failing program's status.
 USAGE
 }
 
@@ -45,14 +50,20 @@ csv_dir=
 wait_for_lock=0
 
 fail() {
-	echo "debug.sh: $*" >&2
+	echo "debug.sh: $1" >&2
 	exit "${2:-64}"
 }
 
 parse_options() {
 	while [[ $# -gt 0 ]]; do
 		case $1 in
-		--director) [[ $# -ge 2 ]] || fail "--director needs an ID or a NAME"; director=$2; shift ;;
+		--director)
+			[[ $# -ge 2 ]] || fail "--director needs an ID or a NAME"
+			sync_valid_director "$2" ||
+				fail "--director '$2': not a TMDB person id (a positive number) or a name"
+			director=$2
+			shift
+			;;
 		--job) [[ $# -ge 2 ]] || fail "--job needs a JOB"; job=$2; shift ;;
 		--incremental) incremental=1 ;;
 		--offline) offline=1 ;;
@@ -78,17 +89,61 @@ set_fetch_options() {
 	fi
 }
 
+# The people the bundled sample holds, one "ID<tab>NAME" line each.
+sample_people() {
+	local file
+	for file in "$here"/sample/person/*/language=en-US.json; do
+		jq -r '"\(.id)\t\(.name)"' "$file"
+	done
+}
+
+# --offline can only replay who the sample holds: anyone else is 65, naming who it holds
+# (rather than tmdb-fetch's 69 for a request it has no recording of). A name is matched
+# in any case and becomes the sample's spelling, the one its search recording holds.
+check_sample_director() {
+	local id name
+	while IFS=$'\t' read -r id name; do
+		if [[ $director == "$id" || ( ! $director =~ ^[0-9]+$ && ${director,,} == "${name,,}" ) ]]; then
+			[[ $director =~ ^[0-9]+$ ]] || director=$name
+			return 0
+		fi
+	done < <(sample_people)
+	fail "'$director' is not in the offline sample, which holds: $(sample_people |
+		awk -F '\t' '{ printf "%s%s (%s)", (NR > 1 ? ", " : ""), $2, $1 }')" 65
+}
+
+# files/ must take what this run writes, checked before anything is fetched: one line
+# naming it, 73 (not a bare mkdir or cp error later on).
+check_files_folder() {
+	if ! mkdir -p files 2>/dev/null || [[ ! -w files || ! -x files ]]; then
+		fail "$PWD/files: cannot create or write the folder (is $PWD read-only?)" 73
+	fi
+}
+
+# copy_into_files FILE [MODE]: FILE into files/ as a new file (so an old copy's mode goes
+# with it), created with MODE (default 644) before it holds anything; says so as cp -v did.
+copy_into_files() {
+	local copy
+	copy=$(mktemp files/.copy.XXXXXX) || fail "$PWD/files: cannot write the folder" 73
+	sync_temporaries+=("$copy")
+	chmod "${2:-644}" "$copy"
+	cat -- "$1" >"$copy" || fail "$1: cannot copy into $PWD/files" 74
+	mv -f -- "$copy" "files/${1##*/}" || fail "$PWD/files/${1##*/}: cannot create" 73
+	echo "'$1' -> 'files/${1##*/}'"
+}
+
 prepare_files() {
 	echo "Creating files directory..."
 	mkdir -p files
+	# The key: readable by its owner only, whatever the mode of the one it came from.
 	if [[ -f configuration.json ]]; then
-		cp -v configuration.json files/
+		copy_into_files configuration.json 600
 	fi
 	# The seed's spec.json: the one here if any, else the one shipped beside this script.
 	if [[ -f spec.json ]]; then
-		cp -v spec.json files/
+		copy_into_files spec.json
 	else
-		cp -v "$here/spec.json" files/
+		copy_into_files "$here/spec.json"
 	fi
 	echo "Contents of files directory:"
 	ls -la files/
@@ -148,6 +203,10 @@ main() {
 	local started=$EPOCHREALTIME
 	echo "Starting debug process..."
 	set_fetch_options
+	if ((offline)); then
+		check_sample_director
+	fi
+	check_files_folder
 	resolve_director "$director"
 	set_destination
 	lock_destination "$type" "$target" "$wait_for_lock"

@@ -77,7 +77,11 @@ parse_options() {
 			--account) account=$2 ;;
 			--destination) destination=$2 ;;
 			--connection) connection=$2 ;;
-			--director) director=$2 ;;
+			--director)
+				sync_valid_director "$2" ||
+					fail "--director '$2': not a TMDB person id (a positive number) or a name"
+				director=$2
+				;;
 			--job) job=$2 ;;
 			--schedule)
 				cron=$2

@@ -51,6 +51,13 @@ sync_fetch() {
 director_id=''
 director_name=
 
+# sync_valid_director VALUE: a positive TMDB person id or a name (not an option, not
+# empty): what resolve_director can look up. Leading zeros are the same person.
+sync_valid_director() {
+	[[ $1 =~ ^[0-9]+$ ]] && { ((10#$1 > 0)); return; }
+	[[ -n ${1//[[:space:]]/} && $1 != -* ]]
+}
+
 # resolve_director ID|NAME: sets director_id and director_name, or fails the script with
 # tmdb-fetch's status (78 no credentials, 77 refused, 69 unreachable, 65 no such person):
 # a sync that cannot start touches nothing. A name is resolved with tmdb-fetch search,
@@ -58,6 +65,7 @@ director_name=
 resolve_director() {
 	local wanted=$1 choice department status=0
 	if [[ $wanted =~ ^[0-9]+$ ]]; then
+		wanted=$((10#$wanted))
 		director_id=$wanted
 		director_name=$(sync_fetch -q --strict "${fetch_options[@]}" get "/person/$wanted" |
 			jq -r '.name // empty') || status=$?
@@ -96,7 +104,10 @@ lock_destination() {
 	file=$(lock_file "$1" "$2")
 	[[ -n $file ]] || return 0
 	# A folder that cannot hold the lock cannot hold the destination either: 73, untouched.
-	mkdir -p "$(dirname "$file")" || exit 73
+	if ! mkdir -p "$(dirname "$file")" 2>/dev/null; then
+		echo "${0##*/}: $(dirname "$file"): cannot create the folder" >&2
+		exit 73
+	fi
 	if ! { exec 8>>"$file"; } 2>/dev/null; then
 		echo "${0##*/}: $file: cannot create the lock file" >&2
 		exit 73

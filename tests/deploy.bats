@@ -272,3 +272,10 @@ use_crontab_shim() {
 	[ "${#stderr_lines[@]}" -eq 1 ] || fail "more than one line: $stderr"
 	[[ $stderr == *"config.json"* ]]
 }
+
+@test "--director that is neither a positive id nor a name exits 64 before anything" {
+	run -64 --separate-stderr deploy --account acme --destination lite --connection c1 --director -5
+	[[ $stderr == "deploy.sh: --director '-5'"* ]] || fail "$stderr"
+	[ ! -e "$TMDB_DEPLOY_HOME" ]
+	[ "$(fake_count .)" -eq 0 ]
+}
