@@ -49,8 +49,13 @@ offline=0
 csv_dir=
 wait_for_lock=0
 
+# fail MESSAGE [STATUS]: one line; a usage error (64, the default) adds where help is,
+# as jq and curl do, rather than the whole usage.
 fail() {
 	echo "debug.sh: $1" >&2
+	if [[ ${2:-64} == 64 ]]; then
+		echo "Try 'debug.sh --help' for more information." >&2
+	fi
 	exit "${2:-64}"
 }
 
@@ -71,7 +76,7 @@ parse_options() {
 		--wait) wait_for_lock=1 ;;
 		-h | --help) usage; exit 0 ;;
 		--version) echo "debug.sh $(cat "$here/VERSION")"; exit 0 ;;
-		*) usage >&2; fail "unknown option '$1'" ;;
+		*) fail "unknown option '$1'" ;;
 		esac
 		shift
 	done

@@ -63,8 +63,13 @@ sync_use_built_programs "$here"
 account='' destination='' connection='' director='' job=Director
 yes=0 wait_for_lock=0 action=run cron=
 
+# fail MESSAGE [STATUS]: one line; a usage error (64, the default) adds where help is,
+# as jq and curl do, rather than the whole usage.
 fail() {
 	echo "deploy.sh: $1" >&2
+	if [[ ${2:-64} == 64 ]]; then
+		echo "Try 'deploy.sh --help' for more information." >&2
+	fi
 	exit "${2:-64}"
 }
 
@@ -97,7 +102,7 @@ parse_options() {
 		--wait) wait_for_lock=1 ;;
 		-h | --help) usage; exit 0 ;;
 		--version) echo "deploy.sh $(cat "$here/VERSION")"; exit 0 ;;
-		*) usage >&2; fail "unknown option '$1'" ;;
+		*) fail "unknown option '$1'" ;;
 		esac
 		shift
 	done

@@ -50,9 +50,10 @@ die() {
 	exit "$status"
 }
 
+# The error and where help is, as jq and curl do, rather than the whole usage.
 bad_usage() {
 	printf '%s: %s\n' "$PROG" "$1" >&2
-	usage >&2
+	printf "Try '%s --help' for more information.\n" "$PROG" >&2
 	exit "$EX_USAGE"
 }
 

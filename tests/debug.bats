@@ -204,3 +204,15 @@ rows() {
 	assert_success
 	assert_output --partial "Director: Steven Spielberg (TMDB person 488"
 }
+
+@test "a usage error is the error and one line pointing at --help" {
+	for args in --nonsense "--director" "--csv"; do
+		# shellcheck disable=SC2086
+		run -64 --separate-stderr bash "$DEBUG" $args
+		[ "${#stderr_lines[@]}" -le 3 ] || fail "$args: ${#stderr_lines[@]} lines: $stderr"
+		[[ ${stderr_lines[0]} == "debug.sh: "* ]] || fail "$args: $stderr"
+		[[ ${stderr_lines[-1]} == *"debug.sh --help"* ]] || fail "$args: $stderr"
+		assert_output ""
+	done
+	[[ $stderr == *"--csv needs a DIR"* ]]
+}

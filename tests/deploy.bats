@@ -279,3 +279,16 @@ use_crontab_shim() {
 	[ ! -e "$TMDB_DEPLOY_HOME" ]
 	[ "$(fake_count .)" -eq 0 ]
 }
+
+@test "a usage error is the error and one line pointing at --help" {
+	for args in --nonsense --account "--schedule daily"; do
+		# shellcheck disable=SC2086
+		run -64 --separate-stderr deploy $args
+		[ "${#stderr_lines[@]}" -le 3 ] || fail "$args: ${#stderr_lines[@]} lines: $stderr"
+		[[ ${stderr_lines[0]} == "deploy.sh: "* ]] || fail "$args: $stderr"
+		[[ ${stderr_lines[-1]} == *"deploy.sh --help"* ]] || fail "$args: $stderr"
+		assert_output ""
+	done
+	run -64 --separate-stderr deploy --nonsense
+	[ "${stderr_lines[0]}" = "deploy.sh: unknown option '--nonsense'" ]
+}
