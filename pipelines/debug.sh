@@ -5,7 +5,8 @@
 set -euo pipefail
 
 usage() {
-	cat <<'USAGE'
+	local text
+	text=$(cat <<'USAGE'
 usage: debug.sh [options]
 
 Syncs a director's films (movies, cast credits, every review) into files/warehouse.db,
@@ -34,7 +35,12 @@ Exit: 0 ok, 64 usage, 65 no such person (or, --offline, not in the sample), 73 f
 cannot be written, 75 the warehouse is in use, 77/78 credentials refused/missing; a failed
 sync exits with the failing program's status.
 USAGE
+	)
+	printf '%s\n' "${text/#usage: debug.sh/usage: $prog}"
 }
+
+# The name it was run by (tmdb-NAME once installed), in its messages and usage.
+prog=${0##*/}
 
 # Installed, this script is reached through a symlink in bin/: its helpers are beside the real file.
 here=$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")
@@ -52,9 +58,9 @@ wait_for_lock=0
 # fail MESSAGE [STATUS]: one line; a usage error (64, the default) adds where help is,
 # as jq and curl do, rather than the whole usage.
 fail() {
-	echo "debug.sh: $1" >&2
+	echo "$prog: $1" >&2
 	if [[ ${2:-64} == 64 ]]; then
-		echo "Try 'debug.sh --help' for more information." >&2
+		echo "Try '$prog --help' for more information." >&2
 	fi
 	exit "${2:-64}"
 }
@@ -75,7 +81,7 @@ parse_options() {
 		--csv) [[ $# -ge 2 ]] || fail "--csv needs a DIR"; csv_dir=$2; shift ;;
 		--wait) wait_for_lock=1 ;;
 		-h | --help) usage; exit 0 ;;
-		--version) echo "debug.sh $(cat "$here/VERSION")"; exit 0 ;;
+		--version) echo "$prog $(cat "$here/VERSION")"; exit 0 ;;
 		*) fail "unknown option '$1'" ;;
 		esac
 		shift

@@ -5,7 +5,8 @@
 set -euo pipefail
 
 usage() {
-	cat <<'USAGE'
+	local text
+	text=$(cat <<'USAGE'
 usage: deploy.sh [--account A] [--destination D] [--connection C] [--director ID|NAME]
                  [--job JOB] [--yes] [--run | --schedule CRON | --print-cron | --unschedule]
                  [--wait]
@@ -52,7 +53,12 @@ Exit: 0 ok, 64 usage or missing value, 69 a needed tool is missing, 75 the conne
 already syncing, 78 config.json missing, not valid JSON, or without the account or
 destination; a failed sync exits with the failing program's status.
 USAGE
+	)
+	printf '%s\n' "${text/#usage: deploy.sh/usage: $prog}"
 }
+
+# The name it was run by (tmdb-NAME once installed), in its messages and usage.
+prog=${0##*/}
 
 # Installed, this script is reached through a symlink in bin/: its helpers are beside the real file.
 here=$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")
@@ -66,9 +72,9 @@ yes=0 wait_for_lock=0 action=run cron=
 # fail MESSAGE [STATUS]: one line; a usage error (64, the default) adds where help is,
 # as jq and curl do, rather than the whole usage.
 fail() {
-	echo "deploy.sh: $1" >&2
+	echo "$prog: $1" >&2
 	if [[ ${2:-64} == 64 ]]; then
-		echo "Try 'deploy.sh --help' for more information." >&2
+		echo "Try '$prog --help' for more information." >&2
 	fi
 	exit "${2:-64}"
 }
@@ -101,7 +107,7 @@ parse_options() {
 		--unschedule) action=unschedule ;;
 		--wait) wait_for_lock=1 ;;
 		-h | --help) usage; exit 0 ;;
-		--version) echo "deploy.sh $(cat "$here/VERSION")"; exit 0 ;;
+		--version) echo "$prog $(cat "$here/VERSION")"; exit 0 ;;
 		*) fail "unknown option '$1'" ;;
 		esac
 		shift
