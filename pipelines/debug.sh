@@ -123,11 +123,15 @@ check_sample_director() {
 		awk -F '\t' '{ printf "%s%s (%s)", (NR > 1 ? ", " : ""), $2, $1 }')" 65
 }
 
-# files/ must take what this run writes, checked before anything is fetched: one line
-# naming it, 73 (not a bare mkdir or cp error later on).
+# files/ must take what this run writes, checked before anything is fetched or created:
+# one line naming the folder, 73 (not a bare mkdir or cp error later on).
 check_files_folder() {
-	if ! mkdir -p files 2>/dev/null || [[ ! -w files || ! -x files ]]; then
-		fail "$PWD/files: cannot create or write the folder (is $PWD read-only?)" 73
+	if [[ -e files && ! -d files ]]; then
+		fail "$PWD/files: not a folder" 73
+	elif [[ -d files ]]; then
+		[[ -w files && -x files ]] || fail "$PWD/files: cannot write in the folder" 73
+	else
+		[[ -w . && -x . ]] || fail "$PWD: cannot create files/ in the folder (read-only?)" 73
 	fi
 }
 

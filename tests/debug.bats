@@ -216,3 +216,9 @@ rows() {
 	done
 	[[ $stderr == *"--csv needs a DIR"* ]]
 }
+
+@test "a person that does not resolve leaves the folder as it was" {
+	mkdir work && cd work
+	run -65 --separate-stderr bash "$DEBUG" --director "Nobody Atall"
+	[ -z "$(ls -A)" ] || fail "left: $(ls -A)"
+}
