@@ -5,7 +5,8 @@
 set -euo pipefail
 
 usage() {
-	cat <<'USAGE'
+	local text
+	text=$(cat <<'USAGE'
 usage: debug.sh [options]
 
 Syncs a director's films (movies, cast credits, every review) into files/warehouse.db,
@@ -16,20 +17,30 @@ options:
                       preferring people known for Directing (default 525)
   --job JOB           crew job to follow (default Director)
   --incremental       keep the warehouse: fetch only what changed since its state
-  --offline           replay the bundled sample (pipelines/sample): no network, no key
+  --offline           replay the bundled sample (pipelines/sample): no network, no key;
+                      it holds Christopher Nolan (525) and Steven Spielberg (488)
   --csv DIR           write CSV files into DIR instead of SQLite
   --wait              wait for another run on the same warehouse (else exit 75)
   -h, --help          this text
       --version       the version
 
 Credentials: TMDB_API_KEY, TMDB_ACCESS_TOKEN, or configuration.json here
-({"api_key": "..."}), copied into files/ as the seed did.
+({"api_key": "..."}), copied into files/ as the seed did (the copy readable by you only).
 
 A full run builds the new warehouse beside the old one and puts it in place only once
 the sync has committed; credentials and the person are checked before anything is
 touched. The state lives in the warehouse; files/state.json is a copy of it.
+
+Exit: 0 ok, 64 usage, 65 no such person (or, --offline, not in the sample), 73 files/
+cannot be written, 75 the warehouse is in use, 77/78 credentials refused/missing; a failed
+sync exits with the failing program's status.
 USAGE
+	)
+	printf '%s\n' "${text/#usage: debug.sh/usage: $prog}"
 }
+
+# The name it was run by (tmdb-NAME once installed), in its messages and usage.
+prog=${0##*/}
 
 # Installed, this script is reached through a symlink in bin/: its helpers are beside the real file.
 here=$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")
@@ -44,23 +55,34 @@ offline=0
 csv_dir=
 wait_for_lock=0
 
+# fail MESSAGE [STATUS]: one line; a usage error (64, the default) adds where help is,
+# as jq and curl do, rather than the whole usage.
 fail() {
-	echo "debug.sh: $*" >&2
+	echo "$prog: $1" >&2
+	if [[ ${2:-64} == 64 ]]; then
+		echo "Try '$prog --help' for more information." >&2
+	fi
 	exit "${2:-64}"
 }
 
 parse_options() {
 	while [[ $# -gt 0 ]]; do
 		case $1 in
-		--director) [[ $# -ge 2 ]] || fail "--director needs an ID or a NAME"; director=$2; shift ;;
+		--director)
+			[[ $# -ge 2 ]] || fail "--director needs an ID or a NAME"
+			sync_valid_director "$2" ||
+				fail "--director '$2': not a TMDB person id (a positive number) or a name"
+			director=$2
+			shift
+			;;
 		--job) [[ $# -ge 2 ]] || fail "--job needs a JOB"; job=$2; shift ;;
 		--incremental) incremental=1 ;;
 		--offline) offline=1 ;;
 		--csv) [[ $# -ge 2 ]] || fail "--csv needs a DIR"; csv_dir=$2; shift ;;
 		--wait) wait_for_lock=1 ;;
 		-h | --help) usage; exit 0 ;;
-		--version) echo "debug.sh $(cat "$here/VERSION")"; exit 0 ;;
-		*) usage >&2; fail "unknown option '$1'" ;;
+		--version) echo "$prog $(cat "$here/VERSION")"; exit 0 ;;
+		*) fail "unknown option '$1'" ;;
 		esac
 		shift
 	done
@@ -78,17 +100,65 @@ set_fetch_options() {
 	fi
 }
 
+# The people the bundled sample holds, one "ID<tab>NAME" line each.
+sample_people() {
+	local file
+	for file in "$here"/sample/person/*/language=en-US.json; do
+		jq -r '"\(.id)\t\(.name)"' "$file"
+	done
+}
+
+# --offline can only replay who the sample holds: anyone else is 65, naming who it holds
+# (rather than tmdb-fetch's 69 for a request it has no recording of). A name is matched
+# in any case and becomes the sample's spelling, the one its search recording holds.
+check_sample_director() {
+	local id name
+	while IFS=$'\t' read -r id name; do
+		if [[ $director == "$id" || ( ! $director =~ ^[0-9]+$ && ${director,,} == "${name,,}" ) ]]; then
+			[[ $director =~ ^[0-9]+$ ]] || director=$name
+			return 0
+		fi
+	done < <(sample_people)
+	fail "'$director' is not in the offline sample, which holds: $(sample_people |
+		awk -F '\t' '{ printf "%s%s (%s)", (NR > 1 ? ", " : ""), $2, $1 }')" 65
+}
+
+# files/ must take what this run writes, checked before anything is fetched or created:
+# one line naming the folder, 73 (not a bare mkdir or cp error later on).
+check_files_folder() {
+	if [[ -e files && ! -d files ]]; then
+		fail "$PWD/files: not a folder" 73
+	elif [[ -d files ]]; then
+		[[ -w files && -x files ]] || fail "$PWD/files: cannot write in the folder" 73
+	else
+		[[ -w . && -x . ]] || fail "$PWD: cannot create files/ in the folder (read-only?)" 73
+	fi
+}
+
+# copy_into_files FILE [MODE]: FILE into files/ as a new file (so an old copy's mode goes
+# with it), created with MODE (default 644) before it holds anything; says so as cp -v did.
+copy_into_files() {
+	local copy
+	copy=$(mktemp files/.copy.XXXXXX) || fail "$PWD/files: cannot write the folder" 73
+	sync_temporaries+=("$copy")
+	chmod "${2:-644}" "$copy"
+	cat -- "$1" >"$copy" || fail "$1: cannot copy into $PWD/files" 74
+	mv -f -- "$copy" "files/${1##*/}" || fail "$PWD/files/${1##*/}: cannot create" 73
+	echo "'$1' -> 'files/${1##*/}'"
+}
+
 prepare_files() {
 	echo "Creating files directory..."
 	mkdir -p files
+	# The key: readable by its owner only, whatever the mode of the one it came from.
 	if [[ -f configuration.json ]]; then
-		cp -v configuration.json files/
+		copy_into_files configuration.json 600
 	fi
 	# The seed's spec.json: the one here if any, else the one shipped beside this script.
 	if [[ -f spec.json ]]; then
-		cp -v spec.json files/
+		copy_into_files spec.json
 	else
-		cp -v "$here/spec.json" files/
+		copy_into_files "$here/spec.json"
 	fi
 	echo "Contents of files directory:"
 	ls -la files/
@@ -148,6 +218,10 @@ main() {
 	local started=$EPOCHREALTIME
 	echo "Starting debug process..."
 	set_fetch_options
+	if ((offline)); then
+		check_sample_director
+	fi
+	check_files_folder
 	resolve_director "$director"
 	set_destination
 	lock_destination "$type" "$target" "$wait_for_lock"

@@ -3,7 +3,8 @@
 # movie_analysis_view with sqlite3 and gnuplot, plus an HTML page showing them.
 set -euo pipefail
 
-readonly PROG=report.sh
+# The name it was run by (tmdb-report once installed), in its messages and usage.
+readonly PROG=${0##*/}
 readonly EX_USAGE=64 EX_DATAERR=65 EX_NOINPUT=66 EX_UNAVAILABLE=69
 readonly EX_SOFTWARE=70 EX_CANTCREAT=73
 
@@ -17,7 +18,8 @@ film_count=0
 longest_title=0
 
 usage() {
-	cat <<-'EOF'
+	local text
+	text=$(cat <<-'EOF'
 		usage: report.sh [--director-name NAME] [--out DIR] DB
 
 		Draws the charts of the SQLite warehouse DB (its view movie_analysis_view)
@@ -41,6 +43,8 @@ usage() {
 		66 DB cannot be read, 69 sqlite3, jq or gnuplot missing, 70 gnuplot failed,
 		73 DIR cannot be written
 	EOF
+	)
+	printf '%s\n' "${text/#usage: report.sh/usage: $PROG}"
 }
 
 die() {
@@ -50,9 +54,10 @@ die() {
 	exit "$status"
 }
 
+# The error and where help is, as jq and curl do, rather than the whole usage.
 bad_usage() {
 	printf '%s: %s\n' "$PROG" "$1" >&2
-	usage >&2
+	printf "Try '%s --help' for more information.\n" "$PROG" >&2
 	exit "$EX_USAGE"
 }
 
@@ -61,7 +66,7 @@ parse_args() {
 	while (($# > 0)); do
 		case $1 in
 		-h | --help) usage; exit 0 ;;
-		--version) echo "report.sh $(cat "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/VERSION")"; exit 0 ;;
+		--version) echo "$PROG $(cat "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/VERSION")"; exit 0 ;;
 		--director-name) (($# > 1)) || bad_usage "$1 needs a value"; director_name=$2; shift ;;
 		--director-name=*) director_name=${1#*=} ;;
 		--out) (($# > 1)) || bad_usage "$1 needs a value"; out_dir=$2; shift ;;

@@ -23,9 +23,40 @@ trap 'rm -rf "${sync_temporaries[@]}"; [[ -z $sync_lock_held ]] || : >"$sync_loc
 
 # What every tmdb-fetch call takes (--replay DIR or --config FILE); the caller sets it.
 fetch_options=()
+
+# The credential is for tmdb-fetch alone: it leaves the environment every other child
+# (tmdb-shape, tmdb-load, jq, tee...) inherits, and sync_fetch hands it back to
+# tmdb-fetch only. NAME=VALUE words; a caller (deploy.sh) may set its own.
+sync_credentials=()
+sync_take_credentials() {
+	local name
+	for name in TMDB_API_KEY TMDB_ACCESS_TOKEN; do
+		if [[ -v $name ]]; then
+			sync_credentials+=("$name=${!name}")
+			unset "$name"
+		fi
+	done
+}
+sync_take_credentials
+
+# sync_fetch ARG...: tmdb-fetch with the credential in its environment (never its argv).
+sync_fetch() {
+	local pair
+	for pair in "${sync_credentials[@]}"; do
+		local -x "$pair"
+	done
+	tmdb-fetch "$@"
+}
 # Set by resolve_director.
 director_id=''
 director_name=
+
+# sync_valid_director VALUE: a positive TMDB person id or a name (not an option, not
+# empty): what resolve_director can look up. Leading zeros are the same person.
+sync_valid_director() {
+	[[ $1 =~ ^[0-9]+$ ]] && { ((10#$1 > 0)); return; }
+	[[ -n ${1//[[:space:]]/} && $1 != -* ]]
+}
 
 # resolve_director ID|NAME: sets director_id and director_name, or fails the script with
 # tmdb-fetch's status (78 no credentials, 77 refused, 69 unreachable, 65 no such person):
@@ -34,8 +65,9 @@ director_name=
 resolve_director() {
 	local wanted=$1 choice department status=0
 	if [[ $wanted =~ ^[0-9]+$ ]]; then
+		wanted=$((10#$wanted))
 		director_id=$wanted
-		director_name=$(tmdb-fetch -q --strict "${fetch_options[@]}" get "/person/$wanted" |
+		director_name=$(sync_fetch -q --strict "${fetch_options[@]}" get "/person/$wanted" |
 			jq -r '.name // empty') || status=$?
 		if ((status == 65)); then
 			echo "${0##*/}: no TMDB person $wanted" >&2
@@ -44,7 +76,7 @@ resolve_director() {
 		echo "Director: ${director_name:-unknown name} (TMDB person $director_id)"
 		return 0
 	fi
-	choice=$(tmdb-fetch "${fetch_options[@]}" search "$wanted" |
+	choice=$(sync_fetch "${fetch_options[@]}" search "$wanted" |
 		jq -s -r 'sort_by(if .known_for_department == "Directing" then 0 else 1 end)
 			| first // empty | "\(.id)\t\(.name)\t\(.known_for_department)"') || exit
 	if [[ -z $choice ]]; then
@@ -72,7 +104,10 @@ lock_destination() {
 	file=$(lock_file "$1" "$2")
 	[[ -n $file ]] || return 0
 	# A folder that cannot hold the lock cannot hold the destination either: 73, untouched.
-	mkdir -p "$(dirname "$file")" || exit 73
+	if ! mkdir -p "$(dirname "$file")" 2>/dev/null; then
+		echo "${0##*/}: $(dirname "$file"): cannot create the folder" >&2
+		exit 73
+	fi
 	if ! { exec 8>>"$file"; } 2>/dev/null; then
 		echo "${0##*/}: $file: cannot create the lock file" >&2
 		exit 73
@@ -103,9 +138,9 @@ sync_director() {
 	sync_temporaries+=("$before")
 	tmdb-load --print-state "$type" "$target" >"$before"
 	echo "Syncing person $id, job $job..."
-	tmdb-fetch "${fetch_options[@]}" --summary person "$id" |
+	sync_fetch "${fetch_options[@]}" --summary person "$id" |
 		tmdb-director --sync --job "$job" |
-		tmdb-fetch "${fetch_options[@]}" --summary --state "$before" movie |
+		sync_fetch "${fetch_options[@]}" --summary --state "$before" movie |
 		tmdb-shape --all |
 		tmdb-load "$@" "$type" "$target"
 }

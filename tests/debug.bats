@@ -12,6 +12,19 @@ setup() {
 	cd "$BATS_TEST_TMPDIR"
 }
 
+teardown() {
+	[[ -z ${readonly_dir:-} ]] || rm -rf "$readonly_dir"
+}
+
+# unprivileged COMMAND...: as root, run COMMAND as nobody, for whom a folder's mode counts.
+unprivileged() {
+	if ((EUID == 0)); then
+		setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$@"
+	else
+		"$@"
+	fi
+}
+
 rows() {
 	sqlite3 files/warehouse.db "$1"
 }
@@ -140,4 +153,72 @@ rows() {
 @test "the bundled sample is exactly what the fixtures record today" {
 	bash "$PROJECT_ROOT/tests/make_sample.sh" "$BATS_TEST_TMPDIR/sample" >/dev/null
 	diff -r "$PROJECT_ROOT/pipelines/sample" "$BATS_TEST_TMPDIR/sample"
+}
+
+@test "files/configuration.json is created readable by its owner only, whatever its source's mode" {
+	printf '{"api_key": "%s"}\n' "$FAKE_API_KEY" >configuration.json
+	chmod 644 configuration.json
+	unset TMDB_API_KEY
+	run --separate-stderr bash "$DEBUG"
+	assert_success
+	[ "$(stat -c %a files/configuration.json)" = 600 ]
+	cmp configuration.json files/configuration.json
+	# A copy an earlier run left open to others is replaced by a private one.
+	chmod 666 files/configuration.json
+	run --separate-stderr bash "$DEBUG" --incremental
+	assert_success
+	[ "$(stat -c %a files/configuration.json)" = 600 ]
+}
+
+@test "in a read-only folder: one line naming the folder, exit 73, nothing fetched" {
+	# Reachable by nobody: the suite's own temporary folders are root's alone.
+	readonly_dir=$(mktemp -d "${TMPDIR:-/tmp}/debug-readonly.XXXXXX")
+	chmod 555 "$readonly_dir"
+	cd "$readonly_dir"
+	run --separate-stderr unprivileged bash "$DEBUG" --offline
+	[ "$status" -eq 73 ] || fail "exit $status: $stderr"
+	[ "${#stderr_lines[@]}" -eq 1 ] || fail "not one line: $stderr"
+	[[ $stderr == "debug.sh: $readonly_dir"* ]] || fail "does not name the folder: $stderr"
+	[ -z "$(ls -A "$readonly_dir")" ]
+}
+
+@test "--director that is neither a positive id nor a name exits 64 before fetching" {
+	for bad in -5 0 '' --job; do
+		run -64 --separate-stderr bash "$DEBUG" --director "$bad"
+		[[ $stderr == "debug.sh: "*"--director"* ]] || fail "--director '$bad': $stderr"
+		[[ $stderr != *tmdb-fetch* ]] || fail "--director '$bad' reached tmdb-fetch: $stderr"
+	done
+	[ "$(fake_count .)" -eq 0 ]
+	[ ! -e files ]
+}
+
+@test "--offline --director someone not in the sample: 65, naming who is" {
+	for who in "Martin Scorsese" 138; do
+		run -65 --separate-stderr bash "$DEBUG" --offline --director "$who"
+		[[ $stderr == *"'$who' is not in the offline sample"* ]] || fail "$stderr"
+		[[ $stderr == *"Christopher Nolan (525)"* && $stderr == *"Steven Spielberg (488)"* ]] || fail "$stderr"
+	done
+	[ ! -e files ]
+	# Those who are can be named in any case.
+	run --separate-stderr bash "$DEBUG" --offline --director "steven spielberg"
+	assert_success
+	assert_output --partial "Director: Steven Spielberg (TMDB person 488"
+}
+
+@test "a usage error is the error and one line pointing at --help" {
+	for args in --nonsense "--director" "--csv"; do
+		# shellcheck disable=SC2086
+		run -64 --separate-stderr bash "$DEBUG" $args
+		[ "${#stderr_lines[@]}" -le 3 ] || fail "$args: ${#stderr_lines[@]} lines: $stderr"
+		[[ ${stderr_lines[0]} == "debug.sh: "* ]] || fail "$args: $stderr"
+		[[ ${stderr_lines[-1]} == *"debug.sh --help"* ]] || fail "$args: $stderr"
+		assert_output ""
+	done
+	[[ $stderr == *"--csv needs a DIR"* ]]
+}
+
+@test "a person that does not resolve leaves the folder as it was" {
+	mkdir work && cd work
+	run -65 --separate-stderr bash "$DEBUG" --director "Nobody Atall"
+	[ -z "$(ls -A)" ] || fail "left: $(ls -A)"
 }

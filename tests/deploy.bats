@@ -159,3 +159,136 @@ movies_in() {
 	assert_success
 	[ "$(sqlite3 files/warehouse.db 'SELECT count(*) FROM movies')" -eq 13 ]
 }
+
+# use_crontab_shim: TMDB_CRONTAB points at a shim keeping the crontab in $crontab_file.
+use_crontab_shim() {
+	crontab_file="$BATS_TEST_TMPDIR/crontab"
+	: >"$crontab_file"
+	local shim="$BATS_TEST_TMPDIR/crontab-shim"
+	printf '#!/bin/sh\ncase "$1" in -l) cat "%s" ;; -) cat >"%s" ;; esac\n' "$crontab_file" "$crontab_file" >"$shim"
+	chmod +x "$shim"
+	export TMDB_CRONTAB="$shim"
+}
+
+@test "scheduling one connection keeps the line of another whose name starts the same" {
+	use_crontab_shim
+	run --separate-stderr deploy --account acme --destination lite --connection prod-eu --schedule '0 4 * * *'
+	assert_success
+	run --separate-stderr deploy --account acme --destination lite --connection prod --schedule '0 5 * * *'
+	assert_success
+	run --separate-stderr deploy --account acme --destination lite --connection prod --schedule '0 6 * * *'
+	assert_success
+	[ "$(grep -c ' # tmdb-toolkit:prod-eu$' "$crontab_file")" -eq 1 ] || fail "$(cat "$crontab_file")"
+	[ "$(grep -c ' # tmdb-toolkit:prod$' "$crontab_file")" -eq 1 ] || fail "$(cat "$crontab_file")"
+	grep -q '^0 6 .* # tmdb-toolkit:prod$' "$crontab_file"
+	grep -q '^0 4 .* # tmdb-toolkit:prod-eu$' "$crontab_file"
+}
+
+@test "--unschedule removes the connection's line only" {
+	use_crontab_shim
+	printf '# keep me\n5 4 * * * /usr/bin/true\n' >"$crontab_file"
+	deploy --account acme --destination lite --connection prod-eu --schedule '0 4 * * *' >/dev/null
+	deploy --account acme --destination lite --connection prod --schedule '0 5 * * *' >/dev/null
+	run --separate-stderr deploy --connection prod --unschedule
+	assert_success
+	run -1 grep -q 'tmdb-toolkit:prod$' "$crontab_file"
+	grep -q '^5 4 \* \* \* /usr/bin/true$' "$crontab_file"
+	grep -q '^# keep me$' "$crontab_file"
+	grep -q ' # tmdb-toolkit:prod-eu$' "$crontab_file"
+	[ "$(jq -r '.cron' "$TMDB_DEPLOY_HOME/prod/settings.json")" = null ]
+	# Nothing left to remove: said, and not an error.
+	run --separate-stderr deploy --connection prod --unschedule
+	assert_success
+	[[ $output == *"no crontab entry"* ]]
+}
+
+@test "the cron line carries TMDB_DEPLOY_HOME: a cron run writes state and logs where --schedule said" {
+	use_crontab_shim
+	run --separate-stderr deploy --account acme --destination lite --connection c1 --schedule '0 3 * * *'
+	assert_success
+	line=$(grep ' # tmdb-toolkit:c1$' "$crontab_file")
+	command=$(cut -d' ' -f6- <<<"$line")
+	# What cron does: sh -c, another HOME, none of this shell's XDG or TMDB_DEPLOY_HOME.
+	mkdir "$BATS_TEST_TMPDIR/cronhome"
+	env -u TMDB_DEPLOY_HOME -u XDG_STATE_HOME HOME="$BATS_TEST_TMPDIR/cronhome" sh -c "$command"
+	[ -s "$TMDB_DEPLOY_HOME/c1/cron.log" ]
+	[ -s "$TMDB_DEPLOY_HOME/c1/sync.log" ] || fail "no sync.log beside cron.log: $(cat "$TMDB_DEPLOY_HOME/c1/cron.log")"
+	[ -f "$TMDB_DEPLOY_HOME/c1/state.json" ]
+	[ -z "$(find "$BATS_TEST_TMPDIR/cronhome" -mindepth 1)" ]
+	[ "$(movies_in)" -eq 13 ]
+}
+
+@test "--schedule refuses what is not a cron schedule, with 64, before touching anything" {
+	use_crontab_shim
+	for bad in daily '99 3 * * *' '15 3 * *' '15 3 * * * *' '* 24 * * *' '0 0 0 * *' '0 0 * 13 *' \
+		'0 0 * * 8' '*/0 * * * *' '5-1 * * * *' '1,,2 * * * *' '@reboot' 'x * * * *' '0 0 * foo *'; do
+		run -64 --separate-stderr deploy --account acme --destination lite --connection c1 --schedule "$bad"
+		[[ $stderr == *"$bad"* ]] || fail "the error does not name '$bad': $stderr"
+	done
+	[ ! -s "$crontab_file" ]
+	[ ! -e "$TMDB_DEPLOY_HOME/c1" ]
+	for good in '*/15 1-5 * jan,Feb mon-fri' '0 0 1,15 * 0' '30 2 * * 7' '0 */2 1-31/2 1-12 sun' \
+		@hourly @daily @midnight @weekly @monthly @yearly @annually; do
+		run --separate-stderr deploy --account acme --destination lite --connection c1 --schedule "$good"
+		assert_success
+		grep -qF "$good cd " "$crontab_file" || fail "'$good' not installed: $(cat "$crontab_file")"
+	done
+}
+
+@test "--print-cron creates nothing" {
+	run --separate-stderr deploy --account acme --destination lite --connection fresh --print-cron
+	assert_success
+	[ ! -e "$TMDB_DEPLOY_HOME/fresh" ]
+	[ ! -e "$BATS_TEST_TMPDIR/project/warehouse" ]
+}
+
+@test "the credential reaches tmdb-fetch alone, not tmdb-shape, tmdb-load, tee or jq" {
+	mkdir "$BATS_TEST_TMPDIR/wrapped" "$BATS_TEST_TMPDIR/env"
+	for program in tmdb-fetch tmdb-director tmdb-shape tmdb-load jq tee; do
+		real=$(PATH="$TMDB_BIN:$PATH" command -v "$program")
+		printf '#!/bin/sh\nenv >>"%s/%s"\nexec "%s" "$@"\n' "$BATS_TEST_TMPDIR/env" "$program" "$real" \
+			>"$BATS_TEST_TMPDIR/wrapped/$program"
+		chmod +x "$BATS_TEST_TMPDIR/wrapped/$program"
+	done
+	TMDB_BIN=$BATS_TEST_TMPDIR/wrapped run --separate-stderr deploy --account acme --destination lite --connection c1
+	assert_success
+	grep -q "^TMDB_API_KEY=$FAKE_API_KEY\$" "$BATS_TEST_TMPDIR/env/tmdb-fetch"
+	for program in tmdb-director tmdb-shape tmdb-load jq tee; do
+		[ -s "$BATS_TEST_TMPDIR/env/$program" ] || fail "$program did not run through its wrapper"
+		# The suite's own FAKE_* variables aside, no variable holds the key.
+		run grep -v "^FAKE_" "$BATS_TEST_TMPDIR/env/$program"
+		[[ $output != *"$FAKE_API_KEY"* && $output != *"$FAKE_TOKEN"* ]] || fail "$program got the credential"
+	done
+}
+
+@test "a malformed config.json: one line naming the file, exit 78" {
+	printf '{"tmdb": {"api_keys": {"acme": "k"}},\n "destinations": {' >"$BATS_TEST_TMPDIR/project/config.json"
+	run -78 --separate-stderr deploy --account acme --destination lite --connection c1
+	[ "${#stderr_lines[@]}" -eq 1 ] || fail "more than one line: $stderr"
+	[[ $stderr == *"$BATS_TEST_TMPDIR/project/config.json"* ]]
+	[[ $stderr == "deploy.sh: "* ]]
+	echo '[1, 2]' >"$BATS_TEST_TMPDIR/project/config.json"
+	run -78 --separate-stderr deploy --account acme --destination lite --connection c1
+	[ "${#stderr_lines[@]}" -eq 1 ] || fail "more than one line: $stderr"
+	[[ $stderr == *"config.json"* ]]
+}
+
+@test "--director that is neither a positive id nor a name exits 64 before anything" {
+	run -64 --separate-stderr deploy --account acme --destination lite --connection c1 --director -5
+	[[ $stderr == "deploy.sh: --director '-5'"* ]] || fail "$stderr"
+	[ ! -e "$TMDB_DEPLOY_HOME" ]
+	[ "$(fake_count .)" -eq 0 ]
+}
+
+@test "a usage error is the error and one line pointing at --help" {
+	for args in --nonsense --account "--schedule daily"; do
+		# shellcheck disable=SC2086
+		run -64 --separate-stderr deploy $args
+		[ "${#stderr_lines[@]}" -le 3 ] || fail "$args: ${#stderr_lines[@]} lines: $stderr"
+		[[ ${stderr_lines[0]} == "deploy.sh: "* ]] || fail "$args: $stderr"
+		[[ ${stderr_lines[-1]} == *"deploy.sh --help"* ]] || fail "$args: $stderr"
+		assert_output ""
+	done
+	run -64 --separate-stderr deploy --nonsense
+	[ "${stderr_lines[0]}" = "deploy.sh: unknown option '--nonsense'" ]
+}

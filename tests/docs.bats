@@ -72,3 +72,29 @@ long_options_of() {
 	[ "$(grep -n -m1 'make demo' "$PROJECT_ROOT/README.md" | cut -d: -f1)" -lt 5 ]
 	[ "$(grep -n -m1 'make test' "$PROJECT_ROOT/README.md" | cut -d: -f1)" -lt 5 ]
 }
+
+@test "the README puts bin/ on PATH before its first pipeline, and that line works" {
+	readme=$PROJECT_ROOT/README.md
+	path_line=$(grep -n -m1 -E '^ +export PATH=' "$readme") || fail "README has no export PATH= line"
+	first_pipeline=$(grep -n -m1 -E '^ +tmdb-[a-z]+ .*\|' "$readme" | cut -d: -f1)
+	[ "${path_line%%:*}" -lt "$first_pipeline" ] || fail "PATH is set on line ${path_line%%:*}, after the first pipeline on line $first_pipeline"
+	# Run from the checkout, as README says, in a shell that has none of the programs.
+	cd "$PROJECT_ROOT"
+	run env PATH=/usr/bin:/bin bash -c "${path_line#*:}"'
+		for program in tmdb-fetch tmdb-director tmdb-shape tmdb-load; do command -v "$program"; done'
+	assert_success
+	[ "${#lines[@]}" -eq 4 ]
+	for line in "${lines[@]}"; do
+		[[ $line == "$TMDB_BIN/"* || $line == "$PROJECT_ROOT/bin/"* ]] || fail "$line"
+	done
+}
+
+@test "the README says how to get completion and how to uninstall, and its completion line works" {
+	grep -q 'make uninstall' "$PROJECT_ROOT/README.md"
+	completion_line=$(grep -m1 -E '^ +(source|\.) .*completion\.bash' "$PROJECT_ROOT/README.md") ||
+		fail "README does not say how to load pipelines/completion.bash"
+	cd "$PROJECT_ROOT"
+	run bash -c "${completion_line%%#*}"'
+		complete -p debug.sh deploy.sh tmdb-fetch'
+	assert_success
+}

@@ -31,7 +31,7 @@ setup() {
 	[ "$(sqlite3 files/warehouse.db 'SELECT count(*) FROM movies')" -eq 13 ]
 	[ -f files/report/index.html ]
 	PATH="$ROOT/usr/bin:/usr/bin:/bin" run "$ROOT/usr/bin/tmdb-debug" --version
-	assert_output --regexp '^debug.sh [0-9.]+$'
+	assert_output --regexp '^tmdb-debug [0-9.]+$'
 	# The checkout's programs were not used: they would not be under $ROOT.
 	! grep -q "$PROJECT_ROOT/bin" <<<"$stderr"
 }
@@ -58,4 +58,21 @@ setup() {
 	make -C "$PROJECT_ROOT" --no-print-directory uninstall DESTDIR="$ROOT" PREFIX=/usr >/dev/null
 	run find "$ROOT" -type f -o -type l
 	assert_output ""
+}
+
+@test "installed as tmdb-debug, tmdb-deploy and tmdb-report, they say so in --help, --version and errors" {
+	for name in tmdb-debug tmdb-deploy tmdb-report; do
+		run --separate-stderr "$ROOT/usr/bin/$name" --version
+		assert_success
+		assert_output --regexp "^$name [0-9]+\.[0-9]+\.[0-9]+\$"
+		run --separate-stderr "$ROOT/usr/bin/$name" --help
+		assert_success
+		assert_line --index 0 --regexp "^usage: $name "
+		run -64 --separate-stderr "$ROOT/usr/bin/$name" --nonsense
+		[[ ${stderr_lines[0]} == "$name: unknown option"* ]] || fail "$stderr"
+		[[ ${stderr_lines[-1]} == *"'$name --help'"* ]] || fail "$stderr"
+	done
+	# Under their own names they keep them.
+	run "$PROJECT_ROOT/pipelines/deploy.sh" --version
+	assert_output --regexp '^deploy\.sh [0-9.]+$'
 }

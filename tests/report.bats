@@ -347,14 +347,17 @@ setup_file() {
 	assert_equal "$stderr" ""
 }
 
-@test "bad usage exits 64 with the usage on stderr" {
+@test "bad usage exits 64: the error and one line pointing at --help" {
 	run --separate-stderr "$REPORT"
 	assert_failure 64
 	assert_output ""
-	[[ $stderr == *"usage: report.sh"* ]]
+	[ "${stderr_lines[0]}" = "report.sh: expected one DB, got 0" ]
+	[ "${#stderr_lines[@]}" -le 3 ] || fail "${#stderr_lines[@]} lines: $stderr"
+	[[ ${stderr_lines[-1]} == *"report.sh --help"* ]] || fail "$stderr"
 	run --separate-stderr "$REPORT" --colour "$DB"
 	assert_failure 64
-	[[ $stderr == "report.sh: unknown option: --colour"* ]]
+	[ "${stderr_lines[0]}" = "report.sh: unknown option: --colour" ]
+	[ "${#stderr_lines[@]}" -le 3 ] || fail "${#stderr_lines[@]} lines: $stderr"
 	run --separate-stderr "$REPORT" "$DB" "$DB"
 	assert_failure 64
 	run --separate-stderr "$REPORT" --out
