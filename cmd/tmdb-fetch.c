@@ -53,9 +53,8 @@ static const char usage_text[] =
 	"\n"
 	"environment: TMDB_API_KEY (v3 key), TMDB_ACCESS_TOKEN (v4 token), TMDB_BASE_URL,\n"
 	"TMDB_RETRY_BASE_MS (first backoff, default 1000)\n"
-	"exit: 0 ok, 64 usage, 65 bad input, or 404 with --strict or for get, 66 no input,\n"
-	"69 API unavailable, "
-"73 cannot record, 74 I/O error, 77 credentials refused,\n"
+	"exit: 0 ok, 64 usage, 65 bad input, or 404 with --strict or for get, 66 no input or\n"
+	"not recorded, 69 API unavailable, 73 cannot record, 74 I/O error, 77 credentials refused,\n"
 	"78 no credentials or bad config\n";
 
 struct settings {
@@ -178,6 +177,8 @@ static void report_failure(struct run *run, const char *what, const struct http_
 		return;
 	case HTTP_DENIED:
 		die(EXIT_NOPERM, "%s: TMDB refused the credentials: %s", what, r->message);
+	case HTTP_NOT_RECORDED:
+		die(EXIT_NOINPUT, "%s: %s", what, r->message);
 	default:
 		die(EXIT_UNAVAILABLE, "%s: %s", what, r->message);
 	}

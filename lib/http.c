@@ -449,8 +449,13 @@ static void replay(struct http_client *client, struct http_request *request)
 	const char *dir = client->options.replay_dir;
 	struct http_result result = {.outcome = HTTP_FAILED};
 	if (record_load(dir, request->path, &request->query, &result.status, &request->body) < 0) {
-		snprintf(result.message, sizeof result.message, "%s: %s", dir,
-			 errno == ENOENT ? "no recorded response for this request" : strerror(errno));
+		if (errno == ENOENT) {
+			result.outcome = HTTP_NOT_RECORDED;
+			snprintf(result.message, sizeof result.message, "not recorded in %s: %s", dir,
+				 request->key);
+		} else {
+			snprintf(result.message, sizeof result.message, "%s: %s", dir, strerror(errno));
+		}
 	} else if (result.status == 404) {
 		describe_status(&result, 404, &request->body);
 		result.outcome = HTTP_NOT_FOUND;

@@ -31,6 +31,7 @@ enum http_outcome {
 	HTTP_DENIED,		/* 401: the credentials were refused */
 	HTTP_NOT_MODIFIED,	/* 304: unchanged since the ETag asked about */
 	HTTP_FAILED,		/* anything else, after every retry */
+	HTTP_NOT_RECORDED,	/* --replay: the folder holds no answer to it */
 };
 
 struct http_result {

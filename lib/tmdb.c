@@ -177,7 +177,8 @@ static void note_page_failure(struct movie_fetch *fetch, int page, const struct 
 	fetch->failed = true;
 	fetch->failure = *result;
 	fetch->failure.json = NULL;
-	fetch->failure.outcome = result->outcome == HTTP_DENIED ? HTTP_DENIED : HTTP_FAILED;
+	fetch->failure.outcome = result->outcome == HTTP_DENIED ||
+				 result->outcome == HTTP_NOT_RECORDED ? result->outcome : HTTP_FAILED;
 	snprintf(fetch->failure.message, sizeof fetch->failure.message, "reviews page %d: %.480s",
 		 page, result->message);
 }

@@ -63,7 +63,7 @@ NOLAN_MOVIES=(1124 155 272 1368337 49026 320 77 157336 11660 374720 872585 57792
 	assert_success
 	diff <(jq -c .id <<<"$output") <(printf '%s\n' "${stalled[@]}" "${calm[@]}")
 	for id in "${calm[@]}"; do
-		if grep -E "/movie/$id[^0-9].*retry" <<<"$stderr"; then
+		if grep -E "/movie/${id}[^0-9].*retry" <<<"$stderr"; then
 			fail "movie $id was never stalled yet was retried"
 		fi
 	done

@@ -34,9 +34,16 @@ setup_file() {
 	cmp <(printf '%s\n' "$output") "$BATS_FILE_TMPDIR/search.live"
 }
 
-@test "a request the recording lacks exits 69 naming it" {
-	run -69 --separate-stderr tmdb-fetch --replay "$REC" movie 27205
-	[[ $stderr == *"movie 27205:"*"no recorded response"* ]]
+@test "a request the recording lacks is \"not recorded\", exit 66, naming the folder and the request" {
+	run -66 --separate-stderr tmdb-fetch --replay "$REC" movie 27205
+	[ "$stderr" = "tmdb-fetch: movie 27205: not recorded in $REC: /movie/27205?append_to_response=credits,reviews&language=en-US" ]
+	# A later review page missing is the same, named after its page.
+	cp -R "$REC" "$BATS_TEST_TMPDIR/rec"
+	rm "$BATS_TEST_TMPDIR/rec/movie/155/reviews/language=en-US&page=3.json"
+	run -66 --separate-stderr tmdb-fetch --replay "$BATS_TEST_TMPDIR/rec" movie 155
+	[[ $stderr == "tmdb-fetch: movie 155: reviews page 3: not recorded in $BATS_TEST_TMPDIR/rec: /movie/155/reviews?"*"page=3"* ]]
+	run -66 --separate-stderr tmdb-fetch --replay "$REC" get /movie/27205
+	[[ $stderr == "tmdb-fetch: get /movie/27205: not recorded in $REC: /movie/27205?language=en-US" ]]
 }
 
 @test "a missing recording folder exits 66" {
