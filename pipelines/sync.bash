@@ -59,7 +59,8 @@ sync_valid_director() {
 }
 
 # resolve_director ID|NAME: sets director_id and director_name, or fails the script with
-# tmdb-fetch's status (78 no credentials, 77 refused, 69 unreachable, 65 no such person):
+# tmdb-fetch's status (78 no credentials, 77 refused, 69 unreachable, 66 not in a
+# --replay recording, 65 no such person):
 # a sync that cannot start touches nothing. A name is resolved with tmdb-fetch search,
 # people known for Directing first.
 resolve_director() {
