@@ -6,8 +6,8 @@ load test_helper
 
 # Every program in cmd/ and every pipeline must have its page: man/NAME.1 for a
 # program, man/tmdb-NAME.1 for pipelines/NAME.sh (installed as tmdb-NAME).
-mapfile -t PROGRAMS < <(cd "$PROJECT_ROOT/cmd" && ls -- *.c | sed 's/\.c$//')
-mapfile -t PIPELINES < <(cd "$PROJECT_ROOT/pipelines" && ls -- *.sh | sed 's/\.sh$//')
+mapfile -t PROGRAMS < <(cd "$PROJECT_ROOT/cmd" && printf '%s\n' *.c | sed 's/\.c$//')
+mapfile -t PIPELINES < <(cd "$PROJECT_ROOT/pipelines" && printf '%s\n' *.sh | sed 's/\.sh$//')
 
 # "COMMAND PAGE" pairs, where COMMAND is what to run.
 commands_and_pages() {

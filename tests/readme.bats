@@ -5,7 +5,7 @@
 load test_helper
 
 setup() {
-	cd "$BATS_TEST_TMPDIR"
+	cd "$BATS_TEST_TMPDIR" || return
 	S="$PROJECT_ROOT/pipelines/sample"
 	unset TMDB_API_KEY
 }
@@ -37,6 +37,7 @@ in_readme() {
 @test "the troubleshooting section quotes the real messages" {
 	run --separate-stderr env -u TMDB_API_KEY -u TMDB_ACCESS_TOKEN tmdb-fetch person 525
 	[ "$status" -eq 78 ]
+	# shellcheck disable=SC2154 # run --separate-stderr sets stderr
 	tr -d '\n' <"$PROJECT_ROOT/README.md" | tr -s ' ' | grep -qF "$(tr -s ' ' <<<"$stderr")" ||
 		fail "README does not quote: $stderr"
 }
