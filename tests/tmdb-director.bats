@@ -22,6 +22,8 @@ FACTS="$BATS_TEST_DIRNAME/fixtures/tmdb-facts.json"
 
 @test "each line is the crew credit exactly as the API gave it" {
 	run --separate-stderr tmdb-director "$CREDITS"
+	assert_success
+	[ "${#lines[@]}" -eq "$(jq '.person_525_director_movie_ids | length' "$FACTS")" ]
 	while read -r credit; do
 		id=$(jq -r .credit_id <<<"$credit")
 		json_eq <(printf '%s\n' "$credit") <(jq --arg id "$id" '.crew[] | select(.credit_id == $id)' "$CREDITS")
