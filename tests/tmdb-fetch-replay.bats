@@ -14,6 +14,11 @@ setup_file() {
 	unset FAKE_URL TMDB_API_KEY
 }
 
+# Stops the server when setup_file failed before it did (stop_fake_tmdb forgets a stopped one).
+teardown_file() {
+	stop_fake_tmdb
+}
+
 @test "the recording mirrors the API paths and holds no credential" {
 	[ -f "$REC/person/525/movie_credits/language=en-US.json" ]
 	[ -f "$REC/movie/155/reviews/language=en-US&page=4.json" ]
