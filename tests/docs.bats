@@ -41,6 +41,7 @@ long_options_of() {
 @test "every option in --help is in the man page and the README" {
 	while read -r command page; do
 		text=$(mandoc -T utf8 "$page" | col -b)
+		[ "$(long_options_of "$command" | wc -l)" -ge 2 ] || fail "$command --help lists no options"
 		while read -r option; do
 			[[ $text == *"$option"* ]] || fail "$command: $option missing from $page"
 			grep -q -- "$option" "$PROJECT_ROOT/README.md" || fail "$command: $option missing from README.md"
@@ -52,6 +53,7 @@ long_options_of() {
 	# OPTION [VALUE] --help must print the usage: an unknown option would exit 64 first.
 	# Numbers where the usage names a count, a word elsewhere.
 	while read -r command page; do
+		[ "$("$command" --help | grep -c -- '^ *-')" -ge 2 ] || fail "$command --help lists no options"
 		while read -r option metavar; do
 			value=()
 			case $metavar in
