@@ -9,7 +9,7 @@ DEBUG="$BATS_TEST_DIRNAME/../pipelines/debug.sh"
 
 setup() {
 	fake_reset
-	cd "$BATS_TEST_TMPDIR"
+	cd "$BATS_TEST_TMPDIR" || return
 }
 
 teardown() {
@@ -44,6 +44,7 @@ rows() {
 	run --separate-stderr bash "$DEBUG"
 	assert_success
 	[[ $output == *"Contents of files directory:"*configuration.json*spec.json* ]]
+	# shellcheck disable=SC2154 # run --separate-stderr sets stderr
 	[[ $stderr == *"movies: 13 inserted"* ]]
 	# A summary line for every table.
 	for table in credits reviews crew genres; do
@@ -99,7 +100,7 @@ rows() {
 	assert_success
 	[ "$(rows "SELECT budget FROM movies WHERE movie_id = '$last'")" -eq 2 ]
 	[ "$(rows "SELECT budget FROM movies WHERE movie_id = '155'")" -eq 1 ]
-	! cmp -s files/state.json state.before
+	run ! cmp -s files/state.json state.before
 }
 
 @test "--director NAME resolves through search, preferring people known for Directing" {

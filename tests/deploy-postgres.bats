@@ -21,7 +21,7 @@ setup() {
 	fake_reset
 	pg_reset
 	export TMDB_DEPLOY_HOME="$BATS_TEST_TMPDIR/home"
-	cd "$BATS_TEST_TMPDIR"
+	cd "$BATS_TEST_TMPDIR" || return
 	jq -n --arg key "$FAKE_API_KEY" --arg dsn "$PG_DSN" '{
 		tmdb: {api_keys: {acme: $key}},
 		destinations: {pg: {type: "postgres", dsn: $dsn},
@@ -124,6 +124,7 @@ print(json.dumps([{k: (None if v == "" else v) for k, v in r.items()} for r in r
 	run --separate-stderr env -u PGHOST bash "$DEPLOY" --account acme --connection c-488 --destination lite \
 		--director 488 </dev/null
 	[ "$status" -eq 75 ]
+	# shellcheck disable=SC2154 # run --separate-stderr sets stderr
 	[[ $output$stderr == *"in use by deploy.sh"* ]]
 	wait "$first"
 	bash "$DEPLOY" --account acme --connection c-488 --destination lite --director 488 --wait </dev/null >/dev/null 2>&1

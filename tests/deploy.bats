@@ -17,7 +17,7 @@ setup() {
 		                  "flat": {"type": "csv", "dir": "warehouse/csv"},
 		                  "odd": {"type": "oracle", "dsn": "x"}}}
 	JSON
-	cd "$BATS_TEST_TMPDIR/project/deeper/still"
+	cd "$BATS_TEST_TMPDIR/project/deeper/still" || return
 	# deploy.sh reads the credential from config.json only.
 	unset TMDB_API_KEY
 }
@@ -49,7 +49,7 @@ movies_in() {
 	sqlite3 "$BATS_TEST_TMPDIR/project/warehouse/tmdb.db" .dump | cmp - "$BATS_TEST_TMPDIR/once"
 	[[ $output == *"0 fetched, 13 unchanged"* ]]
 	grep -q '"account": "acme"' "$TMDB_DEPLOY_HOME/c1/settings.json"
-	! grep -rq -- "$FAKE_API_KEY" "$TMDB_DEPLOY_HOME"
+	run ! grep -rq -- "$FAKE_API_KEY" "$TMDB_DEPLOY_HOME"
 }
 
 @test "the seed's .fivetran.api_keys path and v4 tokens are read too" {
@@ -65,6 +65,7 @@ movies_in() {
 
 @test "an unknown account exits 78 with the seed's message" {
 	run -78 --separate-stderr deploy --account nobody --destination lite --connection c1
+	# shellcheck disable=SC2154 # run --separate-stderr sets stderr
 	[ "$stderr" = "Error: Account name not found in config.json" ]
 	run -78 --separate-stderr deploy --account acme --destination nowhere --connection c1
 	[ "$stderr" = "Error: Destination name not found in config.json" ]
@@ -121,6 +122,7 @@ movies_in() {
 	crontab_file="$BATS_TEST_TMPDIR/crontab"
 	printf '# keep me\n5 4 * * * /usr/bin/true\n' >"$crontab_file"
 	shim="$BATS_TEST_TMPDIR/crontab-shim"
+	# shellcheck disable=SC2016 # $1 is the shim's own argument
 	printf '#!/bin/sh\ncase "$1" in -l) cat "%s" ;; -) cat >"%s" ;; esac\n' "$crontab_file" "$crontab_file" >"$shim"
 	chmod +x "$shim"
 	export TMDB_CRONTAB="$shim"
@@ -131,7 +133,7 @@ movies_in() {
 	[ "$(grep -c 'tmdb-toolkit:c1' "$crontab_file")" -eq 1 ]
 	grep -q '^0 \* \* \* \* cd .*deploy.sh --run --yes --account acme --destination lite --connection c1' "$crontab_file"
 	grep -q '^5 4 \* \* \* /usr/bin/true$' "$crontab_file"
-	! grep -q -- "$FAKE_API_KEY" "$crontab_file"
+	run ! grep -q -- "$FAKE_API_KEY" "$crontab_file"
 	cp "$crontab_file" "$BATS_TEST_TMPDIR/before"
 	run --separate-stderr deploy --account acme --destination lite --connection c1 --print-cron
 	assert_success

@@ -6,8 +6,8 @@ load test_helper
 
 # Every program in cmd/ and every pipeline must have its page: man/NAME.1 for a
 # program, man/tmdb-NAME.1 for pipelines/NAME.sh (installed as tmdb-NAME).
-mapfile -t PROGRAMS < <(cd "$PROJECT_ROOT/cmd" && ls -- *.c | sed 's/\.c$//')
-mapfile -t PIPELINES < <(cd "$PROJECT_ROOT/pipelines" && ls -- *.sh | sed 's/\.sh$//')
+mapfile -t PROGRAMS < <(cd "$PROJECT_ROOT/cmd" && printf '%s\n' *.c | sed 's/\.c$//')
+mapfile -t PIPELINES < <(cd "$PROJECT_ROOT/pipelines" && printf '%s\n' *.sh | sed 's/\.sh$//')
 
 # "COMMAND PAGE" pairs, where COMMAND is what to run.
 commands_and_pages() {
@@ -41,6 +41,7 @@ long_options_of() {
 @test "every option in --help is in the man page and the README" {
 	while read -r command page; do
 		text=$(mandoc -T utf8 "$page" | col -b)
+		[ "$(long_options_of "$command" | wc -l)" -ge 2 ] || fail "$command --help lists no options"
 		while read -r option; do
 			[[ $text == *"$option"* ]] || fail "$command: $option missing from $page"
 			grep -q -- "$option" "$PROJECT_ROOT/README.md" || fail "$command: $option missing from README.md"
@@ -52,6 +53,7 @@ long_options_of() {
 	# OPTION [VALUE] --help must print the usage: an unknown option would exit 64 first.
 	# Numbers where the usage names a count, a word elsewhere.
 	while read -r command page; do
+		[ "$("$command" --help | grep -c -- '^ *-')" -ge 2 ] || fail "$command --help lists no options"
 		while read -r option metavar; do
 			value=()
 			case $metavar in

@@ -756,9 +756,40 @@ EOF
   EXTRA_PID="$FAKE_PID"
   kill -0 "$FAKE_PID"
   stop_fake_tmdb
-  run kill -0 "$FAKE_PID"
+  [ -z "$FAKE_PID" ]    # forgotten: a second stop cannot signal a reused PID
+  run kill -0 "$EXTRA_PID"
   assert_failure
   run pgrep -f "$FAKE_STATE"
   assert_failure
   [[ ! -e "$FAKE_STATE/port" ]]
+}
+
+# gone PID: no such process, or only its zombie (this machine's init may not reap orphans).
+gone() {
+  [[ ! -e /proc/$1 ]] || [[ "$(ps -o stat= -p "$1")" == Z* ]]
+}
+
+@test "a setup_file that fails after start_fake_tmdb leaves no server running, and Bats ends" {
+  local suite="$BATS_TEST_TMPDIR/half-done.bats" pid tries=0
+  # A suite with no teardown_file, as tmdb-fetch-replay.bats had: nothing stops the server.
+  cat >"$suite" <<SUITE
+setup_file() {
+  load '$PROJECT_ROOT/tests/test_helper'
+  start_fake_tmdb
+  echo "\$FAKE_PID" >'$BATS_TEST_TMPDIR/pid'
+  false
+}
+SUITE
+  # Not a literal line of this file: Bats would take it for one of this suite's tests.
+  printf '%s\n' '@test "never runs" { true; }' >>"$suite"
+  # timeout: before the fix Bats waited for the orphaned server for as long as it lived.
+  run timeout 60 bats --tap "$suite"
+  [ "$status" -eq 1 ] || fail "bats exited $status (124: it waited on the server): $output"
+  [[ $output == *"setup_file failed"* ]]
+  pid=$(<"$BATS_TEST_TMPDIR/pid")
+  [[ $pid =~ ^[0-9]+$ ]]
+  until gone "$pid"; do
+    ((++tries < 100)) || fail "the server (pid $pid) outlived its suite by 10 s"
+    sleep 0.1
+  done
 }

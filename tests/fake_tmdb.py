@@ -2,14 +2,16 @@
 """Fake TMDB v3 API server for the test-suite (Python 3 standard library only).
 
     fake_tmdb.py serve --fixtures DIR --state-dir DIR [--api-key KEY]
-                       [--token TOKEN] [--latency-ms N]
+                       [--token TOKEN] [--latency-ms N] [--owner-pid PID]
     fake_tmdb.py ctl URL_BASE VERB [JSON]
 
 `serve` listens on 127.0.0.1 with a kernel-chosen port and a listen backlog of
 128 (a burst of connections waits to be accepted).  Once it listens it
 writes STATE_DIR/port and STATE_DIR/pid (atomically), and it appends one JSON
 line per API request to STATE_DIR/requests.jsonl: t, method, path, query,
-headers, status, fault, bytes and client_port.
+headers, status, fault, bytes and client_port.  With --owner-pid it exits
+once process PID is gone, so a suite whose setup failed before it could stop
+the server does not leave it running (and Bats waiting on its descriptors).
 
 Fixtures are JSON files: DIR/movie/550.json is served at /3/movie/550.  A few
 routes are computed instead of served as stored: review pages, search/person
@@ -643,6 +645,27 @@ def write_atomic(path, text):
     os.rename(tmp, path)
 
 
+def owner_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A dead owner its parent has not yet reaped is gone too.
+    try:
+        with open("/proc/%d/stat" % pid) as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return True
+
+
+def watch_owner(server, pid):
+    while owner_alive(pid):
+        time.sleep(0.2)
+    server.shutdown()               # serve_forever returns; serve() cleans up
+
+
 def serve(args):
     load_shared_error_bodies()
     fixtures = load_fixtures(args.fixtures)
@@ -662,6 +685,9 @@ def serve(args):
     # pid first: whoever sees the port file can rely on the pid file.
     write_atomic(pid_file, "%d\n" % os.getpid())
     write_atomic(port_file, "%d\n" % server.server_address[1])
+    if args.owner_pid:
+        threading.Thread(target=watch_owner, args=(server, args.owner_pid),
+                         daemon=True).start()
     try:
         server.serve_forever(poll_interval=0.1)
     except KeyboardInterrupt:
@@ -716,6 +742,8 @@ def main(argv=None):
     p_serve.add_argument("--api-key")
     p_serve.add_argument("--token")
     p_serve.add_argument("--latency-ms", type=int, default=0)
+    p_serve.add_argument("--owner-pid", type=int, default=0,
+                         help="exit once this process is gone")
     p_ctl = sub.add_parser("ctl", help="talk to a running server's control API")
     p_ctl.add_argument("url_base", help="e.g. http://127.0.0.1:PORT")
     p_ctl.add_argument("verb", help=", ".join(CTL_VERBS))

@@ -35,7 +35,7 @@ setup_file() {
 	[ "$(sqlite3 "$W/before.db" 'SELECT count(*) FROM credits')" -eq 43400 ]
 	[ "$(sqlite3 "$W/after.db" "SELECT count(*) FROM reviews WHERE content LIKE 'Before: %'")" -eq 0 ]
 	[ "$(sqlite3 "$W/after.db" 'PRAGMA integrity_check')" = ok ]
-	! cmp -s "$W/before.dump" "$W/after.dump"
+	run ! cmp -s "$W/before.dump" "$W/after.dump"
 }
 
 @test "tmdb-load killed with SIGKILL $KILLS times over the load: the database is whole and either before or after; the state is never ahead" {

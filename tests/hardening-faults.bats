@@ -108,8 +108,8 @@ setup() {
 }
 
 @test "the references differ where the older source did: 27205, 155's revenue, a review on page 3" {
-	! cmp -s "$REF/before.dump" "$REF/source.dump"
-	! cmp -s "$REF/before/files/state.json" "$REF/source/files/state.json"
+	run ! cmp -s "$REF/before.dump" "$REF/source.dump"
+	run ! cmp -s "$REF/before/files/state.json" "$REF/source/files/state.json"
 	db="$REF/before/files/warehouse.db"
 	[ "$(sqlite3 "$db" "SELECT count(*) FROM movies WHERE movie_id = '27205'")" -eq 0 ]
 	[ "$(sqlite3 "$db" "SELECT revenue FROM movies WHERE movie_id = '155'")" -eq 1 ]
@@ -117,7 +117,7 @@ setup() {
 	db="$REF/source/files/warehouse.db"
 	[ "$(sqlite3 "$db" "SELECT count(*) FROM movies")" -eq 13 ]
 	[ "$(sqlite3 "$db" "SELECT count(*) FROM reviews WHERE content = 'Worded otherwise.'")" -eq 0 ]
-	! cmp -s "$REF/without-155.rows" <(table_rows "$db")
+	run ! cmp -s "$REF/without-155.rows" <(table_rows "$db")
 }
 
 # check_outcome CASE EXPECT DIR STATUS FAULTED TIMES RETRIED TARGET: appends to `problems`
@@ -236,6 +236,7 @@ run_matrix() {
 	fake_fault '{"match": "^/3/movie/27205$", "kind": "status", "status": 503, "times": 3}'
 	run --separate-stderr bash -c "cd '$dir' && '$SYNC' --retries $RETRIES"
 	[ "$status" -eq 69 ]
+	# shellcheck disable=SC2154 # run --separate-stderr sets stderr
 	[[ $stderr == *"movie 27205"* ]]
 	cmp "$REF/before/files/state.json" "$dir/files/state.json"
 	db="$dir/files/warehouse.db"

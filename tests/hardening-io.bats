@@ -69,7 +69,7 @@ teardown_file() {
 setup() {
 	fake_reset
 	MOUNTED=()
-	cd "$BATS_TEST_TMPDIR"
+	cd "$BATS_TEST_TMPDIR" || return
 }
 
 teardown() {
@@ -82,6 +82,7 @@ teardown() {
 
 # one_line PROGRAM: stderr is exactly one line, a diagnostic of PROGRAM.
 one_line() {
+	# shellcheck disable=SC2154 # run --separate-stderr sets stderr
 	[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ] || fail "not one line on stderr: $stderr"
 	[[ $stderr == "$1: "* ]] || fail "not a diagnostic of $1: $stderr"
 }

@@ -17,7 +17,7 @@ REPORT="$BATS_TEST_DIRNAME/../pipelines/report.sh"
 
 setup() {
 	fake_reset
-	cd "$BATS_TEST_TMPDIR"
+	cd "$BATS_TEST_TMPDIR" || return
 	mkdir -p out
 }
 
@@ -33,6 +33,7 @@ leaks() {
 	done < <(find "$1" -name '*.db' -print0)
 }
 
+# shellcheck disable=SC2120 # the folder is optional
 assert_no_leaks() {
 	local found
 	found=$(leaks "${1:-$BATS_TEST_TMPDIR}")
@@ -120,7 +121,7 @@ wait_for_request() {
 	done
 	# The search can fail: the credential stores hold the secrets it looks for.
 	grep -qF "$FAKE_TOKEN" configuration.json
-	[ -n "$(grep -rlaF -e "$FAKE_API_KEY" -e "$FAKE_TOKEN" .)" ]
+	grep -rqaF -e "$FAKE_API_KEY" -e "$FAKE_TOKEN" .
 	assert_no_leaks
 	# Masked as the contract says, not merely missing: both kinds of credential were logged.
 	grep -q 'api_key=\*\*\*' out/env-key-movies.err
@@ -199,6 +200,7 @@ wait_for_request() {
 		  destinations: {lite: {type: "sqlite", path: "w.db"}, flat: {type: "csv", dir: "csv"}}}' \
 		>project/config.json
 	chmod 600 project/config.json
+	# shellcheck disable=SC2016 # $1 is the shim's own argument
 	printf '#!/bin/sh\n[ "$1" = -l ] && exec cat "%s/crontab" 2>/dev/null\ncat >"%s/crontab"\n' \
 		"$BATS_TEST_TMPDIR" "$BATS_TEST_TMPDIR" >crontab-shim
 	chmod +x crontab-shim

@@ -33,7 +33,8 @@ setup() {
 	PATH="$ROOT/usr/bin:/usr/bin:/bin" run "$ROOT/usr/bin/tmdb-debug" --version
 	assert_output --regexp '^tmdb-debug [0-9.]+$'
 	# The checkout's programs were not used: they would not be under $ROOT.
-	! grep -q "$PROJECT_ROOT/bin" <<<"$stderr"
+	# shellcheck disable=SC2154 # run --separate-stderr sets stderr
+	[[ $stderr != *"$PROJECT_ROOT/bin"* ]]
 }
 
 @test "completion offers a program's commands and the options its --help lists" {

@@ -11,7 +11,7 @@ state=$(mktemp -d)
 trap 'kill "$(cat "$state/pid" 2>/dev/null)" 2>/dev/null || true; rm -rf "$state"' EXIT
 
 python3 "$root/tests/fake_tmdb.py" serve --fixtures "$root/tests/fixtures/tmdb" --state-dir "$state" \
-	--api-key sample-key >/dev/null 2>&1 3>&- &
+	--api-key sample-key --owner-pid "$$" >/dev/null 2>&1 3>&- &
 for _ in $(seq 200); do
 	[[ -s $state/port ]] && break
 	sleep 0.05

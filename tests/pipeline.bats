@@ -33,6 +33,7 @@ rows() {
 	genres=$(jq '[.person_525_director_movie_ids[] as $id | .movies[$id | tostring].genre_ids | length] | add' "$FACTS")
 	[ "$(rows 'SELECT count(*) FROM crew')" -eq "$crew" ]
 	[ "$(rows 'SELECT count(*) FROM genres')" -eq "$genres" ]
+	# shellcheck disable=SC2154 # run --separate-stderr sets stderr
 	[[ $stderr == *"crew: $crew inserted, 0 updated, 0 unchanged, 0 deleted"* ]]
 	[[ $stderr == *"genres: $genres inserted, 0 updated, 0 unchanged, 0 deleted"* ]]
 	# Every Director credit of the person is in the crew table, Interstellar's two as well.

@@ -5,20 +5,27 @@
 load test_helper
 
 setup() {
-	cd "$BATS_TEST_TMPDIR"
+	cd "$BATS_TEST_TMPDIR" || return
 	S="$PROJECT_ROOT/pipelines/sample"
 	unset TMDB_API_KEY
 }
 
-# Every line of the output must stand in the README (with the tour's indentation).
+# Every line of the output must stand in the README (with the tour's indentation); no
+# output at all is a failure too, as it would be from a program that printed nothing.
 in_readme() {
+	local seen=0
 	while IFS= read -r line; do
 		grep -qF -- "    $line" "$PROJECT_ROOT/README.md" || fail "README lacks: $line"
+		seen=$((seen + 1))
 	done
+	[ "$seen" -gt 0 ] || fail "no output to find in the README"
 }
 
 @test "the tour's directed films" {
-	tmdb-fetch --replay "$S" person 525 | tmdb-director | jq -r '[.release_date, .title] | @tsv' | sort | head -3 | in_readme
+	set -o pipefail
+	films=$(tmdb-fetch --replay "$S" person 525 | tmdb-director | jq -r '[.release_date, .title] | @tsv' | sort | head -3)
+	[ "$(wc -l <<<"$films")" -eq 3 ]
+	in_readme <<<"$films"
 }
 
 @test "the tour's load and its summary" {
@@ -31,12 +38,16 @@ in_readme() {
 }
 
 @test "the tour's search" {
-	tmdb-fetch --replay "$S" search Christopher Nolan | jq -r '[.id, .name, .known_for_department] | @tsv' | in_readme
+	set -o pipefail
+	people=$(tmdb-fetch --replay "$S" search Christopher Nolan | jq -r '[.id, .name, .known_for_department] | @tsv')
+	[ "$(wc -l <<<"$people")" -eq 2 ]
+	in_readme <<<"$people"
 }
 
 @test "the troubleshooting section quotes the real messages" {
 	run --separate-stderr env -u TMDB_API_KEY -u TMDB_ACCESS_TOKEN tmdb-fetch person 525
 	[ "$status" -eq 78 ]
+	# shellcheck disable=SC2154 # run --separate-stderr sets stderr
 	tr -d '\n' <"$PROJECT_ROOT/README.md" | tr -s ' ' | grep -qF "$(tr -s ' ' <<<"$stderr")" ||
 		fail "README does not quote: $stderr"
 }

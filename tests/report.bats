@@ -147,6 +147,7 @@ setup_file() {
 		assert_success
 	done
 	run svg_texts "$OUT/financial.svg"
+	# shellcheck disable=SC2016 # $ is in sed's pattern, not an expansion
 	assert_line --regexp $'\t'"$(printf '%s' "$NAME Films: Financial Performance Matrix" | sed 's/[][\.*^$()+?{}|]/\\&/g')\$"
 	assert_line --partial $'\tBudget (USD)'
 	assert_line --partial $'\tRevenue (USD)'
@@ -223,6 +224,7 @@ setup_file() {
 @test "counters.svg shows the six counters with readable money" {
 	run svg_texts "$OUT/counters.svg"
 	local label
+	# shellcheck disable=SC2016 # dollar amounts, not expansions
 	for label in 'Total Films' 'Average Budget' 'Average Revenue' 'Average Rating' 'Total Profit' 'Average Cast Size' \
 		6 '$13.8M' '$89.7M' 5.77 '$455.1M' 2; do
 		printf '%s\n' "$output" | cut -f2 | grep -qxF -- "$label" || fail "no counter text '$label'"
@@ -301,6 +303,7 @@ setup_file() {
 @test "a missing DB: exit 66, one line naming it, nothing created" {
 	run --separate-stderr "$REPORT" --out "$BATS_TEST_TMPDIR/out" "$BATS_TEST_TMPDIR/none.db"
 	assert_failure 66
+	# shellcheck disable=SC2154 # run --separate-stderr sets stderr
 	assert_equal "$stderr" "report.sh: $BATS_TEST_TMPDIR/none.db: no such file"
 	assert_output ""
 	[[ ! -e "$BATS_TEST_TMPDIR/none.db" && ! -e "$BATS_TEST_TMPDIR/out" ]]
@@ -310,6 +313,7 @@ setup_file() {
 	printf 'not a database\n%.0s' {1..200} >"$BATS_TEST_TMPDIR/text.db"
 	run --separate-stderr "$REPORT" "$BATS_TEST_TMPDIR/text.db"
 	assert_failure 65
+	# shellcheck disable=SC2154 # run --separate-stderr sets stderr_lines
 	assert_equal "${#stderr_lines[@]}" 1
 	[[ ${stderr_lines[0]} == "report.sh: $BATS_TEST_TMPDIR/text.db: cannot read as SQLite: file is not a database"* ]]
 

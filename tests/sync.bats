@@ -12,7 +12,7 @@ TABLES="movies credits reviews crew genres memberships sync_state"
 
 setup() {
 	fake_reset
-	cd "$BATS_TEST_TMPDIR"
+	cd "$BATS_TEST_TMPDIR" || return
 }
 
 rows() {
@@ -20,6 +20,7 @@ rows() {
 }
 
 # The movie ids a table holds, sorted, one line.
+# shellcheck disable=SC2120 # the table is optional
 held() {
 	rows "SELECT group_concat(movie_id, ' ') FROM (SELECT DISTINCT movie_id FROM ${1:-movies} ORDER BY movie_id + 0)"
 }
@@ -61,6 +62,7 @@ clean_sync_dump() {
 	cat "$BATS_FILE_TMPDIR/clean.dump"
 }
 
+# shellcheck disable=SC2120 # the warehouse is optional
 assert_equals_source() {
 	clean_sync_dump >clean.dump
 	dump "${1:-files/warehouse.db}" >now.dump
@@ -97,6 +99,7 @@ wait_for_holder() {
 	first=$!
 	wait_for_holder files/warehouse.db.lock "$first"
 	run -75 --separate-stderr bash "$DEBUG"
+	# shellcheck disable=SC2154 # run --separate-stderr sets stderr
 	[[ $stderr == *"in use by debug.sh (pid $first)"* ]] || fail "no holder named: $stderr"
 	wait "$first"
 	assert_equals_source

@@ -53,6 +53,8 @@ FAKE_TMDB_PY="$PROJECT_ROOT/tests/fake_tmdb.py"
 
 # start_fake_tmdb [extra serve args...]
 # Start the fake server (normally in setup_file) and point the programs at it.
+# The server ends with this shell ($$: the Bats file's process in setup_file, the
+# test's in a test) even if nothing stops it, such as a setup_file that failed.
 # Exports FAKE_PORT FAKE_PID FAKE_STATE FAKE_LOG FAKE_URL TMDB_BASE_URL
 # TMDB_API_KEY.  FAKE_FIXTURES overrides the fixtures folder.
 start_fake_tmdb() {
@@ -63,7 +65,7 @@ start_fake_tmdb() {
   # 3>&- : Bats waits for fd 3 to close; a background child holding it would
   # hang the whole run.
   python3 "$FAKE_TMDB_PY" serve --fixtures "$fixtures" --state-dir "$state" \
-    --api-key "$FAKE_API_KEY" --token "$FAKE_TOKEN" "$@" \
+    --api-key "$FAKE_API_KEY" --token "$FAKE_TOKEN" --owner-pid "$$" "$@" \
     >"$state/server.log" 2>&1 3>&- &
   launcher=$!
 
@@ -94,15 +96,17 @@ $(cat "$state/server.log")"
 }
 
 # stop_fake_tmdb: SIGTERM the server started by start_fake_tmdb and wait until
-# it is gone (SIGKILL after 5 s).  Safe to call twice.
+# it is gone (SIGKILL after 5 s); forgets its PID.  Safe to call twice, and
+# when start_fake_tmdb never ran or failed (a teardown_file after a half-done setup).
 stop_fake_tmdb() {
   local pid="${FAKE_PID:-}" tries=0
   [[ -n "$pid" ]] || return 0
+  FAKE_PID=''
   kill -TERM "$pid" 2>/dev/null || return 0
   while kill -0 "$pid" 2>/dev/null; do
     # Our own child lingers as a zombie (kill -0 still succeeds) until reaped.
     if [[ "$(ps -o stat= -p "$pid" 2>/dev/null)" == Z* ]]; then
-      wait "$pid" 2>/dev/null
+      wait "$pid" 2>/dev/null || true
       break
     fi
     if ((++tries == 100)); then

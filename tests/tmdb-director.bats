@@ -22,6 +22,8 @@ FACTS="$BATS_TEST_DIRNAME/fixtures/tmdb-facts.json"
 
 @test "each line is the crew credit exactly as the API gave it" {
 	run --separate-stderr tmdb-director "$CREDITS"
+	assert_success
+	[ "${#lines[@]}" -eq "$(jq '.person_525_director_movie_ids | length' "$FACTS")" ]
 	while read -r credit; do
 		id=$(jq -r .credit_id <<<"$credit")
 		json_eq <(printf '%s\n' "$credit") <(jq --arg id "$id" '.crew[] | select(.credit_id == $id)' "$CREDITS")
@@ -39,10 +41,11 @@ FACTS="$BATS_TEST_DIRNAME/fixtures/tmdb-facts.json"
 }
 
 @test "cast credits are never written" {
-	jq -c '{id: 1, cast: [.crew[0]], crew: []}' "$CREDITS" >"$BATS_TEST_TMPDIR/cast-only"
+	# A Director credit under cast (1124) and one under crew (155): only the crew's is written.
+	jq -c '[.crew[] | select(.job == "Director")] as $d | {id: 1, cast: [$d[0]], crew: [$d[1]]}' "$CREDITS" >"$BATS_TEST_TMPDIR/cast-only"
 	run --separate-stderr tmdb-director "$BATS_TEST_TMPDIR/cast-only"
 	assert_success
-	[ -z "$output" ]
+	[ "$(jq -c .id <<<"$output")" = 155 ]
 }
 
 @test "reads standard input and several files in order; - is standard input" {
@@ -69,9 +72,10 @@ FACTS="$BATS_TEST_DIRNAME/fixtures/tmdb-facts.json"
 }
 
 @test "a closed downstream pipe ends quietly" {
-	run --separate-stderr bash -c "set -o pipefail; tmdb-director '$CREDITS' | head -1 >/dev/null"
+	run --separate-stderr bash -c "set -o pipefail; tmdb-director '$CREDITS' | head -1"
 	assert_success
 	[ -z "$stderr" ]
+	[ "$(jq -r .job <<<"$output")" = Director ]
 }
 
 @test "--sync declares each job's whole set, once, before the person's credits" {

@@ -14,11 +14,16 @@ setup_file() {
 	unset FAKE_URL TMDB_API_KEY
 }
 
+# Stops the server when setup_file failed before it did (stop_fake_tmdb forgets a stopped one).
+teardown_file() {
+	stop_fake_tmdb
+}
+
 @test "the recording mirrors the API paths and holds no credential" {
 	[ -f "$REC/person/525/movie_credits/language=en-US.json" ]
 	[ -f "$REC/movie/155/reviews/language=en-US&page=4.json" ]
 	[ -f "$REC/movie/999999999/append_to_response=credits,reviews&language=en-US.404.json" ]
-	! grep -rq -- "$FAKE_API_KEY" "$REC"
+	run ! grep -rq -- "$FAKE_API_KEY" "$REC"
 }
 
 @test "replay with the server stopped and no credentials gives byte-identical output" {
@@ -28,6 +33,7 @@ setup_file() {
 	run --separate-stderr tmdb-fetch --replay "$REC" movie 550 155 999999999
 	assert_success
 	cmp <(printf '%s\n' "$output") "$BATS_FILE_TMPDIR/movies.live"
+	# shellcheck disable=SC2154 # run --separate-stderr sets stderr
 	[[ $stderr == *"movie 999999999: not found"* ]]
 	run --separate-stderr tmdb-fetch --replay "$REC" search Christopher Nolan
 	assert_success

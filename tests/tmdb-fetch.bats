@@ -231,8 +231,8 @@ FIXTURES="$BATS_TEST_DIRNAME/fixtures/tmdb"
 	[[ $stderr == *"GET http://127.0.0.1:$FAKE_PORT/3/movie/550?append_to_response=credits%2Creviews&language=en-US&api_key=***: HTTP 500"* ]]
 	[[ $stderr == *"> GET /3/movie/155"*"api_key=***"* ]]
 	[[ $stderr != *"$FAKE_API_KEY"* ]]
-	! grep -rq -- "$FAKE_API_KEY" "$BATS_TEST_TMPDIR/rec"
-	! grep -rlq 'api_key' "$BATS_TEST_TMPDIR/rec"
+	run ! grep -rq -- "$FAKE_API_KEY" "$BATS_TEST_TMPDIR/rec"
+	run ! grep -rlq 'api_key' "$BATS_TEST_TMPDIR/rec"
 	unset TMDB_API_KEY
 	TMDB_ACCESS_TOKEN=$FAKE_TOKEN run --separate-stderr tmdb-fetch -vvv movie 550
 	assert_success
@@ -251,7 +251,7 @@ FIXTURES="$BATS_TEST_DIRNAME/fixtures/tmdb"
 	tr '\0' ' ' <"/proc/$pid/cmdline" >"$BATS_TEST_TMPDIR/cmdline"
 	wait "$pid"
 	grep -q 'tmdb-fetch movie 550' "$BATS_TEST_TMPDIR/cmdline"
-	! grep -q -- "$FAKE_API_KEY" "$BATS_TEST_TMPDIR/cmdline"
+	run ! grep -q -- "$FAKE_API_KEY" "$BATS_TEST_TMPDIR/cmdline"
 }
 
 @test "IDs 3, 1, 2 on stdin come out in that order; a repeated ID is fetched and printed once" {
@@ -350,7 +350,7 @@ FIXTURES="$BATS_TEST_DIRNAME/fixtures/tmdb"
 	assert_success
 	[ "${#lines[@]}" -eq 2 ]
 	jq -e '.version == 1 and (.etags | keys | length) == 5' "$BATS_TEST_TMPDIR/s1"
-	! grep -q -- "$FAKE_API_KEY" "$BATS_TEST_TMPDIR/s1"
+	run ! grep -q -- "$FAKE_API_KEY" "$BATS_TEST_TMPDIR/s1"
 	fake_reset
 	run --separate-stderr tmdb-fetch --summary --state "$BATS_TEST_TMPDIR/s1" --state-out "$BATS_TEST_TMPDIR/s2" movie 155 550
 	assert_success
@@ -371,7 +371,7 @@ FIXTURES="$BATS_TEST_DIRNAME/fixtures/tmdb"
 	[ "$(jq -s '.[1].revenue' <<<"$output")" -eq 100853754 ]
 	[ "$(jq -r -s '.[0].reviews.results[45].content' <<<"$output")" = "Edited." ]
 	[ "$(jq -s '.[0].reviews.results | length' <<<"$output")" -eq 65 ]
-	! cmp -s "$BATS_TEST_TMPDIR/s1" "$BATS_TEST_TMPDIR/s2"
+	run ! cmp -s "$BATS_TEST_TMPDIR/s1" "$BATS_TEST_TMPDIR/s2"
 }
 
 @test "a failed run leaves --state-out unwritten; a missing --state is a first run" {

@@ -115,6 +115,7 @@ ids() {
 	assert_output --partial "postgres DSN [TABLE]"
 	assert_output --partial "77 the database refused the credentials"
 	run -64 --separate-stderr tmdb-load postgres
+	# shellcheck disable=SC2154 # run --separate-stderr sets stderr
 	[[ $stderr == *"postgres: missing DSN"* ]]
 	run -64 --separate-stderr tmdb-load postgres "$PG_DSN" movies extra
 }

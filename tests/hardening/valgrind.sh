@@ -23,7 +23,7 @@ trap cleanup EXIT
 # The fake TMDB, as the tests run it: it writes its port file once it listens.
 start_server() {
 	python3 "$root/tests/fake_tmdb.py" serve --fixtures "$root/tests/fixtures/tmdb" \
-		--state-dir "$work/server" --api-key valgrind_fake_key >"$work/server.log" 2>&1 &
+		--state-dir "$work/server" --api-key valgrind_fake_key --owner-pid "$$" >"$work/server.log" 2>&1 &
 	server_pid=$!
 	local tries=0
 	until [[ -s $work/server/port ]]; do
