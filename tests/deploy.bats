@@ -119,13 +119,8 @@ movies_in() {
 }
 
 @test "--schedule twice leaves one crontab line; --print-cron shows it without installing" {
-	crontab_file="$BATS_TEST_TMPDIR/crontab"
+	use_crontab_shim
 	printf '# keep me\n5 4 * * * /usr/bin/true\n' >"$crontab_file"
-	shim="$BATS_TEST_TMPDIR/crontab-shim"
-	# shellcheck disable=SC2016 # $1 is the shim's own argument
-	printf '#!/bin/sh\ncase "$1" in -l) cat "%s" ;; -) cat >"%s" ;; esac\n' "$crontab_file" "$crontab_file" >"$shim"
-	chmod +x "$shim"
-	export TMDB_CRONTAB="$shim"
 	run --separate-stderr deploy --account acme --destination lite --connection c1 --schedule '*/30 * * * *'
 	assert_success
 	run --separate-stderr deploy --account acme --destination lite --connection c1 --schedule '0 * * * *'
@@ -167,6 +162,7 @@ use_crontab_shim() {
 	crontab_file="$BATS_TEST_TMPDIR/crontab"
 	: >"$crontab_file"
 	local shim="$BATS_TEST_TMPDIR/crontab-shim"
+	# shellcheck disable=SC2016 # $1 is the shim's own argument
 	printf '#!/bin/sh\ncase "$1" in -l) cat "%s" ;; -) cat >"%s" ;; esac\n' "$crontab_file" "$crontab_file" >"$shim"
 	chmod +x "$shim"
 	export TMDB_CRONTAB="$shim"

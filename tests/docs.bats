@@ -82,6 +82,7 @@ long_options_of() {
 	[ "${path_line%%:*}" -lt "$first_pipeline" ] || fail "PATH is set on line ${path_line%%:*}, after the first pipeline on line $first_pipeline"
 	# Run from the checkout, as README says, in a shell that has none of the programs.
 	cd "$PROJECT_ROOT"
+	# shellcheck disable=SC2016 # $program belongs to the inner shell
 	run env PATH=/usr/bin:/bin bash -c "${path_line#*:}"'
 		for program in tmdb-fetch tmdb-director tmdb-shape tmdb-load; do command -v "$program"; done'
 	assert_success
