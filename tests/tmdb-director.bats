@@ -2,6 +2,7 @@
 # tmdb-director: crew credits by job, as the API gave them, once per movie and job.
 
 load test_helper
+load bad_json
 
 CREDITS="$BATS_TEST_DIRNAME/fixtures/tmdb/person/525/movie_credits.json"
 FACTS="$BATS_TEST_DIRNAME/fixtures/tmdb-facts.json"
@@ -83,4 +84,9 @@ FACTS="$BATS_TEST_DIRNAME/fixtures/tmdb-facts.json"
 	diff <(printf '%s\n' "${lines[@]:2}") <(tmdb-director -j Director -j Writer "$CREDITS")
 	run -65 --separate-stderr tmdb-director --sync <<<'{"crew": []}'
 	[[ $stderr == *'-:1: not a movie_credits object: no person "id"'* ]]
+}
+
+@test "a line that is not one JSON object is refused as every program refuses it: 65, -:N, the same reason" {
+	assert_refuses_bad_json tmdb-director tmdb-director
+	assert_refuses_bad_json tmdb-director tmdb-director --sync
 }

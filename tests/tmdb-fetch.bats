@@ -2,6 +2,7 @@
 # tmdb-fetch against the fake TMDB server: the contract's tmdb-fetch section.
 
 load with_fake_tmdb
+load bad_json
 
 FIXTURES="$BATS_TEST_DIRNAME/fixtures/tmdb"
 
@@ -530,4 +531,11 @@ declare_set() {
 	assert_success
 	[ "$(jq -r '._sync.etags | map(.request | capture("page=(?<p>[0-9]+)").p // "1") | join(" ")' <<<"$output")" = "1 2 3 4" ] ||
 		fail "$(jq -c '._sync.etags | map(.request)' <<<"$output")"
+}
+
+@test "a line that is not one JSON object is refused as every program refuses it: 65, -:N, the same reason" {
+	# {"id":5,"id":525} was fetched as 525, where tmdb-director refused it.
+	assert_refuses_bad_json tmdb-fetch tmdb-fetch movie
+	assert_refuses_bad_json tmdb-fetch tmdb-fetch person
+	[ "$(fake_requests | jq -s 'length')" -eq 0 ] || fail "it asked the server: $(fake_requests)"
 }

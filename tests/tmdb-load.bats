@@ -2,6 +2,7 @@
 # tmdb-load: plain rows and Singer streams into SQLite and CSV, all or nothing.
 
 load test_helper
+load bad_json
 
 setup() {
 	DB="$BATS_TEST_TMPDIR/warehouse.db"
@@ -944,4 +945,9 @@ second_load_waits() {
 	[ "$status" -eq 75 ] || fail "exited $status: $stderr"
 	assert_equal "$stderr" "tmdb-load: $DB: in use by another process; --wait to wait for it"
 	assert_equal "$(movie_ids sqlite)" "1"
+}
+
+@test "a line that is not one JSON object is refused as every program refuses it: 65, -:N, the same reason" {
+	assert_refuses_bad_json tmdb-load tmdb-load sqlite "$DB" movies
+	assert_refuses_bad_json tmdb-load tmdb-load csv "$DIR" movies
 }

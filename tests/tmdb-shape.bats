@@ -3,6 +3,7 @@
 # a Singer stream with --all.
 
 load test_helper
+load bad_json
 
 REAL="$BATS_TEST_DIRNAME/fixtures/tmdb-real"
 FIXTURES="$BATS_TEST_DIRNAME/fixtures/tmdb"
@@ -241,4 +242,9 @@ CASES
 		assert_success
 		[ -z "$output" ]
 	done
+}
+
+@test "a line that is not one JSON object is refused as every program refuses it: 65, -:N, the same reason" {
+	assert_refuses_bad_json tmdb-shape tmdb-shape movies
+	assert_refuses_bad_json tmdb-shape tmdb-shape reviews
 }
