@@ -61,9 +61,10 @@ static const char seen_parents_sql[] =
 	" PRIMARY KEY (parent_column, parent_value)) WITHOUT ROWID";
 
 /* One row per movie. Subqueries rather than joins, so a movie's credits do not
- * multiply its reviews; avg() skips null ratings and is null without any. */
+ * multiply its reviews; avg() skips null ratings and is null without any. SQLite keeps
+ * a view's CREATE statement as written, less "main.": the text to compare it with. */
 static const char analysis_view_sql[] =
-	"CREATE VIEW IF NOT EXISTS main.movie_analysis_view AS\n"
+	"CREATE VIEW movie_analysis_view AS\n"
 	"SELECT m.movie_id AS movie_id, m.title AS title, m.release_date AS release_date,\n"
 	"  m.budget AS budget, m.revenue AS revenue, m.vote_average AS vote_average,\n"
 	"  m.vote_count AS vote_count, m.popularity AS popularity, m.runtime AS runtime,\n"
@@ -243,6 +244,33 @@ static int table_is_empty(struct sqlite_sink *s, const struct layout *layout, in
 	return status;
 }
 
+/* The view as this toolkit defines it, as PostgreSQL's CREATE OR REPLACE VIEW keeps it:
+ * a warehouse an older toolkit made gets the current view, in the load's transaction. */
+static int keep_view_current(struct sqlite_sink *s, struct buf *why)
+{
+	sqlite3_stmt *stmt;
+	int status = prepare(s, "SELECT sql FROM main.sqlite_master WHERE type = 'view'"
+			     " AND name = 'movie_analysis_view'", &stmt, why);
+	if (status)
+		return status;
+	int rc = sqlite3_step(stmt), has_row = rc == SQLITE_ROW, current = 0;
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		status = sqlite_failed(s, rc, "cannot read the schema", why);
+	if (has_row) {
+		const unsigned char *sql = sqlite3_column_text(stmt, 0);
+		current = sql && strcmp((const char *)sql, analysis_view_sql) == 0;
+	}
+	sqlite3_finalize(stmt);
+	if (!status && has_row && !current) {
+		log_debug(1, "%s: movie_analysis_view differs from this version's: replaced", s->path);
+		status = exec_sql(s, "DROP VIEW main.movie_analysis_view",
+				  "cannot replace movie_analysis_view", why);
+	}
+	if (!status && !current)
+		status = exec_sql(s, analysis_view_sql, "cannot create movie_analysis_view", why);
+	return status;
+}
+
 /* The toolkit's tables go together: the view needs movies, credits and reviews, and a
  * warehouse has every table whichever came first. */
 static int create_warehouse(struct sqlite_sink *s, struct buf *why)
@@ -260,7 +288,7 @@ static int create_warehouse(struct sqlite_sink *s, struct buf *why)
 		layout_free(layout);
 	}
 	if (!status)
-		status = exec_sql(s, analysis_view_sql, "cannot create movie_analysis_view", why);
+		status = keep_view_current(s, why);
 	s->warehouse_ready = !status;
 	return status;
 }

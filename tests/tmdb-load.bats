@@ -146,6 +146,26 @@ dump() {
 	assert_equal "$(sqlite3 "$DB" "SELECT title, release_date, vote_average, vote_count, popularity, runtime FROM movie_analysis_view WHERE movie_id = '2'")" "Following|2010-07-16|8.4|100|20.5|148"
 }
 
+@test "a warehouse with another movie_analysis_view gets the current one, in the load's transaction" {
+	view_sql() { sqlite3 "$DB" "SELECT sql FROM sqlite_master WHERE name = 'movie_analysis_view'"; }
+	sample_stream | tmdb-load -q sqlite "$DB"
+	current=$(view_sql)
+	# An older toolkit's view: kept by CREATE VIEW IF NOT EXISTS for ever.
+	old='CREATE VIEW movie_analysis_view AS SELECT movie_id, title FROM movies'
+	sqlite3 "$DB" "DROP VIEW movie_analysis_view; $old"
+	# A failed load changes nothing, the view neither.
+	run -65 --separate-stderr tmdb-load sqlite "$DB" movies < <(movie 4 Memento 1 2; echo 'not json')
+	assert_equal "$(view_sql)" "$old"
+	run --separate-stderr tmdb-load sqlite "$DB" movies < <(movie 4 Memento 1 2)
+	assert_success
+	assert_equal "$(view_sql)" "$current"
+	assert_equal "$(sqlite3 "$DB" "SELECT cast_size, review_count FROM movie_analysis_view WHERE movie_id = '1'")" "3|3"
+	# A current view is left alone: the schema does not change.
+	version=$(sqlite3 "$DB" 'PRAGMA schema_version')
+	movie 4 Memento 1 2 | tmdb-load -q sqlite "$DB" movies
+	assert_equal "$(sqlite3 "$DB" 'PRAGMA schema_version')" "$version"
+}
+
 @test "upserts count inserted, updated and unchanged rows" {
 	{ movie 1 Inception 1 2; movie 2 Following 3 4; } | tmdb-load -q sqlite "$DB" movies
 	run --separate-stderr tmdb-load sqlite "$DB" movies < <(movie 1 Inception 1 2; movie 2 'Following (1998)' 3 4; movie 3 Tenet 5 6)
