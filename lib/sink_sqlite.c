@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <sqlite3.h>
 
 #include "lock.h"
@@ -44,6 +45,8 @@ struct sqlite_sink {
 	struct lock lock;		/* DB.lock, held from before opening to after closing */
 	int alter;
 	int in_transaction;
+	int committed;
+	int created;			/* no file was there: a run that does not commit removes it */
 	int warehouse_ready;		/* the toolkit's tables and the view exist */
 	/* Some child table had rows when the run began: the parents seen must be noted
 	 * for replacing children. Else a fresh load keeps no list that grows with it. */
@@ -795,7 +798,27 @@ static int sqlite_finish(struct sink *sink, struct buf *why)
 		status = exec_sql(s, "COMMIT", "cannot commit", why);
 	if (!status)
 		s->in_transaction = 0;
+	s->committed = !status;
 	return status;
+}
+
+/* A database this run created and did not commit is nothing but what the failed run
+ * left: the file and the journal SQLite would roll back on the next open. The lock
+ * file stays (see lock.h). */
+static void remove_created_database(const struct sqlite_sink *s)
+{
+	static const char *const suffixes[] = {"", "-journal", "-wal", "-shm"};
+	struct buf file = {0};
+	for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
+		buf_clear(&file);
+		if (buf_printf(&file, "%s%s", s->path, suffixes[i]) < 0)
+			die(EXIT_SOFTWARE, "out of memory");
+		if (unlink(file.data) < 0 && errno != ENOENT)
+			log_warn("%s: cannot remove what the failed run created: %s", file.data,
+				 strerror(errno));
+	}
+	buf_free(&file);
+	log_debug(1, "%s: removed: this run created it and did not commit", s->path);
 }
 
 static void sqlite_close(struct sink *sink)
@@ -812,11 +835,15 @@ static void sqlite_close(struct sink *sink)
 		buf_free(&s->tables[i].last_parent_text);
 	}
 	sqlite3_finalize(s->remember_parent);
-	/* Closing would roll back too; saying so keeps the database's journal tidy at once. */
-	if (s->in_transaction && sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL) != SQLITE_OK)
+	/* Closing would roll back too; saying so keeps the database's journal tidy at once.
+	 * After some errors (a full disk) SQLite has rolled back already: autocommit is on. */
+	if (s->in_transaction && s->db && !sqlite3_get_autocommit(s->db) &&
+	    sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL) != SQLITE_OK)
 		log_debug(1, "%s: rollback: %s", s->path, sqlite3_errmsg(s->db));
 	if (sqlite3_close(s->db) != SQLITE_OK)
 		log_warn("%s: cannot close the database: %s", s->path, sqlite3_errmsg(s->db));
+	if (s->created && !s->committed)
+		remove_created_database(s);
 	lock_release(&s->lock);
 	free(s->tables);
 	free(s->path);
@@ -884,6 +911,9 @@ int sink_sqlite_open(const char *path, const struct sink_options *options, struc
 		sqlite_close(&s->base);
 		return status;
 	}
+	/* Under the lock: no other load creates it meanwhile. "" and ":memory:" are no file. */
+	struct stat st;
+	s->created = *path && strcmp(path, ":memory:") && stat(path, &st) < 0 && errno == ENOENT;
 	/* NOMUTEX: one thread uses the connection, so SQLite need not lock it per call. */
 	int rc = sqlite3_open_v2(path, &s->db,
 				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
