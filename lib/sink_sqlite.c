@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <sqlite3.h>
 
+#include "folders.h"
 #include "lock.h"
 #include "log.h"
 #include "xalloc.h"
@@ -906,6 +907,14 @@ int sink_sqlite_open(const char *path, const struct sink_options *options, struc
 	s->base.ops = &sqlite_ops;
 	s->path = xstrdup(path);
 	s->alter = options->alter;
+	s->lock.fd = -1;
+	/* "files/warehouse.db" in a fresh folder: made, as tmdb-load csv makes its folder. */
+	if (strcmp(path, ":memory:") && make_parent_folders(path) < 0) {
+		buf_printf(why, "%s: cannot create the folder %.*s: %s", path,
+			   (int)(strrchr(path, '/') - path), path, strerror(errno));
+		sqlite_close(&s->base);
+		return EXIT_CANTCREAT;
+	}
 	int status = lock_database(s, options->wait, why);
 	if (status) {
 		sqlite_close(&s->base);

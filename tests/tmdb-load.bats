@@ -625,6 +625,21 @@ reviews.csv" ]
 	[[ $stderr == *"cannot create the folder"* ]]
 }
 
+@test "sqlite: missing folders of DB are created, as csv creates its own; one that cannot be made exits 73" {
+	# README's first pipeline into files/warehouse.db failed in a fresh folder: 73,
+	# "unable to open database file".
+	run --separate-stderr tmdb-load sqlite "$BATS_TEST_TMPDIR/files/sub/warehouse.db" movies < <(movie 1 Inception 1 2)
+	assert_success
+	assert_equal "$(sqlite3 "$BATS_TEST_TMPDIR/files/sub/warehouse.db" 'SELECT title FROM movies')" Inception
+	cd "$BATS_TEST_TMPDIR"
+	run --separate-stderr tmdb-load sqlite relative/w.db movies < <(movie 1 Inception 1 2)
+	assert_success
+	[ -f relative/w.db ]
+	touch file
+	run -73 --separate-stderr tmdb-load sqlite file/sub/w.db movies < <(movie 1 Inception 1 2)
+	assert_equal "$stderr" "tmdb-load: file/sub/w.db: cannot create the folder file/sub: Not a directory"
+}
+
 @test "csv - TABLE writes that table's rows to standard output, header first, no merge" {
 	sample_stream >"$IN"
 	run --separate-stderr tmdb-load csv - reviews <"$IN"
