@@ -496,9 +496,15 @@ o2|2|"
 }
 
 @test "a database that cannot be created exits 73" {
-	run -73 --separate-stderr tmdb-load sqlite "$BATS_TEST_TMPDIR/no/such/dir/w.db" movies < <(movie 1 Inception 1 2)
+	# Its folder cannot be made (missing folders are made; a file is in the way).
+	touch "$BATS_TEST_TMPDIR/file"
+	run -73 --separate-stderr tmdb-load sqlite "$BATS_TEST_TMPDIR/file/w.db" movies < <(movie 1 Inception 1 2)
+	[[ $stderr == *"file/w.db: cannot create the folder "*"/file: Not a directory" ]]
 	# Its lock file beside it comes first, and cannot be made either.
-	[[ $stderr == *"no/such/dir/w.db: cannot open its lock file "*"no/such/dir/w.db.lock: No such file or directory" ]]
+	mkdir "$BATS_TEST_TMPDIR/locked"{,/w.db.lock}
+	run -73 --separate-stderr tmdb-load sqlite "$BATS_TEST_TMPDIR/locked/w.db" movies < <(movie 1 Inception 1 2)
+	[[ $stderr == *"locked/w.db: cannot open its lock file "*"locked/w.db.lock: Is a directory" ]]
+	[ ! -e "$BATS_TEST_TMPDIR/locked/w.db" ]
 	echo "not a database, but long enough to have a header" >"$DB"
 	run -73 --separate-stderr tmdb-load sqlite "$DB" movies < <(movie 1 Inception 1 2)
 }
