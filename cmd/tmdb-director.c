@@ -43,28 +43,43 @@ static int job_index(const struct jobs *jobs, const char *job)
 	return -1;
 }
 
+/* Whether a crew entry is a credit: an object with a "job" string and a positive movie
+ * "id" (any job: an entry that is not a credit means the line is no movie_credits). Its
+ * movie id, or 0 with why naming the entry. */
+static json_int_t credit_movie(json_t *credit, size_t index, char *why, size_t why_size)
+{
+	json_int_t movie = json_integer_value(json_object_get(credit, "id"));
+	if (!json_is_object(credit))
+		snprintf(why, why_size, "crew credit %zu is not an object", index);
+	else if (!json_is_string(json_object_get(credit, "job")))
+		snprintf(why, why_size, "crew credit %zu has no \"job\" string", index);
+	/* movie * MAX_JOBS must not overflow; TMDB ids are far smaller. */
+	else if (movie <= 0 || movie > LLONG_MAX / MAX_JOBS)
+		snprintf(why, why_size, "crew credit %zu has no movie \"id\"", index);
+	else
+		return movie;
+	return 0;
+}
+
 /* The wanted credits of one person, one per (movie, job): TMDB sometimes lists the same
- * credit twice. Each job's movies go to sets[job] when sets is not NULL. NULL, with *bad
- * the crew index, for a wanted credit without a movie id. */
-static json_t *wanted_credits(const struct jobs *jobs, json_t *crew, json_t **sets, size_t *bad)
+ * credit twice. Each job's movies go to sets[job] when sets is not NULL. NULL, with why,
+ * when an entry of crew is no credit. */
+static json_t *wanted_credits(const struct jobs *jobs, json_t *crew, json_t **sets, char *why,
+			      size_t why_size)
 {
 	struct idset printed = {0};
 	json_t *wanted = json_array();
 	size_t i;
 	json_t *credit;
 	json_array_foreach(crew, i, credit) {
-		int job = job_index(jobs, json_string_value(json_object_get(credit, "job")));
-		if (job < 0)
-			continue;
-		json_int_t movie = json_integer_value(json_object_get(credit, "id"));
-		/* movie * MAX_JOBS must not overflow; TMDB ids are far smaller. */
-		if (movie <= 0 || movie > LLONG_MAX / MAX_JOBS) {
-			*bad = i;
+		json_int_t movie = credit_movie(credit, i, why, why_size);
+		if (!movie) {
 			json_decref(wanted);
 			wanted = NULL;
 			break;
 		}
-		if (!idset_add(&printed, movie * MAX_JOBS + job))
+		int job = job_index(jobs, json_string_value(json_object_get(credit, "job")));
+		if (job < 0 || !idset_add(&printed, movie * MAX_JOBS + job))
 			continue;
 		if (json_array_append(wanted, credit) < 0 ||
 		    (sets && json_array_append_new(sets[job], json_integer(movie)) < 0))
@@ -113,13 +128,12 @@ static void print_wanted_credits(struct line_reader *reader, char *line, size_t 
 	for (int job = 0; jobs->sync && job < jobs->count; job++)
 		if (!(sets[job] = json_array()))
 			die(EXIT_SOFTWARE, "out of memory");
-	size_t bad = 0;
-	json_t *wanted = wanted_credits(jobs, crew, jobs->sync ? sets : NULL, &bad);
+	char why[64];
+	json_t *wanted = wanted_credits(jobs, crew, jobs->sync ? sets : NULL, why, sizeof why);
 	if (!wanted) {
 		free_sets(sets, jobs->count);
 		json_decref(credits);
-		die(EXIT_DATAERR, "%s:%ld: crew credit %zu has no movie \"id\"", reader->name,
-		    reader->lineno, bad);
+		die(EXIT_DATAERR, "%s:%ld: %s", reader->name, reader->lineno, why);
 	}
 	if (jobs->sync)
 		print_declarations(jobs, person, sets);

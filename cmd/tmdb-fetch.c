@@ -274,21 +274,12 @@ static void finish_window(struct run *run)
 		make_progress(run);
 }
 
-/* "525", or a JSON object whose "id" is a number or a numeric string. */
+/* "525": a positive decimal ID, blanks around it allowed. */
 static int parse_id(const char *text, long long *id)
 {
 	char *end;
 	while (*text == ' ' || *text == '\t')
 		text++;
-	if (*text == '{') {
-		json_t *object = json_loads(text, 0, NULL);
-		json_t *member = json_object_get(object, "id");
-		int ok = json_is_integer(member) && (*id = json_integer_value(member)) > 0;
-		if (!ok && json_is_string(member))
-			ok = parse_id(json_string_value(member), id) == 0;
-		json_decref(object);
-		return ok ? 0 : -1;
-	}
 	errno = 0;
 	*id = strtoll(text, &end, 10);
 	while (*end == ' ' || *end == '\t')
@@ -296,17 +287,31 @@ static int parse_id(const char *text, long long *id)
 	return errno || end == text || *end || *id <= 0 ? -1 : 0;
 }
 
+/* The "id" of a line's object: a positive integer, or such a number as a string. */
+static int object_id(const struct jdoc *doc, long long *id)
+{
+	const struct jdoc_node *member = jdoc_get(doc, jdoc_root(doc), "id");
+	char text[32];
+	if (member && member->type == JDOC_INTEGER)
+		return (*id = member->integer) > 0 ? 0 : -1;
+	if (!member || member->type != JDOC_STRING || member->len >= sizeof text)
+		return -1;
+	memcpy(text, member->text, member->len);	/* jdoc refuses a NUL in a string */
+	text[member->len] = '\0';
+	return parse_id(text, id);
+}
+
 /* A line of tmdb-director --sync that declares a (person, job)'s whole set. Movies
  * already asked for were asked before any declaration: they stay unmarked. */
-static bool declare_line(struct run *run, const struct line_reader *reader, const char *line)
+static bool declare_line(struct run *run, const struct line_reader *reader, const struct jdoc *doc,
+			 const char *line, size_t len)
 {
-	if (strcmp(run->kind, "movie") || !strstr(line, "\"_sync\""))
+	const struct jdoc_node *declared = jdoc_get(doc, jdoc_root(doc), "_sync");
+	if (strcmp(run->kind, "movie") || !declared || declared->type != JDOC_OBJECT)
 		return false;
-	json_t *object = json_loads(line, 0, NULL);
-	if (!sync_is_declaration(object)) {
-		json_decref(object);
-		return false;
-	}
+	json_t *object = json_loadb(line, len, 0, NULL);	/* judged already: JSON, no key twice */
+	if (!object)
+		die(EXIT_SOFTWARE, "out of memory");
 	char why[128];
 	if (sync_declare(&run->sync, object, why, sizeof why) < 0) {
 		finish_window(run);
@@ -317,18 +322,33 @@ static bool declare_line(struct run *run, const struct line_reader *reader, cons
 	return true;
 }
 
+static void refuse_line(struct run *run, const struct line_reader *reader, const char *why)
+{
+	finish_window(run);	/* what came before the bad line still goes out */
+	die(EXIT_DATAERR, "%s:%ld: %s", reader->name, reader->lineno, why);
+}
+
+/* A number, or an object judged as every program judges a JSON line (jsonl_judge). */
 static void fetch_id_line(struct line_reader *reader, char *line, size_t len, void *context)
 {
+	static struct jdoc doc;
 	struct run *run = context;
 	long long id;
-	if (strlen(line) == len && declare_line(run, reader, line))
-		return;
+	char why[160];
 	/* A NUL byte would end the text before the line ends. */
-	if (strlen(line) != len || parse_id(line, &id) < 0) {
-		finish_window(run);	/* what came before the bad line still goes out */
-		die(EXIT_DATAERR, "%s:%ld: expected a %s ID or a JSON object with an \"id\"",
-		    reader->name, reader->lineno, run->kind);
+	if (strlen(line) == len && parse_id(line, &id) == 0) {
+		fetch_and_print(run, id);
+		return;
 	}
+	snprintf(why, sizeof why, "expected a %s ID or a JSON object with an \"id\"", run->kind);
+	if (line[strspn(line, " \t")] != '{')
+		refuse_line(run, reader, why);
+	if (jsonl_judge(&doc, line, len, why, sizeof why) < 0)
+		refuse_line(run, reader, why);
+	if (declare_line(run, reader, &doc, line, len))
+		return;
+	if (object_id(&doc, &id) < 0)
+		refuse_line(run, reader, why);
 	fetch_and_print(run, id);
 }
 
@@ -346,7 +366,7 @@ static void fetch_ids(struct run *run, const char *kind, fetch_fn *fetch, int ar
 		long long id;
 		if (strcmp(argv[i], "-") == 0)
 			jsonl_read_inputs(0, NULL, fetch_id_line, run);
-		else if (parse_id(argv[i], &id) < 0 || argv[i][0] == '{')
+		else if (parse_id(argv[i], &id) < 0)
 			cli_usage_error(usage_text, "'%s' is not a TMDB ID", argv[i]);
 		else
 			fetch_and_print(run, id);

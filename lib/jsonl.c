@@ -114,14 +114,25 @@ void jsonl_read_inputs(int count, char **names, line_fn *each_line, void *contex
 		read_input(names[i], each_line, context);
 }
 
+int jsonl_judge(struct jdoc *doc, const char *line, size_t len, char *why, size_t why_size)
+{
+	if (jdoc_parse(doc, line, len) < 0) {
+		snprintf(why, why_size, "not JSON: %s (column %zu)", doc->error, doc->error_column);
+		return -1;
+	}
+	if (jdoc_root(doc)->type != JDOC_OBJECT) {
+		snprintf(why, why_size, "expected a JSON object");
+		return -1;
+	}
+	return 0;
+}
+
 const struct jdoc_node *jsonl_parse_doc(const struct line_reader *reader, struct jdoc *doc,
 				       const char *line, size_t len)
 {
-	if (jdoc_parse(doc, line, len) < 0)
-		die(EXIT_DATAERR, "%s:%ld: not JSON: %s (column %zu)", reader->name, reader->lineno,
-		    doc->error, doc->error_column);
-	if (jdoc_root(doc)->type != JDOC_OBJECT)
-		die(EXIT_DATAERR, "%s:%ld: expected a JSON object", reader->name, reader->lineno);
+	char why[160];
+	if (jsonl_judge(doc, line, len, why, sizeof why) < 0)
+		die(EXIT_DATAERR, "%s:%ld: %s", reader->name, reader->lineno, why);
 	return jdoc_root(doc);
 }
 

@@ -30,8 +30,14 @@ void line_reader_close(struct line_reader *r);
 typedef void line_fn(struct line_reader *reader, char *line, size_t len, void *context);
 void jsonl_read_inputs(int count, char **names, line_fn *each_line, void *context);
 
+/* The one judge of an input line, for every program: returns 0 with the line parsed
+ * into doc, its root an object, or -1 with why (a C string of at most why_size bytes)
+ * saying in one line what is wrong: not JSON (not RFC 8259, invalid UTF-8, a key named
+ * twice, a NUL byte; with the column), or not an object. */
+int jsonl_judge(struct jdoc *doc, const char *line, size_t len, char *why, size_t why_size);
+
 /* Parses a line that must hold one JSON object into doc and returns the object; exits
- * 65 naming the input, line and column of what is wrong. */
+ * 65 naming the input, line and what jsonl_judge found wrong. */
 const struct jdoc_node *jsonl_parse_doc(const struct line_reader *reader, struct jdoc *doc,
 				       const char *line, size_t len);
 

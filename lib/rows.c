@@ -233,15 +233,12 @@ static int take_line(struct row_reader *reader, const char *text, size_t len,
 		     struct row_item *item, struct buf *why)
 {
 	struct jdoc *doc = &reader->doc;
-	if (jdoc_parse(doc, text, len) < 0) {
-		buf_printf(why, "not JSON: %s (column %zu)", doc->error, doc->error_column);
+	char judged[160];
+	if (jsonl_judge(doc, text, len, judged, sizeof judged) < 0) {
+		buf_puts(why, judged);
 		return -1;
 	}
 	const struct jdoc_node *object = jdoc_root(doc);
-	if (object->type != JDOC_OBJECT) {
-		buf_puts(why, "expected a JSON object");
-		return -1;
-	}
 	if (is_singer_message(doc, object)) {
 		reader->singer = 1;
 		return take_singer_message(reader, text, len, item, why);

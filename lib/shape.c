@@ -25,33 +25,38 @@ static const struct jdoc_node *lookup(const struct jdoc *doc, const struct jdoc_
 	return object;
 }
 
-/* Writes the value typed as the column says; returns 1 when the source is of another
- * kind, -1 when memory ran out. */
-static int write_typed_value(struct buf *out, const struct column *column, const struct jdoc_node *source)
+/* What write_typed_value found besides a value written. */
+enum { VALUE_WRONG_KIND = 1, VALUE_MISSING_KEY };
+
+/* Writes the value typed as the column says; returns VALUE_WRONG_KIND when the source
+ * is of another kind, VALUE_MISSING_KEY when a key column's is missing or null, -1
+ * when memory ran out. */
+static int write_typed_value(struct buf *out, const struct column *column, int key,
+			     const struct jdoc_node *source)
 {
 	if (!source || source->type == JDOC_NULL)
-		return buf_puts(out, "null");
+		return key ? VALUE_MISSING_KEY : buf_puts(out, "null");
 	switch (column->type) {
 	case COLUMN_TEXT:
 		if (source->type == JDOC_STRING)
 			return column->empty_is_null && source->len == 0
 				       ? buf_puts(out, "null") : json_write_string(out, source->text, source->len);
-		if (source->type == JDOC_INTEGER)	/* TMDB's numeric ids become text keys */
+		if (source->type == JDOC_INTEGER && column->numeric_id)
 			return buf_putc(out, '"') || json_write_integer(out, source->integer) ||
 			       buf_putc(out, '"') ? -1 : 0;
-		return 1;
+		return VALUE_WRONG_KIND;
 	case COLUMN_INTEGER:
 		if (source->type == JDOC_INTEGER)
 			return json_write_integer(out, source->integer);
 		if (source->type == JDOC_REAL && source->real == floor(source->real) && fabs(source->real) < 9e15)
 			return json_write_integer(out, (long long)source->real);
-		return 1;
+		return VALUE_WRONG_KIND;
 	case COLUMN_REAL:
 		if (source->type == JDOC_INTEGER)
 			return json_write_real(out, (double)source->integer);
-		return source->type == JDOC_REAL ? json_write_real(out, source->real) : 1;
+		return source->type == JDOC_REAL ? json_write_real(out, source->real) : VALUE_WRONG_KIND;
 	}
-	return 1;
+	return VALUE_WRONG_KIND;
 }
 
 static const char *kind_name(enum column_type type)
@@ -72,11 +77,28 @@ static const char *deleted_at(void)
 	return when;
 }
 
+/* Says which field of the movie a column's value came from and what is wrong with it:
+ * "credits.order: expected an integer in .credits.cast[3].order". */
+static void explain_value(const struct table *table, const struct column *column, size_t index,
+			  int status, char *why, size_t why_size)
+{
+	char where[160];
+	if (column->scope == FROM_ITEM)
+		snprintf(where, sizeof where, ".%s[%zu].%s", table->items, index, column->source);
+	else
+		snprintf(where, sizeof where, ".%s", column->source);
+	if (status == VALUE_MISSING_KEY)
+		snprintf(why, why_size, "%s.%s: missing in %s", table->name, column->name, where);
+	else
+		snprintf(why, why_size, "%s.%s: expected %s in %s", table->name, column->name,
+			 kind_name(column->type), where);
+}
+
 /* One row as a JSON line: {"column":value,...}, or inside a RECORD message; a deleted
- * row carries the Singer mark "_sdc_deleted_at". */
+ * row carries the Singer mark "_sdc_deleted_at". index: the item's place in its list. */
 static int write_row(const struct table *table, const struct jdoc *doc, const struct jdoc_node *movie,
-		     const struct jdoc_node *item, int singer, int deleted, struct buf *out, char *why,
-		     size_t why_size)
+		     const struct jdoc_node *item, size_t index, int singer, int deleted,
+		     struct buf *out, char *why, size_t why_size)
 {
 	if (singer && (buf_puts(out, "{\"type\":\"RECORD\",\"stream\":") ||
 		       json_write_string(out, table->name, strlen(table->name)) ||
@@ -88,13 +110,12 @@ static int write_row(const struct table *table, const struct jdoc *doc, const st
 		if (buf_putc(out, i ? ',' : '{') ||
 		    json_write_string(out, column->name, strlen(column->name)) || buf_putc(out, ':'))
 			die(EXIT_SOFTWARE, "out of memory");
-		int status = write_typed_value(out, column, lookup(doc, scope, column->source));
+		int status = write_typed_value(out, column, table_is_key(table, column->name),
+					       lookup(doc, scope, column->source));
 		if (status < 0)
 			die(EXIT_SOFTWARE, "out of memory");
 		if (status > 0) {
-			snprintf(why, why_size, "%s.%s: expected %s in .%s%s", table->name, column->name,
-				 kind_name(column->type), column->scope == FROM_ITEM ? "[]." : "",
-				 column->source);
+			explain_value(table, column, index, status, why, why_size);
 			return -1;
 		}
 	}
@@ -192,7 +213,7 @@ int shape_movie(const struct table *table, const struct jdoc *doc, const struct 
 	size_t before = out->len;
 	int status = 0;
 	if (!table->items)
-		status = write_row(table, doc, movie, movie, singer, deleted, out, why, why_size);
+		status = write_row(table, doc, movie, movie, 0, singer, deleted, out, why, why_size);
 	size_t count = items ? items->count : 0;
 	const struct jdoc_node *item = count ? jdoc_first(items) : NULL;
 	for (size_t i = 0; i < count && !status; i++, item = jdoc_next(doc, item)) {
@@ -200,7 +221,7 @@ int shape_movie(const struct table *table, const struct jdoc *doc, const struct 
 			snprintf(why, why_size, ".%s[%zu] is not an object", table->items, i);
 			status = -1;
 		} else {
-			status = write_row(table, doc, movie, item, singer, deleted, out, why, why_size);
+			status = write_row(table, doc, movie, item, i, singer, deleted, out, why, why_size);
 		}
 	}
 	if (status)

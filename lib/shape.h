@@ -11,7 +11,7 @@
 /* Appends every row of table built from one movie to out, a JSON line each: the row
  * object with the table's columns in order, or with singer set, the Singer RECORD
  * message that carries it. Returns 0, or -1 with why filled in (a value of the wrong
- * kind, a movie without an id) and out as it was. */
+ * kind, a key column missing or null, a movie without an id) and out as it was. */
 int shape_movie(const struct table *table, const struct jdoc *doc, const struct jdoc_node *movie,
 		int singer, struct buf *out, char *why, size_t why_size);
 

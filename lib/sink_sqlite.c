@@ -7,8 +7,10 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <sqlite3.h>
 
+#include "folders.h"
 #include "lock.h"
 #include "log.h"
 #include "xalloc.h"
@@ -44,6 +46,8 @@ struct sqlite_sink {
 	struct lock lock;		/* DB.lock, held from before opening to after closing */
 	int alter;
 	int in_transaction;
+	int committed;
+	int created;			/* no file was there: a run that does not commit removes it */
 	int warehouse_ready;		/* the toolkit's tables and the view exist */
 	/* Some child table had rows when the run began: the parents seen must be noted
 	 * for replacing children. Else a fresh load keeps no list that grows with it. */
@@ -61,9 +65,10 @@ static const char seen_parents_sql[] =
 	" PRIMARY KEY (parent_column, parent_value)) WITHOUT ROWID";
 
 /* One row per movie. Subqueries rather than joins, so a movie's credits do not
- * multiply its reviews; avg() skips null ratings and is null without any. */
+ * multiply its reviews; avg() skips null ratings and is null without any. SQLite keeps
+ * a view's CREATE statement as written, less "main.": the text to compare it with. */
 static const char analysis_view_sql[] =
-	"CREATE VIEW IF NOT EXISTS main.movie_analysis_view AS\n"
+	"CREATE VIEW movie_analysis_view AS\n"
 	"SELECT m.movie_id AS movie_id, m.title AS title, m.release_date AS release_date,\n"
 	"  m.budget AS budget, m.revenue AS revenue, m.vote_average AS vote_average,\n"
 	"  m.vote_count AS vote_count, m.popularity AS popularity, m.runtime AS runtime,\n"
@@ -243,6 +248,33 @@ static int table_is_empty(struct sqlite_sink *s, const struct layout *layout, in
 	return status;
 }
 
+/* The view as this toolkit defines it, as PostgreSQL's CREATE OR REPLACE VIEW keeps it:
+ * a warehouse an older toolkit made gets the current view, in the load's transaction. */
+static int keep_view_current(struct sqlite_sink *s, struct buf *why)
+{
+	sqlite3_stmt *stmt;
+	int status = prepare(s, "SELECT sql FROM main.sqlite_master WHERE type = 'view'"
+			     " AND name = 'movie_analysis_view'", &stmt, why);
+	if (status)
+		return status;
+	int rc = sqlite3_step(stmt), has_row = rc == SQLITE_ROW, current = 0;
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		status = sqlite_failed(s, rc, "cannot read the schema", why);
+	if (has_row) {
+		const unsigned char *sql = sqlite3_column_text(stmt, 0);
+		current = sql && strcmp((const char *)sql, analysis_view_sql) == 0;
+	}
+	sqlite3_finalize(stmt);
+	if (!status && has_row && !current) {
+		log_debug(1, "%s: movie_analysis_view differs from this version's: replaced", s->path);
+		status = exec_sql(s, "DROP VIEW main.movie_analysis_view",
+				  "cannot replace movie_analysis_view", why);
+	}
+	if (!status && !current)
+		status = exec_sql(s, analysis_view_sql, "cannot create movie_analysis_view", why);
+	return status;
+}
+
 /* The toolkit's tables go together: the view needs movies, credits and reviews, and a
  * warehouse has every table whichever came first. */
 static int create_warehouse(struct sqlite_sink *s, struct buf *why)
@@ -260,7 +292,7 @@ static int create_warehouse(struct sqlite_sink *s, struct buf *why)
 		layout_free(layout);
 	}
 	if (!status)
-		status = exec_sql(s, analysis_view_sql, "cannot create movie_analysis_view", why);
+		status = keep_view_current(s, why);
 	s->warehouse_ready = !status;
 	return status;
 }
@@ -767,7 +799,27 @@ static int sqlite_finish(struct sink *sink, struct buf *why)
 		status = exec_sql(s, "COMMIT", "cannot commit", why);
 	if (!status)
 		s->in_transaction = 0;
+	s->committed = !status;
 	return status;
+}
+
+/* A database this run created and did not commit is nothing but what the failed run
+ * left: the file and the journal SQLite would roll back on the next open. The lock
+ * file stays (see lock.h). */
+static void remove_created_database(const struct sqlite_sink *s)
+{
+	static const char *const suffixes[] = {"", "-journal", "-wal", "-shm"};
+	struct buf file = {0};
+	for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
+		buf_clear(&file);
+		if (buf_printf(&file, "%s%s", s->path, suffixes[i]) < 0)
+			die(EXIT_SOFTWARE, "out of memory");
+		if (unlink(file.data) < 0 && errno != ENOENT)
+			log_warn("%s: cannot remove what the failed run created: %s", file.data,
+				 strerror(errno));
+	}
+	buf_free(&file);
+	log_debug(1, "%s: removed: this run created it and did not commit", s->path);
 }
 
 static void sqlite_close(struct sink *sink)
@@ -784,11 +836,15 @@ static void sqlite_close(struct sink *sink)
 		buf_free(&s->tables[i].last_parent_text);
 	}
 	sqlite3_finalize(s->remember_parent);
-	/* Closing would roll back too; saying so keeps the database's journal tidy at once. */
-	if (s->in_transaction && sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL) != SQLITE_OK)
+	/* Closing would roll back too; saying so keeps the database's journal tidy at once.
+	 * After some errors (a full disk) SQLite has rolled back already: autocommit is on. */
+	if (s->in_transaction && s->db && !sqlite3_get_autocommit(s->db) &&
+	    sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL) != SQLITE_OK)
 		log_debug(1, "%s: rollback: %s", s->path, sqlite3_errmsg(s->db));
 	if (sqlite3_close(s->db) != SQLITE_OK)
 		log_warn("%s: cannot close the database: %s", s->path, sqlite3_errmsg(s->db));
+	if (s->created && !s->committed)
+		remove_created_database(s);
 	lock_release(&s->lock);
 	free(s->tables);
 	free(s->path);
@@ -851,11 +907,22 @@ int sink_sqlite_open(const char *path, const struct sink_options *options, struc
 	s->base.ops = &sqlite_ops;
 	s->path = xstrdup(path);
 	s->alter = options->alter;
+	s->lock.fd = -1;
+	/* "files/warehouse.db" in a fresh folder: made, as tmdb-load csv makes its folder. */
+	if (strcmp(path, ":memory:") && make_parent_folders(path) < 0) {
+		buf_printf(why, "%s: cannot create the folder %.*s: %s", path,
+			   (int)(strrchr(path, '/') - path), path, strerror(errno));
+		sqlite_close(&s->base);
+		return EXIT_CANTCREAT;
+	}
 	int status = lock_database(s, options->wait, why);
 	if (status) {
 		sqlite_close(&s->base);
 		return status;
 	}
+	/* Under the lock: no other load creates it meanwhile. "" and ":memory:" are no file. */
+	struct stat st;
+	s->created = *path && strcmp(path, ":memory:") && stat(path, &st) < 0 && errno == ENOENT;
 	/* NOMUTEX: one thread uses the connection, so SQLite need not lock it per call. */
 	int rc = sqlite3_open_v2(path, &s->db,
 				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);

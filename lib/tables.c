@@ -5,69 +5,69 @@
 /* The seed's three tables (its names, column order and keys, typed), then the crew and
  * the genres. */
 static const struct column movie_columns[] = {
-	{"movie_id", COLUMN_TEXT, FROM_MOVIE, "id", 0},
-	{"title", COLUMN_TEXT, FROM_MOVIE, "title", 0},
-	{"overview", COLUMN_TEXT, FROM_MOVIE, "overview", 0},
-	{"release_date", COLUMN_TEXT, FROM_MOVIE, "release_date", 1},
-	{"runtime", COLUMN_INTEGER, FROM_MOVIE, "runtime", 0},
-	{"budget", COLUMN_INTEGER, FROM_MOVIE, "budget", 0},
-	{"revenue", COLUMN_INTEGER, FROM_MOVIE, "revenue", 0},
-	{"vote_average", COLUMN_REAL, FROM_MOVIE, "vote_average", 0},
-	{"vote_count", COLUMN_INTEGER, FROM_MOVIE, "vote_count", 0},
-	{"popularity", COLUMN_REAL, FROM_MOVIE, "popularity", 0},
+	{"movie_id", COLUMN_TEXT, FROM_MOVIE, "id", 0, 1},
+	{"title", COLUMN_TEXT, FROM_MOVIE, "title", 0, 0},
+	{"overview", COLUMN_TEXT, FROM_MOVIE, "overview", 0, 0},
+	{"release_date", COLUMN_TEXT, FROM_MOVIE, "release_date", 1, 0},
+	{"runtime", COLUMN_INTEGER, FROM_MOVIE, "runtime", 0, 0},
+	{"budget", COLUMN_INTEGER, FROM_MOVIE, "budget", 0, 0},
+	{"revenue", COLUMN_INTEGER, FROM_MOVIE, "revenue", 0, 0},
+	{"vote_average", COLUMN_REAL, FROM_MOVIE, "vote_average", 0, 0},
+	{"vote_count", COLUMN_INTEGER, FROM_MOVIE, "vote_count", 0, 0},
+	{"popularity", COLUMN_REAL, FROM_MOVIE, "popularity", 0, 0},
 };
 
 static const struct column credit_columns[] = {
-	{"credit_id", COLUMN_TEXT, FROM_ITEM, "credit_id", 0},
-	{"movie_id", COLUMN_TEXT, FROM_MOVIE, "id", 0},
-	{"title", COLUMN_TEXT, FROM_MOVIE, "title", 0},
-	{"person_id", COLUMN_TEXT, FROM_ITEM, "id", 0},
-	{"person_name", COLUMN_TEXT, FROM_ITEM, "name", 0},
-	{"character", COLUMN_TEXT, FROM_ITEM, "character", 0},
-	{"order", COLUMN_INTEGER, FROM_ITEM, "order", 0},
-	{"cast_id", COLUMN_INTEGER, FROM_ITEM, "cast_id", 0},
+	{"credit_id", COLUMN_TEXT, FROM_ITEM, "credit_id", 0, 0},
+	{"movie_id", COLUMN_TEXT, FROM_MOVIE, "id", 0, 1},
+	{"title", COLUMN_TEXT, FROM_MOVIE, "title", 0, 0},
+	{"person_id", COLUMN_TEXT, FROM_ITEM, "id", 0, 1},
+	{"person_name", COLUMN_TEXT, FROM_ITEM, "name", 0, 0},
+	{"character", COLUMN_TEXT, FROM_ITEM, "character", 0, 0},
+	{"order", COLUMN_INTEGER, FROM_ITEM, "order", 0, 0},
+	{"cast_id", COLUMN_INTEGER, FROM_ITEM, "cast_id", 0, 0},
 };
 
 static const struct column review_columns[] = {
-	{"review_id", COLUMN_TEXT, FROM_ITEM, "id", 0},
-	{"movie_id", COLUMN_TEXT, FROM_MOVIE, "id", 0},
-	{"title", COLUMN_TEXT, FROM_MOVIE, "title", 0},
-	{"author", COLUMN_TEXT, FROM_ITEM, "author", 0},
-	{"content", COLUMN_TEXT, FROM_ITEM, "content", 0},
-	{"created_at", COLUMN_TEXT, FROM_ITEM, "created_at", 0},
-	{"updated_at", COLUMN_TEXT, FROM_ITEM, "updated_at", 0},
-	{"rating", COLUMN_REAL, FROM_ITEM, "author_details.rating", 0},
+	{"review_id", COLUMN_TEXT, FROM_ITEM, "id", 0, 0},
+	{"movie_id", COLUMN_TEXT, FROM_MOVIE, "id", 0, 1},
+	{"title", COLUMN_TEXT, FROM_MOVIE, "title", 0, 0},
+	{"author", COLUMN_TEXT, FROM_ITEM, "author", 0, 0},
+	{"content", COLUMN_TEXT, FROM_ITEM, "content", 0, 0},
+	{"created_at", COLUMN_TEXT, FROM_ITEM, "created_at", 0, 0},
+	{"updated_at", COLUMN_TEXT, FROM_ITEM, "updated_at", 0, 0},
+	{"rating", COLUMN_REAL, FROM_ITEM, "author_details.rating", 0, 0},
 };
 
 static const struct column crew_columns[] = {
-	{"credit_id", COLUMN_TEXT, FROM_ITEM, "credit_id", 0},
-	{"movie_id", COLUMN_TEXT, FROM_MOVIE, "id", 0},
-	{"person_id", COLUMN_TEXT, FROM_ITEM, "id", 0},
-	{"person_name", COLUMN_TEXT, FROM_ITEM, "name", 0},
-	{"department", COLUMN_TEXT, FROM_ITEM, "department", 0},
-	{"job", COLUMN_TEXT, FROM_ITEM, "job", 0},
+	{"credit_id", COLUMN_TEXT, FROM_ITEM, "credit_id", 0, 0},
+	{"movie_id", COLUMN_TEXT, FROM_MOVIE, "id", 0, 1},
+	{"person_id", COLUMN_TEXT, FROM_ITEM, "id", 0, 1},
+	{"person_name", COLUMN_TEXT, FROM_ITEM, "name", 0, 0},
+	{"department", COLUMN_TEXT, FROM_ITEM, "department", 0, 0},
+	{"job", COLUMN_TEXT, FROM_ITEM, "job", 0, 0},
 };
 
 /* A genre has no id of its own per movie: the pair is the key. */
 static const struct column genre_columns[] = {
-	{"movie_id", COLUMN_TEXT, FROM_MOVIE, "id", 0},
-	{"genre_id", COLUMN_INTEGER, FROM_ITEM, "id", 0},
-	{"name", COLUMN_TEXT, FROM_ITEM, "name", 0},
+	{"movie_id", COLUMN_TEXT, FROM_MOVIE, "id", 0, 1},
+	{"genre_id", COLUMN_INTEGER, FROM_ITEM, "id", 0, 0},
+	{"name", COLUMN_TEXT, FROM_ITEM, "name", 0, 0},
 };
 
 /* Sync bookkeeping, shaped from the "_sync" member tmdb-fetch adds in a sync (see
  * tmdb-director --sync): which person and job brought each movie, and the ETag of each
  * of a movie's requests, kept in the destination so they commit with the rows. */
 static const struct column membership_columns[] = {
-	{"person_id", COLUMN_TEXT, FROM_ITEM, "person_id", 0},
-	{"job", COLUMN_TEXT, FROM_ITEM, "job", 0},
-	{"movie_id", COLUMN_TEXT, FROM_MOVIE, "id", 0},
+	{"person_id", COLUMN_TEXT, FROM_ITEM, "person_id", 0, 0},
+	{"job", COLUMN_TEXT, FROM_ITEM, "job", 0, 0},
+	{"movie_id", COLUMN_TEXT, FROM_MOVIE, "id", 0, 1},
 };
 
 static const struct column sync_state_columns[] = {
-	{"request", COLUMN_TEXT, FROM_ITEM, "request", 0},
-	{"movie_id", COLUMN_TEXT, FROM_MOVIE, "id", 0},
-	{"etag", COLUMN_TEXT, FROM_ITEM, "etag", 0},
+	{"request", COLUMN_TEXT, FROM_ITEM, "request", 0, 0},
+	{"movie_id", COLUMN_TEXT, FROM_MOVIE, "id", 0, 1},
+	{"etag", COLUMN_TEXT, FROM_ITEM, "etag", 0, 0},
 };
 
 #define KEY(...) {__VA_ARGS__}

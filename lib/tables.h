@@ -17,6 +17,8 @@ struct column {
 	enum column_scope scope;
 	const char *source;	/* dotted path inside the scope object, e.g. "author_details.rating" */
 	int empty_is_null;	/* TMDB sends "" for an unknown date */
+	int numeric_id;		/* a text key TMDB gives as a number (a movie's or person's id):
+				   a number is written as text; any other text column wants a string */
 };
 
 /* Columns in a table's primary key, at most. */

@@ -245,8 +245,9 @@ static void review_page_done(struct http_result *result, void *context)
 
 static void first_page_done(struct http_result *result, void *context);
 
-/* What append_to_response=credits,reviews must bring, lists empty or not: a missing part
- * would read downstream as "no cast, no reviews" and delete what the warehouse holds. */
+/* What append_to_response=credits,reviews must bring, and the details' genres, lists
+ * empty or not: a part missing or null would read downstream as "no cast, no reviews, no
+ * genres" and delete what the warehouse holds (tmdb-shape refuses such a movie too). */
 static int check_movie_answer(const json_t *body, const void *asked, char *why, size_t why_size)
 {
 	const struct movie_fetch *fetch = asked;
@@ -254,6 +255,8 @@ static int check_movie_answer(const json_t *body, const void *asked, char *why, 
 		return -1;
 	const json_t *credits = json_object_get(body, "credits");
 	const json_t *reviews = json_object_get(body, "reviews");
+	if (!has_array(body, "genres"))
+		return reject(why, why_size, "no \"genres\" array");
 	if (!json_is_object(credits))
 		return reject(why, why_size, "no \"credits\" object");
 	if (!has_array(credits, "cast"))

@@ -38,6 +38,8 @@ director	65	-	{"crew":[{"job":"Director","id":9223372036854775807}]}	the largest
 director	65	-	{"crew":[{"job":"Director","title":"Memento"}]}	a credit without an id
 director	65	-	{"crew":[{"job":"Director","id":"77"}]}	an id that is a string
 director	65	-	[{"crew":[]}]	an array, not an object
+director	65	-	{"crew":["x"]}	a crew entry that is not an object
+director	65	-	{"crew":[{"id":1}]}	a crew entry without a job
 fetch	0	movie	@empty	empty input
 fetch	65	movie	Memento\n	a name, not an id
 fetch	65	movie	\x00\x01\n	binary bytes, a NUL first
@@ -52,6 +54,7 @@ fetch	65	movie	\xff\xfe550\n	invalid UTF-8
 fetch	65	movie	@big	a 100 MB line
 fetch	65	movie	@deep	100000 nested arrays
 fetch	65	person	{"id":NaN}\n	NaN
+fetch	65	movie	{"id":5,"id":525}\n	duplicate keys
 config	78	--state {IN}/state-not-json movie 550	@empty	a state file that is not JSON
 config	78	--state {IN}/state-empty movie 550	@empty	an empty state file
 config	78	--state {IN}/state-array movie 550	@empty	a state file that is an array
@@ -84,6 +87,8 @@ shape	65	movies	{"id":77,"budget":1\x00}\n	a NUL right after a number
 shape	65	credits	{"id":77,"credits":{"cast":[529]}}\n	a cast member that is not an object
 shape	65	reviews	{"id":77,"reviews":{"results":[{"id":"r1","author_details":{"rating":"ten"}}]}}\n	a rating of the wrong type
 shape	65	reviews	{"id":77,"reviews":{"results":["great"]}}\n	a review that is not an object
+shape	65	movies	{"id":77,"title":42}\n	a title that is a number
+shape	65	credits	{"id":77,"credits":{"cast":[{"id":5,"name":"Guy Pearce"}]}}\n	a cast member without its credit_id
 load	0	sqlite {DB}	@empty	empty input
 load	65	sqlite {DB}	\x00\x01\n	binary bytes, a NUL first
 load	65	sqlite {DB}	{SCHEMA}\nnot json\n	not JSON after a SCHEMA

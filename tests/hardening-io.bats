@@ -100,6 +100,23 @@ one_line() {
 	[ ! -e fs/warehouse.db-journal ]
 }
 
+@test "tmdb-load sqlite of a new database into a 1 MB $TINY_FS: exit 74 in one line, nothing of it left, no false word at -v" {
+	# It left a 1.2 MB file and a hot journal, and at -v said "cannot rollback - no
+	# transaction is active" (SQLite had rolled back on its own).
+	mount_tiny_fs fs 1024
+	run -74 --separate-stderr in_tiny_fs 1024 tmdb-load sqlite fs/new.db <"$BATS_FILE_TMPDIR/in/big.stream"
+	one_line tmdb-load
+	[[ $stderr == *"fs/new.db"* ]]
+	for file in fs/new.db fs/new.db-journal fs/new.db-wal fs/new.db-shm; do
+		[ ! -e "$file" ] || fail "$file is left: $(ls -l fs)"
+	done
+	run -74 --separate-stderr in_tiny_fs 1024 tmdb-load -v sqlite fs/new.db <"$BATS_FILE_TMPDIR/in/big.stream"
+	[[ $stderr != *"no transaction is active"* ]] || fail "$stderr"
+	[ ! -e fs/new.db ]
+	# The folder holds what it held: the lock file, never removed (see lib/lock.h).
+	[ "$(ls fs)" = new.db.lock ]
+}
+
 @test "tmdb-load csv into a full $TINY_FS: exit 74 in one line; the old CSV files untouched, no temporary file left" {
 	mount_tiny_fs fs 1024
 	tmdb-load -q csv fs/csv <"$BATS_FILE_TMPDIR/in/small.stream"

@@ -2,6 +2,7 @@
 # tmdb-director: crew credits by job, as the API gave them, once per movie and job.
 
 load test_helper
+load bad_json
 
 CREDITS="$BATS_TEST_DIRNAME/fixtures/tmdb/person/525/movie_credits.json"
 FACTS="$BATS_TEST_DIRNAME/fixtures/tmdb-facts.json"
@@ -87,4 +88,29 @@ FACTS="$BATS_TEST_DIRNAME/fixtures/tmdb-facts.json"
 	diff <(printf '%s\n' "${lines[@]:2}") <(tmdb-director -j Director -j Writer "$CREDITS")
 	run -65 --separate-stderr tmdb-director --sync <<<'{"crew": []}'
 	[[ $stderr == *'-:1: not a movie_credits object: no person "id"'* ]]
+}
+
+@test "a line that is not one JSON object is refused as every program refuses it: 65, -:N, the same reason" {
+	assert_refuses_bad_json tmdb-director tmdb-director
+	assert_refuses_bad_json tmdb-director tmdb-director --sync
+}
+
+@test "a crew entry that is no object, or lacks its job or movie id, is 65 naming the line and the entry" {
+	# {"crew":["x"]} was ignored with exit 0.
+	good='{"id":525,"crew":[{"job":"Director","id":1}]}'
+	while IFS=$'\t' read -r crew why; do
+		run -65 --separate-stderr tmdb-director < <(printf '%s\n' "$good" "{\"id\":525,\"crew\":$crew}")
+		[ "$stderr" = "tmdb-director: -:2: $why" ] || fail "$crew: stderr was: $stderr"
+		[ "$output" = '{"job":"Director","id":1}' ] || fail "$crew: printed: $output"
+	done <<'CASES'
+["x"]	crew credit 0 is not an object
+[{"job":"Director","id":2},7]	crew credit 1 is not an object
+[null]	crew credit 0 is not an object
+[{"id":2}]	crew credit 0 has no "job" string
+[{"job":null,"id":2}]	crew credit 0 has no "job" string
+[{"job":7,"id":2}]	crew credit 0 has no "job" string
+[{"job":"Writer"}]	crew credit 0 has no movie "id"
+[{"job":"Writer","id":"2"}]	crew credit 0 has no movie "id"
+[{"job":"Director","id":0}]	crew credit 0 has no movie "id"
+CASES
 }

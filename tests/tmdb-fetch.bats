@@ -2,6 +2,7 @@
 # tmdb-fetch against the fake TMDB server: the contract's tmdb-fetch section.
 
 load with_fake_tmdb
+load bad_json
 
 FIXTURES="$BATS_TEST_DIRNAME/fixtures/tmdb"
 
@@ -256,7 +257,7 @@ FIXTURES="$BATS_TEST_DIRNAME/fixtures/tmdb"
 
 @test "IDs 3, 1, 2 on stdin come out in that order; a repeated ID is fetched and printed once" {
 	for id in 1 2 3; do
-		fake_resource "{\"path\": \"movie/$id\", \"json\": {\"id\": $id, \"title\": \"Movie $id\"}}"
+		fake_resource "{\"path\": \"movie/$id\", \"json\": {\"id\": $id, \"title\": \"Movie $id\", \"genres\": []}}"
 		fake_resource "{\"path\": \"movie/$id/credits\", \"json\": {\"id\": $id, \"cast\": [], \"crew\": []}}"
 	done
 	run --separate-stderr tmdb-fetch movie <<<$'3\n1\n3\n2\n1'
@@ -399,15 +400,16 @@ FIXTURES="$BATS_TEST_DIRNAME/fixtures/tmdb"
 }
 
 # answer_with MATCH TIMES JQ: the next TIMES requests matching MATCH get 200 and STUB
-# (a movie 155 with every appended part, empty) as changed by the jq filter.
-STUB='{"id":155,"title":"The Dark Knight","credits":{"cast":[],"crew":[]},"reviews":{"page":1,"results":[],"total_pages":1,"total_results":0}}'
+# (a movie 155 with every list, empty) as changed by the jq filter.
+STUB='{"id":155,"title":"The Dark Knight","genres":[],"credits":{"cast":[],"crew":[]},"reviews":{"page":1,"results":[],"total_pages":1,"total_results":0}}'
 answer_with() {
 	fake_fault "$(jq -c --arg match "$1" --argjson times "$2" \
 		'{match: $match, kind: "body", times: $times, json: ('"$3"')}' <<<"$STUB")"
 }
 
-# An answer to /movie/155?append_to_response=credits,reviews that lacks what was asked,
-# and what the error says: jq filter on STUB, tab, the message's end.
+# An answer to /movie/155?append_to_response=credits,reviews that lacks what was asked
+# (a part missing or null is an error, as in tmdb-shape, never an empty list), and what
+# the error says: jq filter on STUB, tab, the message's end.
 incomplete_movie_answers() {
 	cat <<'CASES'
 del(.credits, .reviews)	no "credits" object
@@ -417,6 +419,9 @@ del(.credits.crew)	no "credits.crew" array
 .credits.cast = {}	no "credits.cast" array
 .reviews = null	no "reviews" object
 del(.reviews.results)	no "reviews.results" array
+.reviews.results = null	no "reviews.results" array
+del(.genres)	no "genres" array
+.genres = null	no "genres" array
 .reviews.total_pages = "many"	"reviews.total_pages" is not a count
 .reviews.total_pages = -1	"reviews.total_pages" is not a count
 del(.reviews.page)	"reviews.page" is not 1
@@ -555,4 +560,11 @@ declare_set() {
 	assert_success
 	[ "$(jq -r '._sync.etags | map(.request | capture("page=(?<p>[0-9]+)").p // "1") | join(" ")' <<<"$output")" = "1 2 3 4" ] ||
 		fail "$(jq -c '._sync.etags | map(.request)' <<<"$output")"
+}
+
+@test "a line that is not one JSON object is refused as every program refuses it: 65, -:N, the same reason" {
+	# {"id":5,"id":525} was fetched as 525, where tmdb-director refused it.
+	assert_refuses_bad_json tmdb-fetch tmdb-fetch movie
+	assert_refuses_bad_json tmdb-fetch tmdb-fetch person
+	[ "$(fake_requests | jq -s 'length')" -eq 0 ] || fail "it asked the server: $(fake_requests)"
 }

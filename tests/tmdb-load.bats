@@ -2,6 +2,7 @@
 # tmdb-load: plain rows and Singer streams into SQLite and CSV, all or nothing.
 
 load test_helper
+load bad_json
 
 setup() {
 	DB="$BATS_TEST_TMPDIR/warehouse.db"
@@ -143,6 +144,26 @@ dump() {
 	EOF
 	)
 	assert_equal "$(sqlite3 "$DB" "SELECT title, release_date, vote_average, vote_count, popularity, runtime FROM movie_analysis_view WHERE movie_id = '2'")" "Following|2010-07-16|8.4|100|20.5|148"
+}
+
+@test "a warehouse with another movie_analysis_view gets the current one, in the load's transaction" {
+	view_sql() { sqlite3 "$DB" "SELECT sql FROM sqlite_master WHERE name = 'movie_analysis_view'"; }
+	sample_stream | tmdb-load -q sqlite "$DB"
+	current=$(view_sql)
+	# An older toolkit's view: kept by CREATE VIEW IF NOT EXISTS for ever.
+	old='CREATE VIEW movie_analysis_view AS SELECT movie_id, title FROM movies'
+	sqlite3 "$DB" "DROP VIEW movie_analysis_view; $old"
+	# A failed load changes nothing, the view neither.
+	run -65 --separate-stderr tmdb-load sqlite "$DB" movies < <(movie 4 Memento 1 2; echo 'not json')
+	assert_equal "$(view_sql)" "$old"
+	run --separate-stderr tmdb-load sqlite "$DB" movies < <(movie 4 Memento 1 2)
+	assert_success
+	assert_equal "$(view_sql)" "$current"
+	assert_equal "$(sqlite3 "$DB" "SELECT cast_size, review_count FROM movie_analysis_view WHERE movie_id = '1'")" "3|3"
+	# A current view is left alone: the schema does not change.
+	version=$(sqlite3 "$DB" 'PRAGMA schema_version')
+	movie 4 Memento 1 2 | tmdb-load -q sqlite "$DB" movies
+	assert_equal "$(sqlite3 "$DB" 'PRAGMA schema_version')" "$version"
 }
 
 @test "upserts count inserted, updated and unchanged rows" {
@@ -410,10 +431,11 @@ o2|2|"
 		[[ $stderr == "tmdb-load: -:10: "* ]] || fail "$stderr"
 		dump | cmp - "$BATS_TEST_TMPDIR/before" || fail "the database changed after '$bad'"
 	done
-	# A fresh database gets no table either.
-	run -65 --separate-stderr tmdb-load sqlite "$BATS_TEST_TMPDIR/fresh.db" < <(tap_stream; echo 'not json')
+	# A fresh database is not left behind either, only its lock file.
+	mkdir "$BATS_TEST_TMPDIR/fresh"
+	run -65 --separate-stderr tmdb-load sqlite "$BATS_TEST_TMPDIR/fresh/w.db" < <(tap_stream; echo 'not json')
 	[ -z "$output" ]
-	assert_equal "$(sqlite3 "$BATS_TEST_TMPDIR/fresh.db" "SELECT count(*) FROM sqlite_master")" 0
+	assert_equal "$(ls -A "$BATS_TEST_TMPDIR/fresh")" w.db.lock
 	# CSV the same: no file, no STATE.
 	run -65 --separate-stderr tmdb-load csv "$DIR" < <(tap_stream; echo 'not json')
 	[ -z "$output" ]
@@ -474,9 +496,15 @@ o2|2|"
 }
 
 @test "a database that cannot be created exits 73" {
-	run -73 --separate-stderr tmdb-load sqlite "$BATS_TEST_TMPDIR/no/such/dir/w.db" movies < <(movie 1 Inception 1 2)
+	# Its folder cannot be made (missing folders are made; a file is in the way).
+	touch "$BATS_TEST_TMPDIR/file"
+	run -73 --separate-stderr tmdb-load sqlite "$BATS_TEST_TMPDIR/file/w.db" movies < <(movie 1 Inception 1 2)
+	[[ $stderr == *"file/w.db: cannot create the folder "*"/file: Not a directory" ]]
 	# Its lock file beside it comes first, and cannot be made either.
-	[[ $stderr == *"no/such/dir/w.db: cannot open its lock file "*"no/such/dir/w.db.lock: No such file or directory" ]]
+	mkdir "$BATS_TEST_TMPDIR/locked"{,/w.db.lock}
+	run -73 --separate-stderr tmdb-load sqlite "$BATS_TEST_TMPDIR/locked/w.db" movies < <(movie 1 Inception 1 2)
+	[[ $stderr == *"locked/w.db: cannot open its lock file "*"locked/w.db.lock: Is a directory" ]]
+	[ ! -e "$BATS_TEST_TMPDIR/locked/w.db" ]
 	echo "not a database, but long enough to have a header" >"$DB"
 	run -73 --separate-stderr tmdb-load sqlite "$DB" movies < <(movie 1 Inception 1 2)
 }
@@ -601,6 +629,21 @@ reviews.csv" ]
 	touch "$BATS_TEST_TMPDIR/file"
 	run -73 --separate-stderr tmdb-load csv "$BATS_TEST_TMPDIR/file/sub" movies < <(movie 1 Inception 1 2)
 	[[ $stderr == *"cannot create the folder"* ]]
+}
+
+@test "sqlite: missing folders of DB are created, as csv creates its own; one that cannot be made exits 73" {
+	# README's first pipeline into files/warehouse.db failed in a fresh folder: 73,
+	# "unable to open database file".
+	run --separate-stderr tmdb-load sqlite "$BATS_TEST_TMPDIR/files/sub/warehouse.db" movies < <(movie 1 Inception 1 2)
+	assert_success
+	assert_equal "$(sqlite3 "$BATS_TEST_TMPDIR/files/sub/warehouse.db" 'SELECT title FROM movies')" Inception
+	cd "$BATS_TEST_TMPDIR"
+	run --separate-stderr tmdb-load sqlite relative/w.db movies < <(movie 1 Inception 1 2)
+	assert_success
+	[ -f relative/w.db ]
+	touch file
+	run -73 --separate-stderr tmdb-load sqlite file/sub/w.db movies < <(movie 1 Inception 1 2)
+	assert_equal "$stderr" "tmdb-load: file/sub/w.db: cannot create the folder file/sub: Not a directory"
 }
 
 @test "csv - TABLE writes that table's rows to standard output, header first, no merge" {
@@ -948,4 +991,9 @@ second_load_waits() {
 	[ "$status" -eq 75 ] || fail "exited $status: $stderr"
 	assert_equal "$stderr" "tmdb-load: $DB: in use by another process; --wait to wait for it"
 	assert_equal "$(movie_ids sqlite)" "1"
+}
+
+@test "a line that is not one JSON object is refused as every program refuses it: 65, -:N, the same reason" {
+	assert_refuses_bad_json tmdb-load tmdb-load sqlite "$DB" movies
+	assert_refuses_bad_json tmdb-load tmdb-load csv "$DIR" movies
 }

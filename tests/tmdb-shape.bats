@@ -3,6 +3,7 @@
 # a Singer stream with --all.
 
 load test_helper
+load bad_json
 
 REAL="$BATS_TEST_DIRNAME/fixtures/tmdb-real"
 FIXTURES="$BATS_TEST_DIRNAME/fixtures/tmdb"
@@ -241,4 +242,42 @@ CASES
 		assert_success
 		[ -z "$output" ]
 	done
+}
+
+@test "a line that is not one JSON object is refused as every program refuses it: 65, -:N, the same reason" {
+	assert_refuses_bad_json tmdb-shape tmdb-shape movies
+	assert_refuses_bad_json tmdb-shape tmdb-shape reviews
+}
+
+@test "a value of the wrong kind, or a missing key, is 65 naming the movie's line and the field" {
+	# "title": 42 became "42"; a cast entry without credit_id passed here and failed later,
+	# in tmdb-load, with a line number of tmdb-load's own input.
+	while IFS=$'\t' read -r filter table message; do
+		input=$(jq -c '., (.id = 2 | '"$filter"')' <<<"$EMPTY_PARTS")
+		for run_table in "$table" --all; do
+			run --separate-stderr tmdb-shape "$run_table" <<<"$input"
+			[ "$status" -eq 65 ] || fail "$filter: tmdb-shape $run_table exited $status: $output"
+			[ "$stderr" = "tmdb-shape: -:2: $message" ] || fail "$filter: tmdb-shape $run_table: $stderr"
+		done
+	done <<'CASES'
+.title = 42	movies	movies.title: expected a string in .title
+.overview = true	movies	movies.overview: expected a string in .overview
+.release_date = 20100716	movies	movies.release_date: expected a string in .release_date
+.runtime = "148"	movies	movies.runtime: expected an integer in .runtime
+.vote_average = "8.1"	movies	movies.vote_average: expected a number in .vote_average
+.popularity = [1]	movies	movies.popularity: expected a number in .popularity
+.credits.cast = [{"credit_id": "c1", "id": 7, "name": "A"}, {"id": 8, "name": "B"}]	credits	credits.credit_id: missing in .credits.cast[1].credit_id
+.credits.cast = [{"credit_id": null, "id": 8}]	credits	credits.credit_id: missing in .credits.cast[0].credit_id
+.credits.cast = [{"credit_id": 5, "id": 8}]	credits	credits.credit_id: expected a string in .credits.cast[0].credit_id
+.credits.cast = [{"credit_id": "c1", "id": 8, "name": 7}]	credits	credits.person_name: expected a string in .credits.cast[0].name
+.credits.cast = [{"credit_id": "c1", "id": "8", "order": 1.5}]	credits	credits.order: expected an integer in .credits.cast[0].order
+.credits.crew = [{"id": 8, "job": "Director"}]	crew	crew.credit_id: missing in .credits.crew[0].credit_id
+.reviews.results = [{"author": "A"}]	reviews	reviews.review_id: missing in .reviews.results[0].id
+.reviews.results = [{"id": "r1", "author_details": {"rating": "9"}}]	reviews	reviews.rating: expected a number in .reviews.results[0].author_details.rating
+.genres = [{"name": "Drama"}]	genres	genres.genre_id: missing in .genres[0].id
+CASES
+	# TMDB's numeric ids are text keys: a movie's and a person's id may be numbers.
+	run --separate-stderr tmdb-shape credits <<<"$(jq -c '.credits.cast = [{"credit_id": "c1", "id": 8}]' <<<"$EMPTY_PARTS")"
+	assert_success
+	[ "$output" = '{"credit_id":"c1","movie_id":"1","title":"One","person_id":"8","person_name":null,"character":null,"order":null,"cast_id":null}' ]
 }
