@@ -177,6 +177,7 @@ child_counts() {
 
 @test "an incomplete answer once is retried: the pipeline loads what a clean run loads" {
 	load_three 2>/dev/null
+	[ "$(rows 'SELECT count(*) FROM movies')" -eq 3 ]
 	sqlite3 "$DB" .dump >"$BATS_TEST_TMPDIR/clean"
 	rm "$DB"
 	for filter in "${INCOMPLETE_ANSWERS[@]}"; do
