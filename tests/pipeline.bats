@@ -12,6 +12,7 @@ setup() {
 }
 
 sync_person() {
+	set -o pipefail # any stage failing fails the sync
 	tmdb-fetch person "$1" | tmdb-director | tmdb-fetch movie | tmdb-shape --all | tmdb-load sqlite "$DB"
 }
 
@@ -53,6 +54,7 @@ rows() {
 
 @test "the same sync twice leaves the database as after once, and inserts nothing" {
 	sync_person 525 2>/dev/null
+	[ "$(rows 'SELECT count(*) FROM movies')" -eq "$(jq '.person_525_director_movie_ids | length' "$FACTS")" ]
 	sqlite3 "$DB" .dump >"$BATS_TEST_TMPDIR/once"
 	run --separate-stderr sync_person 525
 	assert_success
@@ -175,6 +177,7 @@ child_counts() {
 
 @test "an incomplete answer once is retried: the pipeline loads what a clean run loads" {
 	load_three 2>/dev/null
+	[ "$(rows 'SELECT count(*) FROM movies')" -eq 3 ]
 	sqlite3 "$DB" .dump >"$BATS_TEST_TMPDIR/clean"
 	rm "$DB"
 	for filter in "${INCOMPLETE_ANSWERS[@]}"; do

@@ -191,9 +191,11 @@ FIXTURES="$BATS_TEST_DIRNAME/fixtures/tmdb"
 	printf '{"api_key": "%s"}\n' "$FAKE_API_KEY" >"$BATS_TEST_TMPDIR/configuration.json"
 	TMDB_API_KEY=wrong-key run --separate-stderr tmdb-fetch --config "$BATS_TEST_TMPDIR/configuration.json" person 525
 	assert_success
+	[ "$(jq .id <<<"$output")" -eq 525 ]
 	printf '{"access_token": "%s"}\n' "$FAKE_TOKEN" >"$BATS_TEST_TMPDIR/token.json"
 	run --separate-stderr tmdb-fetch -c "$BATS_TEST_TMPDIR/token.json" person 525
 	assert_success
+	[ "$(jq .id <<<"$output")" -eq 525 ]
 }
 
 @test "a malformed or incomplete configuration exits 78 without showing its content" {
