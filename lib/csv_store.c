@@ -105,12 +105,15 @@ int csv_store_open(const char *dir, struct csv_store **out, struct buf *why)
 	int rc = sqlite3_open_v2(fd < 0 ? "" : path.data, &store->db,
 				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	/* Open, it needs no name: unlinked now, a crash leaves nothing behind. */
-	if (fd >= 0 && (close(fd), unlink(path.data) < 0))
-		log_warn("%s: cannot remove: %s", path.data, strerror(errno));
+	if (fd >= 0) {
+		close(fd);
+		if (unlink(path.data) < 0)
+			log_warn("%s: cannot remove: %s", path.data, strerror(errno));
+	}
 	buf_free(&path);
 	*out = store;
 	if (rc != SQLITE_OK)
-		return failed(store, "cannot create", why);
+		return failed(store, "cannot create", why) ? EXIT_CANTCREAT : 0;
 	/* Nothing here outlives the run: no journal (which a moved file would refuse),
 	 * no syncs, one transaction that is never committed. */
 	return exec(store, "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;"
