@@ -511,10 +511,14 @@ rows_total() { values "s3.rows.$1" | awk -F ' / ' '{ for (i = 1; i <= NF; i++) s
 section_memory() {
 	local size file count
 	say "4/4: peak RSS at $MOVIES_SMALL and $MOVIES_BIG movies"
-	export PEOPLE DB=$WORK/s4.db RSS=$WORK/rss
+	export PEOPLE DB=$WORK/s4.db RSS=$WORK/rss CSV_DIR=$WORK/s4-csv
 	mkdir -p "$RSS"
 	S4_DIRECTOR="/usr/bin/time -f %M -o \"\$RSS/director\" tmdb-director < \"\$PEOPLE\" > /dev/null"
 	S4_SHAPE_LOAD="/usr/bin/time -f %M -o \"\$RSS/shape\" tmdb-shape --all < \"\$MOVIES\" | /usr/bin/time -f %M -o \"\$RSS/load\" tmdb-load -q sqlite \"\$DB\""
+	# The CSV sink, into an empty folder, then again into the same one: every file read
+	# back and merged with the same rows.
+	S4_CSV="tmdb-shape --all < \"\$MOVIES\" | /usr/bin/time -f %M -o \"\$RSS/csv\" tmdb-load -q csv \"\$CSV_DIR\""
+	S4_MERGE="tmdb-shape --all < \"\$MOVIES\" | /usr/bin/time -f %M -o \"\$RSS/merge\" tmdb-load -q csv \"\$CSV_DIR\""
 	for size in small big; do
 		[[ $size == small ]] && count=$MOVIES_SMALL file=$MOVIES_SMALL_FILE
 		[[ $size == big ]] && count=$MOVIES_BIG file=$MOVIES_BIG_FILE
@@ -526,8 +530,25 @@ section_memory() {
 		MOVIES=$file bash -o pipefail -c "$S4_SHAPE_LOAD" 2>>"$ERRORS" || die "exit $? from: $S4_SHAPE_LOAD"
 		record "rss.shape.$size" "$(cat "$RSS/shape")"
 		record "rss.load.$size" "$(cat "$RSS/load")"
+		rm -rf "$CSV_DIR"
+		MOVIES=$file bash -o pipefail -c "$S4_CSV" 2>>"$ERRORS" || die "exit $? from: $S4_CSV"
+		record "rss.csv.$size" "$(cat "$RSS/csv")"
+		record "csv.size.$size" "$(du -m "$CSV_DIR" | cut -f 1)"
+		MOVIES=$file bash -o pipefail -c "$S4_MERGE" 2>>"$ERRORS" || die "exit $? from: $S4_MERGE"
+		record "rss.merge.$size" "$(cat "$RSS/merge")"
+		rm -rf "$CSV_DIR"
 	done
 	fresh_db "$DB"
+}
+
+# stage_name STAGE: the row's name in section 4's tables.
+stage_name() {
+	case $1 in
+	load) echo "tmdb-load sqlite" ;;
+	csv) echo "tmdb-load csv" ;;
+	merge) echo "tmdb-load csv, merging" ;;
+	*) echo "tmdb-$1" ;;
+	esac
 }
 
 report_memory() {
@@ -536,21 +557,22 @@ report_memory() {
 		"\`/usr/bin/time -f %M\` (GNU time: maximum resident set size, KiB) around each stage, one run per size:" "" \
 		"- \`$S4_DIRECTOR\`, input \`make_movies.py people N\`: movie_credits objects whose Director credits cover N movies (20 a person)" \
 		"- \`$S4_SHAPE_LOAD\`, input section 3's N movies" \
+		"- \`$S4_CSV\` into an empty folder, then \`$S4_MERGE\` into the same folder (every file read back and merged): section 3's N movies, $(values csv.size.small) MB of CSV at $MOVIES_SMALL movies, $(values csv.size.big) MB at $MOVIES_BIG" \
 		"- \`$S2_RSS\` (section 2, $(values s2.ids) movies)" "" \
 		"| stage | $MOVIES_SMALL movies | $MOVIES_BIG movies | growth |" "|---|---|---|---|"
-	for stage in director shape load; do
+	for stage in director shape load csv merge; do
 		small=$(values "rss.$stage.small")
 		big=$(values "rss.$stage.big")
-		out "| tmdb-$stage | $(mib "$small") | $(mib "$big") | $(calc '%+.1f%%' "($big - $small) * 100 / $small") |"
+		out "| $(stage_name "$stage") | $(mib "$small") | $(mib "$big") | $(calc '%+.1f%%' "($big - $small) * 100 / $small") |"
 	done
 	out "| tmdb-fetch | $(mib "$(values rss.fetch)") at $(values s2.ids) movies | | |" "" \
 		"| target | measured | verdict |" "|---|---|---|"
-	for stage in shape load; do
+	for stage in shape load csv merge; do
 		small=$(values "rss.$stage.small")
 		big=$(values "rss.$stage.big")
 		growth=$(calc '%.3f' "$big / $small")
-		out "| tmdb-$stage < 32 MiB at $MOVIES_SMALL and $MOVIES_BIG movies | $(mib "$small"), $(mib "$big") | $(verdict "$(calc '%d' "($small < 32768 && $big < 32768)")" '>=' 1) |" \
-			"| tmdb-$stage flat within 10 % from $MOVIES_SMALL to $MOVIES_BIG | ×$growth | $(verdict "$growth" '<=' 1.10) |"
+		out "| $(stage_name "$stage") < 32 MiB at $MOVIES_SMALL and $MOVIES_BIG movies | $(mib "$small"), $(mib "$big") | $(verdict "$(calc '%d' "($small < 32768 && $big < 32768)")" '>=' 1) |" \
+			"| $(stage_name "$stage") flat within 10 % from $MOVIES_SMALL to $MOVIES_BIG | ×$growth | $(verdict "$growth" '<=' 1.10) |"
 	done
 	out ""
 }

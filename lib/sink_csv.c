@@ -1,5 +1,6 @@
 /* The CSV sinks: a folder with one TABLE.csv per table, merged by key and replaced
- * atomically once the whole input was read; or one table's rows on standard output. */
+ * atomically once the whole input was read; or one table's rows on standard output.
+ * The merge keeps its rows in lib/csv_store.c's scratch database, not in memory. */
 #include "sink.h"
 
 #include <errno.h>
@@ -11,16 +12,17 @@
 #include <unistd.h>
 
 #include "csv.h"
+#include "csv_store.h"
+#include "folders.h"
 #include "lock.h"
 #include "log.h"
 #include "strmap.h"
 #include "xalloc.h"
 
+/* A row of the input (or what a deletion matches) as text, in file column order. */
 struct csv_row {
-	char **cells;		/* in file column order; NULL is null */
-	size_t count;		/* cells held; a column added later is null */
-	int seen;		/* its key came in this run */
-	int deleted;		/* a child row its source no longer has */
+	char **cells;		/* NULL is null */
+	size_t count;
 };
 
 struct csv_table {
@@ -29,9 +31,8 @@ struct csv_table {
 	char *temp_path;	/* the new file, until renamed over path */
 	size_t *position;	/* the file column of each layout column */
 	size_t width;		/* columns in the file */
-	struct csv_row *rows;	/* the file's rows in order, then new ones in input order */
-	size_t count, cap;
-	struct strmap index;	/* encoded key -> row */
+	struct csv_store_table *rows;	/* the file's rows in order, then new ones in input order */
+	long file_rows;		/* how many rows the file had */
 	int changed;		/* the file must be written */
 	mode_t mode;		/* the old file's permissions, kept */
 };
@@ -41,36 +42,10 @@ struct csv_sink {
 	char *dir;
 	struct lock lock;	/* DIR/.lock, held from before the first read to after the last rename */
 	int alter;
+	struct csv_store *store;	/* every table's rows while the run merges them */
 	struct csv_table **tables;
 	size_t count, cap;
-	struct strmap parents;	/* encoded (parent column, value) of every parent seen */
 };
-
-/* Keys of several columns become one string: each value as LENGTH:TEXT. */
-static void encode_key_part(struct buf *key, const char *text)
-{
-	if (buf_printf(key, "%zu:%s", strlen(text), text) < 0)
-		die(EXIT_SOFTWARE, "out of memory");
-}
-
-static const char *cell_at(const struct csv_row *row, size_t position)
-{
-	return position < row->count ? row->cells[position] : NULL;
-}
-
-/* The row's key as one string; NULL (why filled in) when a key column is null. */
-static const char *encode_row_key(const struct csv_table *t, const struct csv_row *row,
-				  struct buf *key)
-{
-	buf_clear(key);
-	for (size_t k = 0; k < t->layout->key_count; k++) {
-		const char *text = cell_at(row, t->position[t->layout->key[k]]);
-		if (!text)
-			return NULL;
-		encode_key_part(key, text);
-	}
-	return key->data ? key->data : "";
-}
 
 static void free_row(struct csv_row *row)
 {
@@ -85,11 +60,7 @@ static void free_table(struct csv_table *t)
 {
 	if (t->temp_path && unlink(t->temp_path) < 0 && errno != ENOENT)
 		log_warn("%s: cannot remove: %s", t->temp_path, strerror(errno));
-	for (size_t i = 0; i < t->count; i++)
-		free_row(&t->rows[i]);
-	free(t->rows);
 	free(t->position);
-	strmap_free(&t->index);
 	free(t->temp_path);
 	free(t->path);
 	free(t);
@@ -164,31 +135,41 @@ static int adopt_header(struct csv_sink *s, struct csv_table *t, const struct cs
 	return 0;
 }
 
-static int add_file_row(struct csv_table *t, struct csv_record *record,
+/* The table's rows in the scratch database, once its file columns are known. */
+static int make_store_table(struct csv_sink *s, struct csv_table *t, struct buf *why)
+{
+	if (t->rows)
+		return 0;
+	const struct layout *layout = t->layout;
+	size_t *key = xcalloc(layout->key_count, sizeof *key);
+	for (size_t k = 0; k < layout->key_count; k++)
+		key[k] = t->position[layout->key[k]];
+	int status = csv_store_add_table(s->store, t->width, key, layout->key_count, &t->rows, why);
+	free(key);
+	return status;
+}
+
+/* record has the header's count of fields; cells (t->width of them) is reused. */
+static int add_file_row(struct csv_table *t, const struct csv_record *record, const char **cells,
 			const struct csv_reader *reader, struct buf *why)
 {
-	struct buf key = {0};
-	struct csv_row row = {record->fields, record->count, 0, 0};
-	*record = (struct csv_record){0};	/* the row owns the fields now */
-	size_t earlier;
-	const char *encoded = encode_row_key(t, &row, &key);
-	int status = 0;
-	if (!encoded) {
-		buf_printf(why, "%s: record %ld (line %ld): the key is empty", t->path, reader->record,
-			   reader->line);
-		status = EXIT_DATAERR;
-	} else if (strmap_get(&t->index, encoded, &earlier)) {
-		buf_printf(why, "%s: record %ld (line %ld): the key of record %zu again", t->path,
-			   reader->record, reader->line, earlier + 2);
-		status = EXIT_DATAERR;
-	} else {
-		strmap_put(&t->index, encoded, t->count);
-		t->rows = xgrow(t->rows, &t->cap, t->count, sizeof *t->rows);
-		t->rows[t->count++] = row;
+	for (size_t i = 0; i < t->width; i++)
+		cells[i] = i < record->count ? record->fields[i] : NULL;
+	for (size_t k = 0; k < t->layout->key_count; k++) {
+		if (!cells[t->position[t->layout->key[k]]]) {
+			buf_printf(why, "%s: record %ld (line %ld): the key is empty", t->path, reader->record,
+				   reader->line);
+			return EXIT_DATAERR;
+		}
 	}
-	if (status)
-		free_row(&row);
-	buf_free(&key);
+	long long taken;
+	int status = csv_store_append(t->rows, cells, 0, &taken, why);
+	if (!status && taken) {
+		buf_printf(why, "%s: record %ld (line %ld): the key of record %lld again", t->path,
+			   reader->record, reader->line, taken + 1);
+		return EXIT_DATAERR;
+	}
+	t->file_rows += !status;
 	return status;
 }
 
@@ -200,6 +181,7 @@ static int read_records(struct csv_sink *s, struct csv_table *t, FILE *fp, struc
 	csv_reader_init(&reader, fp);
 	int status = 0;
 	size_t header_count = 0;
+	const char **cells = NULL;
 	while (!status) {
 		enum csv_result got = csv_read_record(&reader, &record, &problem);
 		if (got == CSV_END)
@@ -213,16 +195,20 @@ static int read_records(struct csv_sink *s, struct csv_table *t, FILE *fp, struc
 		} else if (reader.record == 1) {
 			header_count = record.count;
 			status = adopt_header(s, t, &record, why);
+			if (!status)
+				status = make_store_table(s, t, why);
+			cells = xcalloc(t->width, sizeof *cells);
 		} else if (record.count != header_count) {
 			buf_printf(why, "%s: record %ld (line %ld): %zu fields, the header has %zu", t->path,
 				   reader.record, reader.line, record.count, header_count);
 			status = EXIT_DATAERR;
 		} else {
-			status = add_file_row(t, &record, &reader, why);
+			status = add_file_row(t, &record, cells, &reader, why);
 		}
 	}
 	if (!status && reader.record == 0)
 		t->changed = 1;	/* an empty file gets its header */
+	free(cells);
 	csv_record_free(&record);
 	csv_reader_free(&reader);
 	buf_free(&problem);
@@ -272,8 +258,13 @@ static int csv_open_table(struct sink *sink, struct layout *layout, struct buf *
 	s->tables = xgrow(s->tables, &s->cap, s->count, sizeof *s->tables);
 	s->tables[s->count++] = t;
 	layout->loaded = 1;
-	status = read_existing_file(s, t, why);
-	log_debug(1, "%s: %zu rows", t->path, t->count);
+	if (!s->store)
+		status = csv_store_open(s->dir, &s->store, why);
+	if (!status)
+		status = read_existing_file(s, t, why);
+	if (!status)
+		status = make_store_table(s, t, why);	/* no file, or an empty one */
+	log_debug(1, "%s: %ld rows", t->path, t->file_rows);
 	return status;
 }
 
@@ -287,18 +278,17 @@ static struct csv_table *table_of(struct csv_sink *s, const struct layout *layou
 
 static int csv_add_column(struct sink *sink, struct layout *layout, size_t column, struct buf *why)
 {
-	(void)why;
 	struct csv_table *t = table_of((struct csv_sink *)sink, layout);
 	t->position = xreallocarray(t->position, layout->column_count, sizeof *t->position);
 	t->position[column] = t->width++;
 	t->changed = 1;
-	return 0;
+	return csv_store_add_column(t->rows, why);
 }
 
 /* The row in file column order, each value as text. */
 static struct csv_row row_of_cells(const struct csv_table *t, const struct cells *cells)
 {
-	struct csv_row row = {xcalloc(t->width, sizeof *row.cells), t->width, 1, 0};
+	struct csv_row row = {xcalloc(t->width, sizeof *row.cells), t->width};
 	struct buf text = {0};
 	for (size_t i = 0; i < cells->count; i++) {
 		if (cells->cell[i].type == CELL_NULL)
@@ -311,162 +301,120 @@ static struct csv_row row_of_cells(const struct csv_table *t, const struct cells
 	return row;
 }
 
-static int same_row(const struct csv_row *a, const struct csv_row *b, size_t width)
+static const char *const *cells_of(const struct csv_row *row)
 {
-	for (size_t i = 0; i < width; i++) {
-		const char *x = cell_at(a, i), *y = cell_at(b, i);
-		if ((x == NULL) != (y == NULL) || (x && strcmp(x, y) != 0))
+	return (const char *const *)row->cells;
+}
+
+static int same_row(const char *const *a, const char *const *b, size_t width)
+{
+	for (size_t i = 0; i < width; i++)
+		if ((a[i] == NULL) != (b[i] == NULL) || (a[i] && strcmp(a[i], b[i]) != 0))
 			return 0;
-	}
 	return 1;
 }
 
-static void remember_parent(struct csv_sink *s, const char *column, const char *value)
-{
-	if (!value)
-		return;
-	struct buf key = {0};
-	encode_key_part(&key, column);
-	encode_key_part(&key, value);
-	strmap_put(&s->parents, key.data, 0);
-	buf_free(&key);
-}
-
-static void remember_row(struct csv_sink *s, const struct csv_table *t, const struct csv_row *row)
+/* A child row whose parent comes in the run but which does not is gone at the source:
+ * the parents' keys are noted for the end. */
+static int remember_row(struct csv_sink *s, const struct csv_table *t, const struct csv_row *row,
+			struct buf *why)
 {
 	const struct layout *layout = t->layout;
 	size_t parent = layout->parent, key = layout->key[0];
-	if (parent != LAYOUT_NONE)
-		remember_parent(s, layout->columns[parent].name, cell_at(row, t->position[parent]));
-	if (layout->is_parent)
-		remember_parent(s, layout->columns[key].name, cell_at(row, t->position[key]));
+	const char *value;
+	int status = 0;
+	if (parent != LAYOUT_NONE && (value = row->cells[t->position[parent]]))
+		status = csv_store_note_parent(s->store, layout->columns[parent].name, value, why);
+	if (!status && layout->is_parent && (value = row->cells[t->position[key]]))
+		status = csv_store_note_parent(s->store, layout->columns[key].name, value, why);
+	return status;
+}
+
+/* Upserts by key: a row deleted earlier in the run and back counts as inserted. */
+static int upsert_row(struct csv_table *t, const struct csv_row *row, struct buf *why)
+{
+	struct load_counts *counts = &t->layout->counts;
+	struct csv_store_row found;
+	long long taken = 0;
+	int status = 0;
+	/* With no file, a key is new unless the run put it before: one look, not two. */
+	if (!csv_store_file_rows(t->rows)) {
+		status = csv_store_append(t->rows, cells_of(row), 1, &taken, why);
+		if (status || !taken) {
+			counts->inserted += !status;
+			t->changed = 1;
+			return status;
+		}
+	}
+	/* cells_from_row made sure the key has values. */
+	status = csv_store_find(t->rows, cells_of(row), &found, why);
+	if (status)
+		return status;
+	if (!found.exists) {
+		status = csv_store_append(t->rows, cells_of(row), 1, &taken, why);
+		counts->inserted++;
+	} else if (found.deleted) {
+		status = csv_store_replace(t->rows, found.number, cells_of(row), why);
+		counts->inserted++;
+	} else if (same_row(found.cells, cells_of(row), t->width)) {
+		status = csv_store_mark_seen(t->rows, found.number, why);
+		counts->unchanged++;
+		return status;
+	} else {
+		status = csv_store_replace(t->rows, found.number, cells_of(row), why);
+		counts->updated++;
+	}
+	t->changed = 1;
+	return status;
 }
 
 static int csv_put_row(struct sink *sink, struct layout *layout, const struct cells *cells,
 		       struct buf *why)
 {
-	(void)why;
 	struct csv_sink *s = (struct csv_sink *)sink;
 	struct csv_table *t = table_of(s, layout);
 	struct csv_row row = row_of_cells(t, cells);
-	struct buf key = {0};
-	/* cells_from_row made sure the key has values. */
-	const char *encoded = encode_row_key(t, &row, &key);
-	size_t at;
-	if (!strmap_get(&t->index, encoded, &at)) {
-		strmap_put(&t->index, encoded, t->count);
-		t->rows = xgrow(t->rows, &t->cap, t->count, sizeof *t->rows);
-		at = t->count++;
-		t->rows[at] = row;
-		layout->counts.inserted++;
-		t->changed = 1;
-	} else if (t->rows[at].deleted) {	/* deleted earlier in this run, and back */
-		free_row(&t->rows[at]);
-		t->rows[at] = row;
-		layout->counts.inserted++;
-		t->changed = 1;
-	} else if (same_row(&t->rows[at], &row, t->width)) {
-		free_row(&row);
-		layout->counts.unchanged++;
-	} else {
-		free_row(&t->rows[at]);
-		t->rows[at].cells = row.cells;
-		t->rows[at].count = row.count;
-		layout->counts.updated++;
-		t->changed = 1;
-	}
-	t->rows[at].seen = 1;
-	remember_row(s, t, &t->rows[at]);
-	buf_free(&key);
-	return 0;
+	int status = upsert_row(t, &row, why);
+	if (!status)
+		status = remember_row(s, t, &row, why);
+	free_row(&row);
+	return status;
 }
 
-static void delete_row(struct csv_table *t, struct csv_row *row)
-{
-	if (row->deleted)
-		return;
-	row->deleted = 1;
-	t->layout->counts.deleted++;
-	t->changed = 1;
-}
-
-/* Whether the row has every value wanted has (match's cells as text, in file order). */
-static int row_matches(const struct csv_table *t, const struct csv_row *row, const struct csv_row *wanted)
-{
-	for (size_t i = 0; i < t->width; i++) {
-		const char *value = cell_at(wanted, i), *have = cell_at(row, i);
-		if (value && (!have || strcmp(have, value) != 0))
-			return 0;
-	}
-	return !row->deleted;
-}
-
-/* Whether match names exactly the key columns: the index finds that row. */
-static int is_key_match(const struct layout *layout, const struct cells *match)
-{
-	size_t named = 0;
-	for (size_t i = 0; i < match->count; i++) {
-		if (match->cell[i].type == CELL_NULL)
-			continue;
-		if (!layout_is_key_column(layout, i))
-			return 0;
-		named++;
-	}
-	return named == layout->key_count;
-}
-
-/* Rows stay in memory marked deleted, so a row that comes back in the run takes its place. */
+/* Rows stay in the store marked deleted, so a row that comes back in the run takes its place. */
 static int csv_delete_rows(struct sink *sink, struct layout *layout, const struct cells *match,
 			   struct buf *why)
 {
-	(void)why;
 	struct csv_table *t = table_of((struct csv_sink *)sink, layout);
 	struct csv_row wanted = row_of_cells(t, match);
-	struct buf key = {0};
-	size_t at;
-	if (!is_key_match(layout, match)) {
-		for (size_t r = 0; r < t->count; r++)
-			if (row_matches(t, &t->rows[r], &wanted))
-				delete_row(t, &t->rows[r]);
-	} else if (strmap_get(&t->index, encode_row_key(t, &wanted, &key), &at)) {
-		delete_row(t, &t->rows[at]);
-	}
+	long deleted;
+	int status = csv_store_delete_matching(t->rows, cells_of(&wanted), &deleted, why);
 	free_row(&wanted);
-	buf_free(&key);
-	return 0;
+	layout->counts.deleted += deleted;
+	t->changed |= deleted > 0;
+	return status;
 }
 
 static int csv_has_rows(struct sink *sink, struct layout *layout, const struct cells *match, int *found,
 			struct buf *why)
 {
-	(void)why;
 	struct csv_table *t = table_of((struct csv_sink *)sink, layout);
 	struct csv_row wanted = row_of_cells(t, match);
-	*found = 0;
-	for (size_t r = 0; r < t->count && !*found; r++)
-		*found = row_matches(t, &t->rows[r], &wanted);
+	int status = csv_store_has_matching(t->rows, cells_of(&wanted), found, why);
 	free_row(&wanted);
-	return 0;
+	return status;
 }
 
 /* A child row whose parent came in this run but which did not is gone at the source. */
-static void replace_children(struct csv_sink *s, struct csv_table *t)
+static int replace_children(struct csv_table *t, struct buf *why)
 {
-	const struct layout *layout = t->layout;
-	const char *column = layout->columns[layout->parent].name;
-	struct buf key = {0};
-	for (size_t i = 0; i < t->count; i++) {
-		struct csv_row *row = &t->rows[i];
-		const char *parent = cell_at(row, t->position[layout->parent]);
-		if (row->seen || row->deleted || !parent)
-			continue;
-		buf_clear(&key);
-		encode_key_part(&key, column);
-		encode_key_part(&key, parent);
-		if (strmap_get(&s->parents, key.data, NULL))
-			delete_row(t, row);
-	}
-	buf_free(&key);
+	struct layout *layout = t->layout;
+	long deleted;
+	int status = csv_store_delete_orphans(t->rows, t->position[layout->parent],
+					      layout->columns[layout->parent].name, &deleted, why);
+	layout->counts.deleted += deleted;
+	t->changed |= deleted > 0;
+	return status;
 }
 
 static int write_record(FILE *fp, struct buf *line, const char *const *fields, size_t count)
@@ -480,20 +428,22 @@ static int write_record(FILE *fp, struct buf *line, const char *const *fields, s
 	return fwrite(line->data, 1, line->len, fp) == line->len ? 0 : -1;
 }
 
-/* Writes the header and every row that is not deleted. */
-static int write_rows(const struct csv_table *t, FILE *fp)
+/* Writes the header and every row that is not deleted: -1 on a write error (errno
+ * says why), or the store's exit status with why filled in. */
+static int write_rows(const struct csv_table *t, FILE *fp, struct buf *why)
 {
 	struct buf line = {0};
 	const char **fields = xcalloc(t->width, sizeof *fields);
 	for (size_t i = 0; i < t->layout->column_count; i++)
 		fields[t->position[i]] = t->layout->columns[i].name;
 	int failed = write_record(fp, &line, fields, t->width);
-	for (size_t r = 0; r < t->count && !failed; r++) {
-		if (t->rows[r].deleted)
-			continue;
-		for (size_t i = 0; i < t->width; i++)
-			fields[i] = cell_at(&t->rows[r], i);
-		failed = write_record(fp, &line, fields, t->width);
+	if (!failed)
+		failed = csv_store_rows_begin(t->rows, why);
+	for (const char *const *cells; !failed;) {
+		failed = csv_store_rows_next(t->rows, &cells, why);
+		if (failed || !cells)
+			break;
+		failed = write_record(fp, &line, (const char **)cells, t->width);
 	}
 	free(fields);
 	buf_free(&line);
@@ -520,13 +470,15 @@ static int write_temp_file(struct csv_sink *s, struct csv_table *t, struct buf *
 		buf_printf(why, "%s: %s", t->temp_path, strerror(errno));
 		return EXIT_IOERR;
 	}
-	int failed = fchmod(fd, t->mode) < 0 || write_rows(t, fp) || fflush(fp) == EOF ||
-		     fsync(fd) < 0;
+	int rows = fchmod(fd, t->mode) < 0 ? -1 : write_rows(t, fp, why);
+	int failed = rows || fflush(fp) == EOF || fsync(fd) < 0;
 	int saved = errno;
 	if (fclose(fp) == EOF && !failed) {
 		failed = 1;
 		saved = errno;
 	}
+	if (rows > 0)
+		return rows;	/* the store's failure, why filled in */
 	if (failed) {
 		buf_printf(why, "%s: cannot write: %s", t->temp_path, strerror(saved));
 		return EXIT_IOERR;
@@ -539,10 +491,10 @@ static int write_temp_file(struct csv_sink *s, struct csv_table *t, struct buf *
 static int csv_finish(struct sink *sink, struct buf *why)
 {
 	struct csv_sink *s = (struct csv_sink *)sink;
-	for (size_t i = 0; i < s->count; i++)
-		if (s->tables[i]->layout->parent != LAYOUT_NONE)
-			replace_children(s, s->tables[i]);
 	int status = 0;
+	for (size_t i = 0; i < s->count && !status; i++)
+		if (s->tables[i]->layout->parent != LAYOUT_NONE)
+			status = replace_children(s->tables[i], why);
 	for (size_t i = 0; i < s->count && !status; i++)
 		if (s->tables[i]->changed)
 			status = write_temp_file(s, s->tables[i], why);
@@ -568,7 +520,7 @@ static void csv_close(struct sink *sink)
 	for (size_t i = 0; i < s->count; i++)
 		free_table(s->tables[i]);
 	free(s->tables);
-	strmap_free(&s->parents);
+	csv_store_close(s->store);
 	lock_release(&s->lock);
 	free(s->dir);
 	free(s);
@@ -577,34 +529,6 @@ static void csv_close(struct sink *sink)
 static const struct sink_ops csv_ops = {
 	csv_open_table, csv_add_column, csv_put_row, csv_delete_rows, csv_has_rows, csv_finish, csv_close,
 };
-
-static int make_folder(const char *path)
-{
-	return mkdir(path, 0777) == 0 || errno == EEXIST ? 0 : -1;
-}
-
-/* mkdir -p: every missing folder of path; -1 with errno set when one cannot be made. */
-static int make_folders(const char *path)
-{
-	char *copy = xstrdup(path);
-	int failed = 0;
-	for (char *p = copy + 1; *p && !failed; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		failed = make_folder(copy) < 0;
-		*p = '/';
-	}
-	struct stat st;
-	if (!failed)
-		failed = make_folder(copy) < 0 || stat(copy, &st) < 0;
-	if (!failed && !S_ISDIR(st.st_mode)) {
-		errno = ENOTDIR;
-		failed = 1;
-	}
-	free(copy);
-	return failed ? -1 : 0;
-}
 
 int sink_csv_open(const char *dir, const struct sink_options *options, struct sink **sink,
 		  struct buf *why)

@@ -997,3 +997,30 @@ second_load_waits() {
 	assert_refuses_bad_json tmdb-load tmdb-load sqlite "$DB" movies
 	assert_refuses_bad_json tmdb-load tmdb-load csv "$DIR" movies
 }
+
+# Peak memory of tmdb-load csv (issue 14). peak_rss_kib ARGS... <INPUT: runs tmdb-load
+# ARGS, prints its peak RSS in KiB (ru_maxrss of the waited-for child); fails with its status.
+# A sanitizer build would keep up to 256 MiB of freed memory in quarantine: none here.
+peak_rss_kib() {
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=0:thread_local_quarantine_size_kb=0" \
+		python3 -c 'import resource, subprocess, sys
+status = subprocess.call(sys.argv[1:])
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+sys.exit(status)' tmdb-load "$@"
+}
+
+@test "csv: memory stays flat: a load and a merge of 10x the movies peak under 2x the RSS of a small load" {
+	python3 "$PROJECT_ROOT/bench/make_movies.py" movies 2500 | tmdb-shape --all >"$BATS_TEST_TMPDIR/big.stream"
+	# The small input: the first 250 movies' rows, in the stream's order (SCHEMA first).
+	jq -c 'select(.type != "RECORD" or (.record.movie_id | tonumber) < 10000250)' \
+		"$BATS_TEST_TMPDIR/big.stream" >"$BATS_TEST_TMPDIR/small.stream"
+	[ "$(jq -c 'select(.stream == "movies" and .type == "RECORD")' "$BATS_TEST_TMPDIR/small.stream" | wc -l)" -eq 250 ]
+	small=$(peak_rss_kib -q csv "$DIR.small" <"$BATS_TEST_TMPDIR/small.stream")
+	fresh=$(peak_rss_kib -q csv "$DIR" <"$BATS_TEST_TMPDIR/big.stream")
+	# Again into the same folder: every file's rows are read back and merged.
+	merged=$(peak_rss_kib -q csv "$DIR" <"$BATS_TEST_TMPDIR/big.stream")
+	[ "$(wc -l <"$DIR/movies.csv")" -eq 2501 ]
+	echo "peak RSS: $small KiB at 250 movies, $fresh KiB at 2500, $merged KiB merging 2500" >&3
+	[ "$fresh" -lt $((2 * small)) ] || fail "a fresh load of 2500 movies peaked at $fresh KiB, 250 at $small KiB"
+	[ "$merged" -lt $((2 * small)) ] || fail "a merge of 2500 movies peaked at $merged KiB, 250 at $small KiB"
+}
