@@ -515,6 +515,7 @@ o2|2|"
 	[ -z "$stderr" ]
 	run --separate-stderr tmdb-load sqlite --alter "$DB" movies < <(movie 2 Tenet 1 2 | jq -c '.x = 1')
 	assert_success
+	[ "$(sqlite3 "$DB" 'SELECT title FROM movies ORDER BY movie_id' | paste -sd,)" = Inception,Tenet ]
 }
 
 # The values CSV has to carry: separators, quotes, line ends, tabs, other scripts, emoji.
