@@ -1,5 +1,5 @@
 /* tmdb-fetch's input path: lines of IDs on standard input, each a number or a JSON
- * object with an "id" (the program's own parse_id, which lives in cmd/). An ID taken
+ * object with an "id" (the program's own parse_id and object_id, which live in cmd/). An ID taken
  * is positive, and is the number the line plainly holds. */
 #include "fuzz.h"
 
@@ -7,13 +7,16 @@
 #include "../../cmd/tmdb-fetch.c"
 #undef main
 
-/* The ID a line plainly holds: digits between blanks, or an object's integer "id";
- * 0 when it holds none of those plain forms (parse_id may still take it). */
-static long long plain_id(const char *text)
+/* The ID a line plainly holds: digits between blanks, or the integer "id" of an object
+ * that names no key twice; 0 when it holds none of those plain forms, or a NUL (the
+ * program may still take some of those). */
+static long long plain_id(const char *text, size_t len)
 {
+	if (strlen(text) != len)
+		return 0;
 	text += strspn(text, " \t");
 	if (*text == '{') {
-		json_t *object = json_loads(text, 0, NULL);
+		json_t *object = json_loads(text, JSON_REJECT_DUPLICATES, NULL);
 		long long id = json_integer_value(json_object_get(object, "id"));
 		json_decref(object);
 		return id;
@@ -24,17 +27,30 @@ static long long plain_id(const char *text)
 	return strtoll(text, NULL, 10);
 }
 
+/* The ID fetch_id_line takes from a line that declares nothing: a number, or the "id" of
+ * an object every program's judge accepts. */
+static int take_id(const char *line, size_t len, long long *id)
+{
+	static struct jdoc doc;
+	char why[160];
+	if (strlen(line) == len && parse_id(line, id) == 0)
+		return 0;
+	if (jsonl_judge(&doc, line, len, why, sizeof why) < 0)
+		return -1;
+	return object_id(&doc, id);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct line_reader reader = {.fp = fuzz_open_bytes(data, size), .name = "-"};
 	size_t len;
 	for (char *line; (line = line_reader_next(&reader, &len));) {
-		long long id = 0, plain = plain_id(line);
-		int taken = parse_id(line, &id) == 0;
+		long long id = 0, plain = plain_id(line, len);
+		int taken = take_id(line, len, &id) == 0;
 		if (taken && id <= 0)
 			fuzz_fail("line %ld: took ID %lld", reader.lineno, id);
 		if (plain > 0 && (!taken || id != plain))
-			fuzz_fail("line %ld: holds ID %lld, parse_id says %s %lld", reader.lineno, plain,
+			fuzz_fail("line %ld: holds ID %lld, tmdb-fetch %s %lld", reader.lineno, plain,
 				  taken ? "taken" : "refused", id);
 	}
 	line_reader_close(&reader);
