@@ -182,6 +182,11 @@ $(sed 's/^/    /' "$dir/stderr")")
 run_matrix() {
 	local target=$1 name retried person movie reviews rule persistence times expect dir status
 	local faulted options
+	# Every case compares with the references: they must be the two sources' whole syncs.
+	[ "$(sqlite3 "$REF/before/files/warehouse.db" 'SELECT count(*) FROM movies')" -eq 12 ] ||
+		fail "the older source's reference does not hold its 12 movies"
+	[ "$(sqlite3 "$REF/source/files/warehouse.db" 'SELECT count(*) FROM movies')" -eq 13 ] ||
+		fail "today's source's reference does not hold its 13 movies"
 	problems=()
 	local cases=0
 	while read -r name retried person movie reviews rule; do

@@ -30,8 +30,11 @@ closed_stdin() {
 @test "a closed standard input is no error when nothing reads it" {
 	run --separate-stderr timeout 10 bash -c 'exec tmdb-shape --schema <&-'
 	assert_success
-	printf '{"id": 525, "cast": [], "crew": []}\n' >"$BATS_TEST_TMPDIR/in.jsonl"
+	[[ ${lines[0]} == '{"type":"SCHEMA","stream":"movies",'* ]] || fail "no schema: $output"
+	printf '{"id": 525, "cast": [], "crew": [{"id": 155, "job": "Director"}, {"id": 1, "job": "Writer"}]}\n' \
+		>"$BATS_TEST_TMPDIR/in.jsonl"
 	# shellcheck disable=SC2016 # $1 is the inner shell's
 	run --separate-stderr timeout 10 bash -c 'exec tmdb-director "$1" <&-' _ "$BATS_TEST_TMPDIR/in.jsonl"
 	assert_success
+	assert_output '{"id":155,"job":"Director"}'
 }

@@ -36,14 +36,20 @@ dump() {
 	done
 }
 
+# The reference is a clean sync of the source: all 100 movies, each a member.
+assert_reference_whole() {
+	[ "$(sqlite3 "$REF/files/warehouse.db" 'SELECT count(*) FROM movies')" -eq 100 ] || fail "the reference lacks movies"
+	[ "$(sqlite3 "$REF/files/warehouse.db" 'SELECT count(*) FROM memberships')" -eq 100 ] || fail "the reference lacks members"
+}
+
 @test "the reference sync holds the 100 movies" {
-	[ "$(sqlite3 "$REF/files/warehouse.db" 'SELECT count(*) FROM movies')" -eq 100 ]
-	[ "$(sqlite3 "$REF/files/warehouse.db" 'SELECT count(*) FROM memberships')" -eq 100 ]
+	assert_reference_whole
 }
 
 @test "debug.sh killed $KILLS times at random moments: whole, the state never ahead, and the next incremental run equals the source" {
 	local run_ms span kill_no delay_ms pgid mode have claimed
 	local -a problems=()
+	assert_reference_whole	# "equals the source" compares with it
 	run_ms=$(<"$BATS_FILE_TMPDIR/run-ms")
 	span=$((run_ms * 12 / 10 + 1))
 	RANDOM=$SEED

@@ -53,12 +53,21 @@ assert_state_not_ahead() {
 	done
 }
 
+# full_sync: a debug.sh run that must bring every movie of the source, so a test that
+# starts from it depends on every program (make mutants).
+full_sync() {
+	bash "$DEBUG" >/dev/null 2>&1 || fail "the first sync failed"
+	[ "$(held)" = "$(source_ids)" ] || fail "the first sync holds $(held), not the source's movies"
+}
+
 clean_sync_dump() {
 	if [[ ! -s $BATS_FILE_TMPDIR/clean.dump ]]; then
 		mkdir -p "$BATS_FILE_TMPDIR/clean"
 		(cd "$BATS_FILE_TMPDIR/clean" && bash "$DEBUG" >/dev/null 2>&1)
 		dump "$BATS_FILE_TMPDIR/clean/files/warehouse.db" >"$BATS_FILE_TMPDIR/clean.dump"
 	fi
+	[ "$(DB=$BATS_FILE_TMPDIR/clean/files/warehouse.db held)" = "$(source_ids)" ] ||
+		fail "the clean sync does not hold the source's movies"
 	cat "$BATS_FILE_TMPDIR/clean.dump"
 }
 
@@ -107,7 +116,7 @@ wait_for_holder() {
 }
 
 @test "two debug.sh runs at several offsets with --wait: both finish, one after the other, and the next incremental run equals the source" {
-	bash "$DEBUG" >/dev/null 2>&1
+	full_sync
 	for offset in 0.1 0.5 1.5; do
 		slow_last_movie 2
 		bash "$DEBUG" --wait >a.out 2>&1 &
@@ -124,7 +133,7 @@ wait_for_holder() {
 }
 
 @test "a debug.sh --incremental beside a full run: whichever goes second, the warehouse ends equal to the source" {
-	bash "$DEBUG" >/dev/null 2>&1
+	full_sync
 	slow_last_movie 2
 	bash "$DEBUG" --wait >a.out 2>&1 &
 	a=$!
@@ -139,7 +148,7 @@ wait_for_holder() {
 }
 
 @test "the warehouse deleted: the next incremental run fetches everything again" {
-	bash "$DEBUG" >/dev/null 2>&1
+	full_sync
 	rm files/warehouse.db
 	run --separate-stderr bash "$DEBUG" --incremental
 	assert_success
@@ -149,7 +158,7 @@ wait_for_holder() {
 }
 
 @test "the warehouse emptied by hand: the next incremental run fetches everything again" {
-	bash "$DEBUG" >/dev/null 2>&1
+	full_sync
 	rows 'DELETE FROM movies'
 	run --separate-stderr bash "$DEBUG" --incremental
 	assert_success
@@ -186,7 +195,7 @@ snapshot() {
 }
 
 @test "no credentials: exit 78 before anything is touched; warehouse, state and charts stay" {
-	bash "$DEBUG" >/dev/null 2>&1
+	full_sync
 	snapshot >before
 	unset TMDB_API_KEY
 	run -78 --separate-stderr bash "$DEBUG"
@@ -194,7 +203,7 @@ snapshot() {
 }
 
 @test "refused credentials or an unknown person: nothing is touched" {
-	bash "$DEBUG" >/dev/null 2>&1
+	full_sync
 	snapshot >before
 	TMDB_API_KEY=wrong run -77 --separate-stderr bash "$DEBUG"
 	snapshot | diff before -
@@ -204,7 +213,7 @@ snapshot() {
 }
 
 @test "a lock that cannot be created (here a folder in its place): exit 73, nothing touched" {
-	bash "$DEBUG" >/dev/null 2>&1
+	full_sync
 	rm files/warehouse.db.lock
 	mkdir files/warehouse.db.lock
 	snapshot >before
@@ -214,7 +223,7 @@ snapshot() {
 }
 
 @test "a full run that fails part way leaves the old warehouse and charts as they were" {
-	bash "$DEBUG" >/dev/null 2>&1
+	full_sync
 	snapshot >before
 	last=$(jq '.person_525_director_movie_ids[-1]' "$FACTS")
 	fake_fault "{\"match\": \"^/3/movie/$last\$\", \"kind\": \"status\", \"status\": 503, \"times\": 4}"
@@ -225,7 +234,7 @@ snapshot() {
 }
 
 @test "a film that leaves the director's filmography goes, with all its rows" {
-	bash "$DEBUG" >/dev/null 2>&1
+	full_sync
 	fake_resource "$(jq -c '{path: "person/525/movie_credits", json: (.crew |= map(select(.id != 155)))}' \
 		"$FIXTURES/person/525/movie_credits.json")"
 	run --separate-stderr bash "$DEBUG" --incremental
@@ -238,7 +247,7 @@ snapshot() {
 }
 
 @test "a film that TMDB no longer has (404) goes, with all its rows" {
-	bash "$DEBUG" >/dev/null 2>&1
+	full_sync
 	fake_resource '{"path": "movie/155", "delete": true}'
 	run --separate-stderr bash "$DEBUG" --incremental
 	assert_success
@@ -278,7 +287,7 @@ snapshot() {
 }
 
 @test "a person answer without its crew is an error, never an empty filmography: nothing is deleted" {
-	bash "$DEBUG" >/dev/null 2>&1
+	full_sync
 	snapshot >before
 	fake_fault '{"match": "^/3/person/525/movie_credits$", "kind": "invalid_json", "body": "{\"id\": 525, \"cast\": []}", "times": 10}'
 	run --separate-stderr bash "$DEBUG" --incremental
