@@ -162,6 +162,8 @@ rows() {
 	unset TMDB_API_KEY
 	run --separate-stderr bash "$DEBUG"
 	assert_success
+	# The key came from the copy: the sync fetched the whole filmography with it.
+	[ "$(rows 'SELECT count(*) FROM movies')" -eq 13 ]
 	[ "$(stat -c %a files/configuration.json)" = 600 ]
 	cmp configuration.json files/configuration.json
 	# A copy an earlier run left open to others is replaced by a private one.

@@ -250,6 +250,7 @@ use_crontab_shim() {
 	done
 	TMDB_BIN=$BATS_TEST_TMPDIR/wrapped run --separate-stderr deploy --account acme --destination lite --connection c1
 	assert_success
+	[ "$(movies_in)" -eq 13 ]
 	grep -q "^TMDB_API_KEY=$FAKE_API_KEY\$" "$BATS_TEST_TMPDIR/env/tmdb-fetch"
 	for program in tmdb-director tmdb-shape tmdb-load jq tee; do
 		[ -s "$BATS_TEST_TMPDIR/env/$program" ] || fail "$program did not run through its wrapper"
