@@ -206,6 +206,7 @@ rows() {
 	run --separate-stderr bash "$DEBUG" --offline --director "steven spielberg"
 	assert_success
 	assert_output --partial "Director: Steven Spielberg (TMDB person 488"
+	[ "$(rows 'SELECT count(*) FROM movies')" -eq "$(jq '.person_488_director_movie_ids | length' "$FACTS")" ]
 }
 
 @test "a usage error is the error and one line pointing at --help" {

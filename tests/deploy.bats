@@ -59,8 +59,10 @@ movies_in() {
 	run --separate-stderr deploy --account beta --destination flat --connection c2
 	assert_success
 	[ "$(fake_requests 'select(.headers.authorization != null) | .path' | wc -l)" -gt 0 ]
-	[ -s "$BATS_TEST_TMPDIR/project/warehouse/csv/movies.csv" ]
-	[ -s "$BATS_TEST_TMPDIR/project/warehouse/csv/crew.csv" ] && [ -s "$BATS_TEST_TMPDIR/project/warehouse/csv/genres.csv" ]
+	# Every movie directed, under its header; crew and genres hold rows too.
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/project/warehouse/csv/movies.csv")" -eq 14 ]
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/project/warehouse/csv/crew.csv")" -gt 1 ]
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/project/warehouse/csv/genres.csv")" -gt 1 ]
 }
 
 @test "an unknown account exits 78 with the seed's message" {
