@@ -409,17 +409,28 @@ static int prepare_matching(struct csv_store_table *table, const char *head, con
 	return 0;
 }
 
+/* Runs once the statement prepare_matching makes: SQLite's result code in *rc. */
+static int step_matching(struct csv_store_table *table, const char *head, const char *tail,
+			 const char *const *wanted, int *rc, struct buf *why)
+{
+	sqlite3_stmt *stmt;
+	int status = prepare_matching(table, head, tail, wanted, &stmt, why);
+	if (status)
+		return status;
+	*rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	return 0;
+}
+
 int csv_store_delete_matching(struct csv_store_table *table, const char *const *wanted, long *count,
 			      struct buf *why)
 {
-	sqlite3_stmt *stmt;
+	int rc;
 	*count = 0;
-	int status = prepare_matching(table, "UPDATE t%zu SET deleted = 1 WHERE deleted = 0", "", wanted, &stmt,
-				      why);
+	int status = step_matching(table, "UPDATE t%zu SET deleted = 1 WHERE deleted = 0", "", wanted, &rc,
+				   why);
 	if (status)
 		return status;
-	int rc = sqlite3_step(stmt);
-	sqlite3_finalize(stmt);
 	if (rc != SQLITE_DONE)
 		return failed(table->store, "cannot write", why);
 	*count = sqlite3_changes(table->store->db);
@@ -429,14 +440,11 @@ int csv_store_delete_matching(struct csv_store_table *table, const char *const *
 int csv_store_has_matching(struct csv_store_table *table, const char *const *wanted, int *found,
 			   struct buf *why)
 {
-	sqlite3_stmt *stmt;
+	int rc;
 	*found = 0;
-	int status = prepare_matching(table, "SELECT 1 FROM t%zu WHERE deleted = 0", " LIMIT 1", wanted, &stmt,
-				      why);
+	int status = step_matching(table, "SELECT 1 FROM t%zu WHERE deleted = 0", " LIMIT 1", wanted, &rc, why);
 	if (status)
 		return status;
-	int rc = sqlite3_step(stmt);
-	sqlite3_finalize(stmt);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return failed(table->store, "cannot read", why);
 	*found = rc == SQLITE_ROW;

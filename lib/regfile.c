@@ -4,29 +4,30 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+/* Closes fd and returns -1 with errno as the failure that made us give it up. */
+static int give_up(int fd)
+{
+	int saved = errno;
+	close(fd);
+	errno = saved;
+	return -1;
+}
+
 int regfile_open(const char *path, struct stat *st)
 {
 	/* O_NONBLOCK: opening a FIFO to read would wait for a writer. */
 	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return -1;
-	if (fstat(fd, st) < 0) {
-		int saved = errno;
-		close(fd);
-		errno = saved;
-		return -1;
-	}
+	if (fstat(fd, st) < 0)
+		return give_up(fd);
 	if (!S_ISREG(st->st_mode)) {
 		close(fd);
 		return -2;
 	}
 	int flags = fcntl(fd, F_GETFL);
-	if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0) {
-		int saved = errno;
-		close(fd);
-		errno = saved;
-		return -1;
-	}
+	if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0)
+		return give_up(fd);
 	return fd;
 }
 
