@@ -25,7 +25,13 @@ BIN ?= bin
 PROGRAMS = $(sort $(basename $(notdir $(wildcard cmd/*.c))))
 LIB_SRC = $(wildcard lib/*.c)
 LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o)
-HEADERS = $(wildcard lib/*.h)
+CMD_OBJ = $(PROGRAMS:%=$(BUILD)/cmd/%.o)
+
+# Each object's header dependencies, written by the compiler beside it (BUILD/lib/NAME.d):
+# touching a header rebuilds the objects that include it, and only those. -MP adds an empty
+# rule per header, so a header deleted along with its #include does not stop the build.
+# The sanitizer build (another BUILD) and the fuzz build write and read their own.
+DEPFLAGS = -MMD -MP
 
 SANITIZE_FLAGS = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
@@ -33,16 +39,18 @@ SANITIZE_FLAGS = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -
 
 all: $(PROGRAMS:%=$(BIN)/%)
 
-$(BIN)/%: $(BUILD)/cmd/%.o $(BUILD)/libtmdb.a
+$(PROGRAMS:%=$(BIN)/%): $(BIN)/%: $(BUILD)/cmd/%.o $(BUILD)/libtmdb.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/libtmdb.a: $(LIB_OBJ)
 	$(AR) rcs $@ $^
 
-$(BUILD)/%.o: %.c $(HEADERS)
+$(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(CC) $(CFLAGS) $(DEPFLAGS) -c -o $@ $<
+
+-include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d)
 
 deps:
 	@bash tests/deps.sh
@@ -71,7 +79,7 @@ check: test test-sanitize
 
 # Every shell file we write: the Bats suites too (shellcheck knows Bats: SC2314/SC2315 flag a
 # `! cmd` line that cannot fail a test).
-LINT_SHELL = tests/*.bats tests/*.bash tests/*.sh tests/hardening/*.bash tests/hardening/*.sh \
+LINT_SHELL = tests/*.bats tests/*.bash tests/*.sh tests/hardening/*.bash tests/hardening/*.sh tests/fuzz/*.sh \
 	pipelines/*.sh pipelines/*.bash bench/*.sh .ci/run
 
 lint: deps
@@ -137,45 +145,29 @@ FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=a
 	-fno-omit-frame-pointer -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -Ilib \
 	-DTMDB_VERSION=\"$(VERSION)\" -Dexit=fuzz_exit $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 FUZZ_LIB_OBJ = $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o)
+# The harnesses and their shared main, compiled apart so their .d files name what they
+# include: a target may include the cmd/ or lib/ file whose static functions it calls.
+FUZZ_HARNESS_OBJ = $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/tests/fuzz/%.o) $(FUZZ_BUILD)/tests/fuzz/fuzz.o
 FUZZ_PROGRAMS = $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/%)
-# Seeds and regressions, as directories libFuzzer reads (a target may have no regressions).
-fuzz_inputs = $$(for d in tests/fuzz/corpus/$$t tests/fuzz/regressions/$$t; do test -d $$d && echo $$d; done)
 
 .PHONY: fuzz fuzz-regress
 
-$(FUZZ_LIB_OBJ): $(FUZZ_BUILD)/%.o: %.c $(HEADERS)
+$(FUZZ_LIB_OBJ) $(FUZZ_HARNESS_OBJ): $(FUZZ_BUILD)/%.o: %.c
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(DEPFLAGS) -c -o $@ $<
+
+-include $(FUZZ_LIB_OBJ:.o=.d) $(FUZZ_HARNESS_OBJ:.o=.d)
 
 $(FUZZ_BUILD)/libtmdb.a: $(FUZZ_LIB_OBJ)
 	$(AR) rcs $@ $^
 
-# A target may include the cmd/ or lib/ file whose static functions it calls.
-$(FUZZ_PROGRAMS): $(FUZZ_BUILD)/%: tests/fuzz/%.c tests/fuzz/fuzz.c tests/fuzz/fuzz.h \
-		$(FUZZ_BUILD)/libtmdb.a $(HEADERS) $(LIB_SRC) $(wildcard cmd/*.c)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ tests/fuzz/$*.c tests/fuzz/fuzz.c $(FUZZ_BUILD)/libtmdb.a \
-		$(LDLIBS) -lpthread
+$(FUZZ_PROGRAMS): $(FUZZ_BUILD)/%: $(FUZZ_BUILD)/tests/fuzz/%.o $(FUZZ_BUILD)/tests/fuzz/fuzz.o \
+		$(FUZZ_BUILD)/libtmdb.a
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^ $(LDLIBS) -lpthread
 
+# The loops live in tests/fuzz/run.sh: one line per target, the log's tail on a failure.
 fuzz: $(FUZZ_PROGRAMS)
-	@mkdir -p $(FUZZ_BUILD)/crashes
-	@status=0; for t in $(FUZZ_TARGETS); do \
-		mkdir -p $(FUZZ_BUILD)/corpus/$$t; \
-		dict=; test -f tests/fuzz/$$t.dict && dict=-dict=tests/fuzz/$$t.dict; \
-		if $(FUZZ_BUILD)/$$t -max_total_time=$(FUZZ_SECONDS) -timeout=30 $$dict \
-			-artifact_prefix=$(FUZZ_BUILD)/crashes/$$t- \
-			$(FUZZ_BUILD)/corpus/$$t $(fuzz_inputs) >$(FUZZ_BUILD)/$$t.log 2>&1; then \
-			echo "fuzz: $$t: $$(grep -a '^#[0-9]' $(FUZZ_BUILD)/$$t.log | tail -1)"; \
-		else \
-			status=1; tail -40 $(FUZZ_BUILD)/$$t.log; \
-			echo "fuzz: $$t: FAILED, log in $(FUZZ_BUILD)/$$t.log, input in $(FUZZ_BUILD)/crashes/"; \
-		fi; \
-	done; exit $$status
+	@bash tests/fuzz/run.sh fuzz $(FUZZ_SECONDS) $(FUZZ_BUILD) $(FUZZ_TARGETS)
 
 fuzz-regress: $(FUZZ_PROGRAMS)
-	@status=0; for t in $(FUZZ_TARGETS); do \
-		if $(FUZZ_BUILD)/$$t -runs=0 $(fuzz_inputs) >$(FUZZ_BUILD)/$$t.regress.log 2>&1; then \
-			echo "fuzz-regress: $$t: ok"; \
-		else \
-			status=1; tail -40 $(FUZZ_BUILD)/$$t.regress.log; echo "fuzz-regress: $$t: FAILED"; \
-		fi; \
-	done; exit $$status
+	@bash tests/fuzz/run.sh regress $(FUZZ_BUILD) $(FUZZ_TARGETS)
