@@ -101,8 +101,10 @@ bench: deps
 	@$(MAKE) --no-print-directory all
 	bash bench/run.sh
 
-# The whole pipeline on the bundled sample: no network, no key.
-demo: deps
+# The whole pipeline on the bundled sample: no network, no key. It installs only what the
+# build and the pipeline need (tests/deps.sh demo), not the suites' tools.
+demo:
+	@bash tests/deps.sh demo
 	@$(MAKE) --no-print-directory all
 	env -u TMDB_API_KEY -u TMDB_ACCESS_TOKEN bash pipelines/debug.sh --offline
 
