@@ -109,16 +109,19 @@ demo:
 	env -u TMDB_API_KEY -u TMDB_ACCESS_TOKEN bash pipelines/debug.sh --offline
 
 # The pipelines live in DATADIR with their helpers and sample; bin/ gets a tmdb-NAME
-# link to each, and the scripts find the programs in bin/ beside them.
+# link to each, and the scripts find the programs in bin/ beside them. report.sh finds its
+# query, chart scripts and templates in report/ beside it.
 PIPELINES = debug deploy report
+REPORT_FILES = $(wildcard pipelines/report/*)
 install: all
-	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(DATADIR)/pipelines \
+	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(DATADIR)/pipelines/report \
 		$(DESTDIR)$(COMPLETIONDIR)
 	install -m 755 $(PROGRAMS:%=$(BIN)/%) $(DESTDIR)$(BINDIR)/
 	install -m 644 $(PROGRAMS:%=man/%.1) $(PIPELINES:%=man/tmdb-%.1) $(DESTDIR)$(MANDIR)/
 	install -m 755 $(PIPELINES:%=pipelines/%.sh) $(DESTDIR)$(DATADIR)/pipelines/
 	install -m 644 pipelines/sync.bash pipelines/VERSION pipelines/spec.json pipelines/config.example.json \
 		$(DESTDIR)$(DATADIR)/pipelines/
+	install -m 644 $(REPORT_FILES) $(DESTDIR)$(DATADIR)/pipelines/report/
 	cp -R pipelines/sample $(DESTDIR)$(DATADIR)/pipelines/
 	for name in $(PIPELINES); do \
 		ln -sf ../share/tmdb-toolkit/pipelines/$$name.sh $(DESTDIR)$(BINDIR)/tmdb-$$name; done

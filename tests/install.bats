@@ -77,3 +77,22 @@ setup() {
 	run "$PROJECT_ROOT/pipelines/deploy.sh" --version
 	assert_output --regexp '^deploy\.sh [0-9.]+$'
 }
+
+@test "the installed tmdb-report draws with its own query, chart scripts and templates" {
+	local file
+	for file in "$PROJECT_ROOT"/pipelines/report/*; do
+		cmp "$file" "$ROOT/usr/share/tmdb-toolkit/pipelines/report/${file##*/}" || fail "${file##*/} not installed"
+	done
+	cd "$BATS_TEST_TMPDIR"
+	printf '' | tmdb-load sqlite empty.db movies 2>/dev/null
+	PATH="$ROOT/usr/bin:/usr/bin:/bin" run --separate-stderr "$ROOT/usr/bin/tmdb-report" --out charts empty.db
+	assert_success
+	assert_equal "${#lines[@]}" 8
+	grep -q 'no films' charts/financial.svg
+	# Without them it says so, rather than failing on the first one it runs.
+	rm "$ROOT/usr/share/tmdb-toolkit/pipelines/report/financial.gp"
+	PATH="$ROOT/usr/bin:/usr/bin:/bin" run --separate-stderr "$ROOT/usr/bin/tmdb-report" --out charts empty.db
+	assert_failure 70
+	# shellcheck disable=SC2154 # run --separate-stderr sets stderr
+	assert_equal "$stderr" "tmdb-report: $ROOT/usr/share/tmdb-toolkit/pipelines/report/financial.gp: missing (is the toolkit installed whole?)"
+}

@@ -375,3 +375,36 @@ setup_file() {
 	assert_success
 	assert_output ""
 }
+
+@test "financial: a title with nothing in its way goes to the right of its point" {
+	# The sample's Spielberg films: Schindler's List's title went left, where the right was
+	# free but for a rounding error of 1e-13 square pixels.
+	local db="$BATS_TEST_TMPDIR/spielberg.db" title
+	{
+		movie 578 Jaws 1975-06-20 7000000 470654000 7.7 10520
+		movie 329 "Jurassic Park" 1993-06-11 63000000 920100000 7.9 16480
+		movie 424 "$SCHINDLER" 1993-12-15 22000000 321365567 8.6 16230
+		movie 601 "E.T. the Extra-Terrestrial" 1982-06-11 10500000 792910554 7.5 11020
+	} | tmdb-load sqlite "$db" movies 2>/dev/null
+	{
+		cast 578 Jaws 10
+		cast 329 "Jurassic Park" 11
+		cast 424 "$SCHINDLER" 9
+		cast 601 "E.T. the Extra-Terrestrial" 9
+	} | tmdb-load sqlite "$db" credits 2>/dev/null
+	run --separate-stderr "$REPORT" --out "$BATS_TEST_TMPDIR/out" "$db"
+	assert_success
+	# "ANCHOR<TAB>TEXT" for each text of the drawing.
+	run python3 - "$BATS_TEST_TMPDIR/out/financial.svg" <<-'PY'
+		import sys
+		import xml.etree.ElementTree as ET
+		ns = "{http://www.w3.org/2000/svg}"
+		for g in ET.parse(sys.argv[1]).getroot().iter(ns + "g"):
+		    for text in g.findall(ns + "text"):
+		        print("%s\t%s" % (g.get("text-anchor", ""), "".join(text.itertext())))
+	PY
+	assert_success
+	for title in Jaws "Jurassic Park" "$SCHINDLER" "E.T. the Extra-Terrestrial"; do
+		assert_line "start	$title"
+	done
+}
