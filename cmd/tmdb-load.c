@@ -155,8 +155,7 @@ static int add_new_columns(struct sink *sink, struct layout *layout, const struc
 			break;
 		}
 		buf_clear(&name);
-		if (buf_append(&name, member->key, member->key_len) < 0)
-			die(EXIT_SOFTWARE, "out of memory");
+		buf_append(&name, member->key, member->key_len);
 		size_t column = layout_add_column(layout, name.data, value_kind_of_node(member));
 		status = sink->ops->add_column(sink, layout, column, why);
 	}

@@ -49,7 +49,8 @@ json_t *jsonl_parse_object(const struct line_reader *reader, const char *line, s
 int json_write_compact(struct buf *out, const json_t *value);
 
 /* Its parts, for writers of JSON without a json_t: a string of len bytes quoted and
- * escaped, an integer, a real in that shortest form. 0, or -1 when memory ran out. */
+ * escaped, an integer, a real in that shortest form. Like lib/buf.h's, these cannot
+ * fail; each returns int, always 0: kept until every caller stops testing it */
 int json_write_string(struct buf *out, const char *s, size_t len);
 int json_write_integer(struct buf *out, long long n);
 int json_write_real(struct buf *out, double d);

@@ -6,7 +6,6 @@
 #include <time.h>
 
 #include "jsonl.h"
-#include "log.h"
 
 /* Follows a dotted path such as "author_details.rating"; NULL when any step is missing. */
 static const struct jdoc_node *lookup(const struct jdoc *doc, const struct jdoc_node *object,
@@ -28,33 +27,48 @@ static const struct jdoc_node *lookup(const struct jdoc *doc, const struct jdoc_
 /* What write_typed_value found besides a value written. */
 enum { VALUE_WRONG_KIND = 1, VALUE_MISSING_KEY };
 
-/* Writes the value typed as the column says; returns VALUE_WRONG_KIND when the source
- * is of another kind, VALUE_MISSING_KEY when a key column's is missing or null, -1
- * when memory ran out. */
+/* Writes the value typed as the column says and returns 0; or returns VALUE_WRONG_KIND
+ * when the source is of another kind, VALUE_MISSING_KEY when a key column's is missing
+ * or null, and writes nothing. */
 static int write_typed_value(struct buf *out, const struct column *column, int key,
 			     const struct jdoc_node *source)
 {
-	if (!source || source->type == JDOC_NULL)
-		return key ? VALUE_MISSING_KEY : buf_puts(out, "null");
+	if (!source || source->type == JDOC_NULL) {
+		if (key)
+			return VALUE_MISSING_KEY;
+		buf_puts(out, "null");
+		return 0;
+	}
 	switch (column->type) {
 	case COLUMN_TEXT:
-		if (source->type == JDOC_STRING)
-			return column->empty_is_null && source->len == 0
-				       ? buf_puts(out, "null") : json_write_string(out, source->text, source->len);
-		if (source->type == JDOC_INTEGER && column->numeric_id)
-			return buf_putc(out, '"') || json_write_integer(out, source->integer) ||
-			       buf_putc(out, '"') ? -1 : 0;
-		return VALUE_WRONG_KIND;
+		if (source->type == JDOC_STRING && column->empty_is_null && source->len == 0)
+			buf_puts(out, "null");
+		else if (source->type == JDOC_STRING)
+			json_write_string(out, source->text, source->len);
+		else if (source->type == JDOC_INTEGER && column->numeric_id) {
+			buf_putc(out, '"');
+			json_write_integer(out, source->integer);
+			buf_putc(out, '"');
+		} else
+			return VALUE_WRONG_KIND;
+		return 0;
 	case COLUMN_INTEGER:
 		if (source->type == JDOC_INTEGER)
-			return json_write_integer(out, source->integer);
-		if (source->type == JDOC_REAL && source->real == floor(source->real) && fabs(source->real) < 9e15)
-			return json_write_integer(out, (long long)source->real);
-		return VALUE_WRONG_KIND;
+			json_write_integer(out, source->integer);
+		else if (source->type == JDOC_REAL && source->real == floor(source->real) &&
+			 fabs(source->real) < 9e15)
+			json_write_integer(out, (long long)source->real);
+		else
+			return VALUE_WRONG_KIND;
+		return 0;
 	case COLUMN_REAL:
 		if (source->type == JDOC_INTEGER)
-			return json_write_real(out, (double)source->integer);
-		return source->type == JDOC_REAL ? json_write_real(out, source->real) : VALUE_WRONG_KIND;
+			json_write_real(out, (double)source->integer);
+		else if (source->type == JDOC_REAL)
+			json_write_real(out, source->real);
+		else
+			return VALUE_WRONG_KIND;
+		return 0;
 	}
 	return VALUE_WRONG_KIND;
 }
@@ -100,29 +114,30 @@ static int write_row(const struct table *table, const struct jdoc *doc, const st
 		     const struct jdoc_node *item, size_t index, int singer, int deleted,
 		     struct buf *out, char *why, size_t why_size)
 {
-	if (singer && (buf_puts(out, "{\"type\":\"RECORD\",\"stream\":") ||
-		       json_write_string(out, table->name, strlen(table->name)) ||
-		       buf_puts(out, ",\"record\":")))
-		die(EXIT_SOFTWARE, "out of memory");
+	if (singer) {
+		buf_puts(out, "{\"type\":\"RECORD\",\"stream\":");
+		json_write_string(out, table->name, strlen(table->name));
+		buf_puts(out, ",\"record\":");
+	}
 	for (size_t i = 0; i < table->column_count; i++) {
 		const struct column *column = &table->columns[i];
 		const struct jdoc_node *scope = column->scope == FROM_MOVIE ? movie : item;
-		if (buf_putc(out, i ? ',' : '{') ||
-		    json_write_string(out, column->name, strlen(column->name)) || buf_putc(out, ':'))
-			die(EXIT_SOFTWARE, "out of memory");
+		buf_putc(out, i ? ',' : '{');
+		json_write_string(out, column->name, strlen(column->name));
+		buf_putc(out, ':');
 		int status = write_typed_value(out, column, table_is_key(table, column->name),
 					       lookup(doc, scope, column->source));
-		if (status < 0)
-			die(EXIT_SOFTWARE, "out of memory");
-		if (status > 0) {
+		if (status) {
 			explain_value(table, column, index, status, why, why_size);
 			return -1;
 		}
 	}
-	if ((deleted && (buf_puts(out, ",\"_sdc_deleted_at\":\"") || buf_puts(out, deleted_at()) ||
-			 buf_putc(out, '"'))) ||
-	    buf_puts(out, singer ? "}}\n" : "}\n"))
-		die(EXIT_SOFTWARE, "out of memory");
+	if (deleted) {
+		buf_puts(out, ",\"_sdc_deleted_at\":\"");
+		buf_puts(out, deleted_at());
+		buf_putc(out, '"');
+	}
+	buf_puts(out, singer ? "}}\n" : "}\n");
 	return 0;
 }
 
