@@ -231,11 +231,8 @@ static int take_line(struct row_reader *reader, const char *text, size_t len,
 		     struct row_item *item, struct buf *why)
 {
 	struct jdoc *doc = &reader->doc;
-	char judged[160];
-	if (jsonl_judge(doc, text, len, judged, sizeof judged) < 0) {
-		buf_puts(why, judged);
+	if (jsonl_judge_line(doc, text, len, why) < 0)
 		return -1;
-	}
 	const struct jdoc_node *object = jdoc_root(doc);
 	if (is_singer_message(doc, object)) {
 		reader->singer = 1;

@@ -94,7 +94,7 @@ static const char *deleted_at(void)
 /* Says which field of the movie a column's value came from and what is wrong with it:
  * "credits.order: expected an integer in .credits.cast[3].order". */
 static void explain_value(const struct table *table, const struct column *column, size_t index,
-			  int status, char *why, size_t why_size)
+			  int status, struct buf *why)
 {
 	char where[160];
 	if (column->scope == FROM_ITEM)
@@ -102,9 +102,9 @@ static void explain_value(const struct table *table, const struct column *column
 	else
 		snprintf(where, sizeof where, ".%s", column->source);
 	if (status == VALUE_MISSING_KEY)
-		snprintf(why, why_size, "%s.%s: missing in %s", table->name, column->name, where);
+		buf_printf(why, "%s.%s: missing in %s", table->name, column->name, where);
 	else
-		snprintf(why, why_size, "%s.%s: expected %s in %s", table->name, column->name,
+		buf_printf(why, "%s.%s: expected %s in %s", table->name, column->name,
 			 kind_name(column->type), where);
 }
 
@@ -112,7 +112,7 @@ static void explain_value(const struct table *table, const struct column *column
  * row carries the Singer mark "_sdc_deleted_at". index: the item's place in its list. */
 static int write_row(const struct table *table, const struct jdoc *doc, const struct jdoc_node *movie,
 		     const struct jdoc_node *item, size_t index, int singer, int deleted,
-		     struct buf *out, char *why, size_t why_size)
+		     struct buf *out, struct buf *why)
 {
 	if (singer) {
 		buf_puts(out, "{\"type\":\"RECORD\",\"stream\":");
@@ -128,7 +128,7 @@ static int write_row(const struct table *table, const struct jdoc *doc, const st
 		int status = write_typed_value(out, column, table_is_key(table, column->name),
 					       lookup(doc, scope, column->source));
 		if (status) {
-			explain_value(table, column, index, status, why, why_size);
+			explain_value(table, column, index, status, why);
 			return -1;
 		}
 	}
@@ -173,7 +173,7 @@ static int has_rows_of(const struct table *table, enum sync_mark mark)
  * empty list is a real empty set. The one place that says what a movie must carry.
  * Returns 0 (items NULL for a table of one row per movie), or -1 with why filled in. */
 static int find_items(const struct table *table, const struct jdoc *doc, const struct jdoc_node *movie,
-		      const struct jdoc_node **items, char *why, size_t why_size)
+		      const struct jdoc_node **items, struct buf *why)
 {
 	*items = NULL;
 	if (!table->items)
@@ -182,7 +182,7 @@ static int find_items(const struct table *table, const struct jdoc *doc, const s
 	if (table_is_sync(table)) {
 		*items = lookup(doc, movie, table->items);
 		if (*items && (*items)->type != JDOC_ARRAY && (*items)->type != JDOC_NULL) {
-			snprintf(why, why_size, ".%s is not a list", table->items);
+			buf_printf(why, ".%s is not a list", table->items);
 			return -1;
 		}
 		*items = *items && (*items)->type == JDOC_ARRAY ? *items : NULL;
@@ -194,28 +194,28 @@ static int find_items(const struct table *table, const struct jdoc *doc, const s
 		snprintf(container, sizeof container, "%.*s", (int)(dot - table->items), table->items);
 		const struct jdoc_node *found = lookup(doc, movie, container);
 		if (!found || found->type != JDOC_OBJECT) {
-			snprintf(why, why_size, "no \"%s\" object", container);
+			buf_printf(why, "no \"%s\" object", container);
 			return -1;
 		}
 	}
 	*items = lookup(doc, movie, table->items);
 	if (!*items || (*items)->type == JDOC_NULL) {
-		snprintf(why, why_size, "no \"%s\" list", table->items);
+		buf_printf(why, "no \"%s\" list", table->items);
 		return -1;
 	}
 	if ((*items)->type != JDOC_ARRAY) {
-		snprintf(why, why_size, ".%s is not a list", table->items);
+		buf_printf(why, ".%s is not a list", table->items);
 		return -1;
 	}
 	return 0;
 }
 
 int shape_movie(const struct table *table, const struct jdoc *doc, const struct jdoc_node *movie,
-		int singer, struct buf *out, char *why, size_t why_size)
+		int singer, struct buf *out, struct buf *why)
 {
 	const struct jdoc_node *id = jdoc_get(doc, movie, "id");
 	if (!id || id->type != JDOC_INTEGER) {
-		snprintf(why, why_size, "not a movie object: no numeric \"id\"");
+		buf_puts(why, "not a movie object: no numeric \"id\"");
 		return -1;
 	}
 	enum sync_mark mark = sync_mark_of(doc, movie);
@@ -223,23 +223,40 @@ int shape_movie(const struct table *table, const struct jdoc *doc, const struct 
 		return 0;
 	int deleted = mark == SYNC_DELETED;
 	const struct jdoc_node *items;
-	if (find_items(table, doc, movie, &items, why, why_size) < 0)
+	if (find_items(table, doc, movie, &items, why) < 0)
 		return -1;
 	size_t before = out->len;
 	int status = 0;
 	if (!table->items)
-		status = write_row(table, doc, movie, movie, 0, singer, deleted, out, why, why_size);
+		status = write_row(table, doc, movie, movie, 0, singer, deleted, out, why);
 	size_t count = items ? items->count : 0;
 	const struct jdoc_node *item = count ? jdoc_first(items) : NULL;
 	for (size_t i = 0; i < count && !status; i++, item = jdoc_next(doc, item)) {
 		if (item->type != JDOC_OBJECT) {
-			snprintf(why, why_size, ".%s[%zu] is not an object", table->items, i);
+			buf_printf(why, ".%s[%zu] is not an object", table->items, i);
 			status = -1;
 		} else {
-			status = write_row(table, doc, movie, item, i, singer, deleted, out, why, why_size);
+			status = write_row(table, doc, movie, item, i, singer, deleted, out, why);
 		}
 	}
 	if (status)
 		buf_truncate(out, before);
 	return status;
+}
+
+int shape_line(const struct table *table, struct jdoc *doc, const char *line, size_t len,
+	       struct buf *out, struct buf *why)
+{
+	if (jsonl_judge_line(doc, line, len, why) < 0)
+		return -1;
+	size_t before = out->len;
+	for (size_t i = 0; i < tmdb_table_count; i++) {
+		if (shape_movie(table ? table : &tmdb_tables[i], doc, jdoc_root(doc), !table, out, why) < 0) {
+			buf_truncate(out, before);
+			return -1;
+		}
+		if (table)
+			break;
+	}
+	return 0;
 }
