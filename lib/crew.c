@@ -103,13 +103,15 @@ json_t *crew_filter_line(const struct crew_jobs *jobs, const char *line, size_t 
 		if (!(sets[job] = json_array()))
 			die(EXIT_SOFTWARE, "out of memory");
 	json_t *wanted = wanted_credits(jobs, crew, jobs->sync ? sets : NULL, why);
-	json_t *lines = wanted ? json_array() : NULL;
-	if (wanted && !lines)
-		die(EXIT_SOFTWARE, "out of memory");
-	if (wanted && jobs->sync)
-		add_declarations(lines, jobs, person, sets);
-	if (wanted && json_array_extend(lines, wanted) < 0)
-		die(EXIT_SOFTWARE, "out of memory");
+	json_t *lines = NULL;
+	if (wanted) {
+		if (!(lines = json_array()))
+			die(EXIT_SOFTWARE, "out of memory");
+		if (jobs->sync)
+			add_declarations(lines, jobs, person, sets);
+		if (json_array_extend(lines, wanted) < 0)
+			die(EXIT_SOFTWARE, "out of memory");
+	}
 	free_sets(sets, jobs->count);
 	json_decref(wanted);
 	json_decref(credits);
