@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Each writer returns int, always 0: kept until every caller stops testing it */
+/* Every writer here returns int: always 0: kept until every caller stops testing it */
 
 int json_write_string(struct buf *out, const char *s, size_t len)
 {
