@@ -33,21 +33,14 @@ struct shaping {
 
 /* Every table's rows of one movie go out together, once the whole line has shaped:
  * a bad line prints nothing of itself. */
-static void shape_line(struct line_reader *reader, char *line, size_t len, void *context)
+static void print_rows(struct line_reader *reader, char *line, size_t len, void *context)
 {
 	static struct jdoc doc;
-	static struct buf rows;
+	static struct buf rows, why;
 	const struct shaping *shaping = context;
-	const struct jdoc_node *movie = jsonl_parse_doc(reader, &doc, line, len);
-	char why[256];
 	buf_clear(&rows);
-	for (size_t i = 0; i < tmdb_table_count; i++) {
-		const struct table *table = shaping->table ? shaping->table : &tmdb_tables[i];
-		if (shape_movie(table, &doc, movie, !shaping->table, &rows, why, sizeof why) < 0)
-			die(EXIT_DATAERR, "%s:%ld: %s", reader->name, reader->lineno, why);
-		if (shaping->table)
-			break;
-	}
+	if (shape_line(shaping->table, &doc, line, len, &rows, &why) < 0)
+		die(EXIT_DATAERR, "%s:%ld: %s", reader->name, reader->lineno, why.data);
 	jsonl_print_lines(rows.data, rows.len);
 }
 
@@ -99,7 +92,7 @@ int main(int argc, char **argv)
 	} else {
 		print_schemas();
 	}
-	jsonl_read_inputs(argc - optind, argv + optind, shape_line, &shaping);
+	jsonl_read_inputs(argc - optind, argv + optind, print_rows, &shaping);
 	jsonl_finish();
 	return 0;
 }

@@ -1,30 +1,31 @@
 #include "buf.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "xalloc.h"
+
 /* Grows geometrically so appending n bytes one at a time stays linear. */
-static int buf_reserve(struct buf *b, size_t extra)
+static void buf_reserve(struct buf *b, size_t extra)
 {
+	if (extra > SIZE_MAX / 2 || b->len + 1 > SIZE_MAX / 2 - extra)
+		xalloc_failed();	/* more than any allocation could hold */
 	if (b->len + extra + 1 <= b->cap)
-		return 0;
+		return;
 	size_t cap = b->cap ? b->cap : 256;
 	while (cap < b->len + extra + 1)
 		cap *= 2;
-	char *grown = realloc(b->data, cap);
-	if (!grown)
-		return -1;
-	b->data = grown;
+	b->data = xreallocarray(b->data, cap, 1);
 	b->cap = cap;
-	return 0;
 }
 
+/* always 0: kept until every caller stops testing it */
 int buf_append(struct buf *b, const void *bytes, size_t n)
 {
-	if (buf_reserve(b, n) < 0)
-		return -1;
+	buf_reserve(b, n);
 	memcpy(b->data + b->len, bytes, n);
 	b->len += n;
 	b->data[b->len] = '\0';
@@ -40,8 +41,10 @@ int buf_printf(struct buf *b, const char *fmt, ...)
 	va_start(ap, fmt);
 	int n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
-	if (n < 0 || buf_reserve(b, (size_t)n) < 0)
-		return -1;
+	/* vsnprintf fails only on text past INT_MAX bytes: more than a buffer here holds. */
+	if (n < 0)
+		xalloc_failed();
+	buf_reserve(b, (size_t)n);
 	va_start(ap, fmt);
 	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
 	va_end(ap);

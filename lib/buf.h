@@ -10,7 +10,9 @@ struct buf {
 	size_t cap;
 };
 
-/* Each returns 0, or -1 when memory ran out (the buffer is left as it was). */
+/* Appending cannot fail: running out of memory ends the program as lib/xalloc.h does
+ * ("out of memory", exit 70). */
+/* always 0: kept until every caller stops testing it */
 int buf_append(struct buf *b, const void *bytes, size_t n);
 int buf_puts(struct buf *b, const char *s);
 int buf_putc(struct buf *b, char c);

@@ -9,13 +9,12 @@
 
 #include "log.h"
 #include "regfile.h"
+#include "xalloc.h"
 
 static void cred_set(struct credential *cred, enum cred_kind kind, const char *secret)
 {
 	cred->kind = kind;
-	cred->secret = strdup(secret);
-	if (!cred->secret)
-		die(EXIT_SOFTWARE, "out of memory");
+	cred->secret = xstrdup(secret);
 	log_add_secret(secret);
 }
 

@@ -3,7 +3,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
 #include "xalloc.h"
 
 /* What ends a field besides a character: errors, apart from EOF's value. */
@@ -19,28 +18,32 @@ static int needs_quotes(const char *text, size_t len)
 	return 0;
 }
 
-int csv_put_field(struct buf *out, const char *text, size_t len, int first)
+void csv_put_field(struct buf *out, const char *text, size_t len, int first)
 {
-	if (!first && buf_putc(out, ',') < 0)
-		return -1;
+	if (!first)
+		buf_putc(out, ',');
 	if (!text)
-		return 0;
-	if (!needs_quotes(text, len))
-		return buf_append(out, text, len);
-	int failed = buf_putc(out, '"');
+		return;
+	if (!needs_quotes(text, len)) {
+		buf_append(out, text, len);
+		return;
+	}
+	buf_putc(out, '"');
 	size_t run = 0;		/* bytes copied as they are, in one append */
-	for (size_t i = 0; i < len && !failed; i++) {
+	for (size_t i = 0; i < len; i++) {
 		if (text[i] != '"')
 			continue;
-		failed = buf_append(out, text + run, i + 1 - run) || buf_putc(out, '"');
+		buf_append(out, text + run, i + 1 - run);
+		buf_putc(out, '"');
 		run = i + 1;
 	}
-	return failed || buf_append(out, text + run, len - run) || buf_putc(out, '"') ? -1 : 0;
+	buf_append(out, text + run, len - run);
+	buf_putc(out, '"');
 }
 
-int csv_end_record(struct buf *out)
+void csv_end_record(struct buf *out)
 {
-	return buf_puts(out, "\r\n");
+	buf_puts(out, "\r\n");
 }
 
 void csv_reader_init(struct csv_reader *reader, FILE *fp)
@@ -83,8 +86,7 @@ static int next_char(struct csv_reader *reader)
 
 static void keep_char(struct csv_reader *reader, int c)
 {
-	if (buf_putc(&reader->field, (char)c) < 0)
-		die(EXIT_SOFTWARE, "out of memory");
+	buf_putc(&reader->field, (char)c);
 }
 
 /* Reads a quoted field's text after its opening quote; returns the character after the

@@ -9,8 +9,8 @@
 #include "buf.h"
 
 /* Appends one field (text NULL: null), preceded by a comma unless first. */
-int csv_put_field(struct buf *out, const char *text, size_t len, int first);
-int csv_end_record(struct buf *out);
+void csv_put_field(struct buf *out, const char *text, size_t len, int first);
+void csv_end_record(struct buf *out);
 
 struct csv_reader {
 	FILE *fp;

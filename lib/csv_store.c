@@ -42,18 +42,6 @@ static int failed(struct csv_store *store, const char *doing, struct buf *why)
 	return EXIT_IOERR;
 }
 
-static void sql_printf(struct buf *sql, const char *fmt, size_t number)
-{
-	if (buf_printf(sql, fmt, number) < 0)
-		die(EXIT_SOFTWARE, "out of memory");
-}
-
-static void sql_puts(struct buf *sql, const char *text)
-{
-	if (buf_puts(sql, text) < 0)
-		die(EXIT_SOFTWARE, "out of memory");
-}
-
 static int exec(struct csv_store *store, const char *sql, struct buf *why)
 {
 	return sqlite3_exec(store->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : failed(store, "cannot write", why);
@@ -87,8 +75,7 @@ static int run(struct csv_store *store, sqlite3_stmt *stmt, int bound, struct bu
 int csv_store_open(const char *dir, struct csv_store **out, struct buf *why)
 {
 	struct buf path = {0};
-	if (buf_printf(&path, "%s/.merge.XXXXXX", dir) < 0)
-		die(EXIT_SOFTWARE, "out of memory");
+	buf_printf(&path, "%s/.merge.XXXXXX", dir);
 	int fd = mkstemp(path.data);
 	if (fd < 0 && errno != EACCES && errno != EPERM && errno != EROFS) {
 		buf_printf(why, "%s: cannot create a file: %s", dir, strerror(errno));
@@ -167,15 +154,15 @@ int csv_store_add_table(struct csv_store *store, size_t width, const size_t *key
 	store->tables[store->count++] = table;
 	*out = table;
 	struct buf sql = {0};
-	sql_printf(&sql, "CREATE TABLE s%zu (seq INTEGER PRIMARY KEY);", table->id);
-	sql_printf(&sql, "CREATE TABLE t%zu (seq INTEGER PRIMARY KEY, deleted INTEGER NOT NULL", table->id);
+	buf_printf(&sql, "CREATE TABLE s%zu (seq INTEGER PRIMARY KEY);", table->id);
+	buf_printf(&sql, "CREATE TABLE t%zu (seq INTEGER PRIMARY KEY, deleted INTEGER NOT NULL", table->id);
 	for (size_t i = 0; i < width; i++)
-		sql_printf(&sql, ", c%zu", i);
-	sql_printf(&sql, "); CREATE UNIQUE INDEX t%zu_key", table->id);
-	sql_printf(&sql, " ON t%zu (", table->id);
+		buf_printf(&sql, ", c%zu", i);
+	buf_printf(&sql, "); CREATE UNIQUE INDEX t%zu_key", table->id);
+	buf_printf(&sql, " ON t%zu (", table->id);
 	for (size_t k = 0; k < key_count; k++)
-		sql_printf(&sql, k ? ", c%zu" : "c%zu", key[k]);
-	sql_puts(&sql, ")");
+		buf_printf(&sql, k ? ", c%zu" : "c%zu", key[k]);
+	buf_puts(&sql, ")");
 	int status = exec(store, sql.data, why);
 	buf_free(&sql);
 	return status;
@@ -185,8 +172,8 @@ int csv_store_add_column(struct csv_store_table *table, struct buf *why)
 {
 	forget_statements(table);	/* they name every column */
 	struct buf sql = {0};
-	sql_printf(&sql, "ALTER TABLE t%zu ADD COLUMN ", table->id);
-	sql_printf(&sql, "c%zu", table->width);
+	buf_printf(&sql, "ALTER TABLE t%zu ADD COLUMN ", table->id);
+	buf_printf(&sql, "c%zu", table->width);
 	int status = exec(table->store, sql.data, why);
 	buf_free(&sql);
 	table->width++;
@@ -198,7 +185,7 @@ int csv_store_add_column(struct csv_store_table *table, struct buf *why)
 static void list_cells(struct buf *sql, size_t width)
 {
 	for (size_t i = 0; i < width; i++)
-		sql_printf(sql, i ? ", c%zu" : " c%zu", i);
+		buf_printf(sql, i ? ", c%zu" : " c%zu", i);
 }
 
 /* Finds the row by key: the statement is left on it, for its cells. */
@@ -208,11 +195,11 @@ static int find_row(struct csv_store_table *table, const char *const *cells, str
 	struct csv_store *store = table->store;
 	if (!table->find) {
 		struct buf sql = {0};
-		sql_puts(&sql, "SELECT seq, deleted,");
+		buf_puts(&sql, "SELECT seq, deleted,");
 		list_cells(&sql, table->width);
-		sql_printf(&sql, " FROM t%zu WHERE", table->id);
+		buf_printf(&sql, " FROM t%zu WHERE", table->id);
 		for (size_t k = 0; k < table->key_count; k++)
-			sql_printf(&sql, k ? " AND c%zu = ?" : " c%zu = ?", table->key[k]);
+			buf_printf(&sql, k ? " AND c%zu = ?" : " c%zu = ?", table->key[k]);
 		int status = prepare(store, &sql, &table->find, why);
 		if (status)
 			return status;
@@ -260,10 +247,10 @@ int csv_store_append(struct csv_store_table *table, const char *const *cells, in
 	*taken = 0;
 	if (!table->append) {
 		struct buf sql = {0};
-		sql_printf(&sql, "INSERT INTO t%zu VALUES (?, 0", table->id);
+		buf_printf(&sql, "INSERT INTO t%zu VALUES (?, 0", table->id);
 		for (size_t i = 0; i < table->width; i++)
-			sql_puts(&sql, ", ?");
-		sql_puts(&sql, ")");
+			buf_puts(&sql, ", ?");
+		buf_puts(&sql, ")");
 		int status = prepare(store, &sql, &table->append, why);
 		if (status)
 			return status;
@@ -296,10 +283,10 @@ int csv_store_replace(struct csv_store_table *table, long long number, const cha
 	sqlite3_reset(table->find);
 	if (!table->replace) {
 		struct buf sql = {0};
-		sql_printf(&sql, "UPDATE t%zu SET deleted = 0", table->id);
+		buf_printf(&sql, "UPDATE t%zu SET deleted = 0", table->id);
 		for (size_t i = 0; i < table->width; i++)
-			sql_printf(&sql, ", c%zu = ?", i);
-		sql_puts(&sql, " WHERE seq = ?");
+			buf_printf(&sql, ", c%zu = ?", i);
+		buf_puts(&sql, " WHERE seq = ?");
 		int status = prepare(table->store, &sql, &table->replace, why);
 		if (status)
 			return status;
@@ -318,7 +305,7 @@ int csv_store_mark_seen(struct csv_store_table *table, long long number, struct 
 		return 0;	/* a row of this run */
 	if (!table->mark_seen) {
 		struct buf sql = {0};
-		sql_printf(&sql, "INSERT OR IGNORE INTO s%zu VALUES (?)", table->id);
+		buf_printf(&sql, "INSERT OR IGNORE INTO s%zu VALUES (?)", table->id);
 		int status = prepare(table->store, &sql, &table->mark_seen, why);
 		if (status)
 			return status;
@@ -331,7 +318,7 @@ static void wanted_columns(const struct csv_store_table *table, const char *cons
 {
 	for (size_t i = 0; i < table->width; i++)
 		if (wanted[i])
-			sql_printf(columns, ",c%zu", i);
+			buf_printf(columns, ",c%zu", i);
 }
 
 static int is_key_columns(const struct csv_store_table *table, const char *const *wanted)
@@ -358,23 +345,22 @@ static int index_columns(struct csv_store_table *table, const char *const *wante
 		return 0;
 	}
 	columns.data[0] = ';';		/* ";c1,c3;", as indexed lists it */
-	sql_puts(&columns, ";");
+	buf_puts(&columns, ";");
 	if (!table->indexed.data || !strstr(table->indexed.data, columns.data)) {
 		size_t number = 0;
 		for (const char *p = table->indexed.data; p && *p; p++)
 			number += *p == ';';
 		struct buf sql = {0};
-		sql_printf(&sql, "CREATE INDEX t%zu_", table->id);
-		sql_printf(&sql, "i%zu ON ", number);
-		sql_printf(&sql, "t%zu (", table->id);
-		if (buf_append(&sql, columns.data + 1, columns.len - 2) < 0)
-			die(EXIT_SOFTWARE, "out of memory");
-		sql_puts(&sql, ")");
+		buf_printf(&sql, "CREATE INDEX t%zu_", table->id);
+		buf_printf(&sql, "i%zu ON ", number);
+		buf_printf(&sql, "t%zu (", table->id);
+		buf_append(&sql, columns.data + 1, columns.len - 2);
+		buf_puts(&sql, ")");
 		status = exec(table->store, sql.data, why);
 		buf_free(&sql);
 		if (!table->indexed.len)
-			sql_puts(&table->indexed, ";");
-		sql_puts(&table->indexed, columns.data + 1);
+			buf_puts(&table->indexed, ";");
+		buf_puts(&table->indexed, columns.data + 1);
 	}
 	buf_free(&columns);
 	return status;
@@ -389,11 +375,11 @@ static int prepare_matching(struct csv_store_table *table, const char *head, con
 	if (status)
 		return status;
 	struct buf sql = {0};
-	sql_printf(&sql, head, table->id);
+	buf_printf(&sql, head, table->id);
 	for (size_t i = 0; i < table->width; i++)
 		if (wanted[i])
-			sql_printf(&sql, " AND c%zu = ?", i);
-	sql_puts(&sql, tail);
+			buf_printf(&sql, " AND c%zu = ?", i);
+	buf_puts(&sql, tail);
 	status = prepare(table->store, &sql, stmt, why);
 	if (status)
 		return status;
@@ -461,7 +447,7 @@ int csv_store_note_parent(struct csv_store *store, const char *name, const char 
 		return 0;
 	if (!store->note_parent) {
 		struct buf sql = {0};
-		sql_puts(&sql, "INSERT OR IGNORE INTO parents VALUES (?, ?)");
+		buf_puts(&sql, "INSERT OR IGNORE INTO parents VALUES (?, ?)");
 		int status = prepare(store, &sql, &store->note_parent, why);
 		if (status)
 			return status;
@@ -469,8 +455,10 @@ int csv_store_note_parent(struct csv_store *store, const char *name, const char 
 	const char *cells[] = {name, value};
 	int status = run(store, store->note_parent, bind_cells(store->note_parent, 1, cells, 2), why);
 	buf_clear(last);
-	if (!status && (buf_append(last, name, name_len + 1) < 0 || buf_append(last, value, value_len) < 0))
-		die(EXIT_SOFTWARE, "out of memory");
+	if (!status) {
+		buf_append(last, name, name_len + 1);
+		buf_append(last, value, value_len);
+	}
 	return status;
 }
 
@@ -482,10 +470,10 @@ int csv_store_delete_orphans(struct csv_store_table *table, size_t parent, const
 	*count = 0;
 	if (!table->orphans) {
 		struct buf sql = {0};
-		sql_printf(&sql, "UPDATE t%zu SET deleted = 1 WHERE deleted = 0 AND seq <= ?", table->id);
-		sql_printf(&sql, " AND NOT EXISTS (SELECT 1 FROM s%zu AS seen WHERE seen.seq = ", table->id);
-		sql_printf(&sql, "t%zu.seq) AND EXISTS (SELECT 1 FROM parents WHERE name = ? AND ", table->id);
-		sql_printf(&sql, "value = c%zu)", parent);
+		buf_printf(&sql, "UPDATE t%zu SET deleted = 1 WHERE deleted = 0 AND seq <= ?", table->id);
+		buf_printf(&sql, " AND NOT EXISTS (SELECT 1 FROM s%zu AS seen WHERE seen.seq = ", table->id);
+		buf_printf(&sql, "t%zu.seq) AND EXISTS (SELECT 1 FROM parents WHERE name = ? AND ", table->id);
+		buf_printf(&sql, "value = c%zu)", parent);
 		int status = prepare(store, &sql, &table->orphans, why);
 		if (status)
 			return status;
@@ -504,9 +492,9 @@ int csv_store_rows_begin(struct csv_store_table *table, struct buf *why)
 	sqlite3_reset(table->find);
 	if (!table->rows) {
 		struct buf sql = {0};
-		sql_puts(&sql, "SELECT");
+		buf_puts(&sql, "SELECT");
 		list_cells(&sql, table->width);
-		sql_printf(&sql, " FROM t%zu WHERE deleted = 0 ORDER BY seq", table->id);
+		buf_printf(&sql, " FROM t%zu WHERE deleted = 0 ORDER BY seq", table->id);
 		return prepare(table->store, &sql, &table->rows, why);
 	}
 	sqlite3_reset(table->rows);

@@ -66,8 +66,7 @@ static void note_held(struct deletions *deletions, struct layout *holder, const 
 		return;
 	const struct cell *value = &key->cell[link];
 	struct buf noted = {0};
-	if (buf_printf(&noted, "%zu:%s:", strlen(held->name), held->name) < 0)
-		die(EXIT_SOFTWARE, "out of memory");
+	buf_printf(&noted, "%zu:%s:", strlen(held->name), held->name);
 	cell_format(value, &noted);
 	int again = strmap_get(&deletions->noted, noted.data, NULL);
 	if (!again)

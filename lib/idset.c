@@ -2,7 +2,7 @@
 
 #include <stdlib.h>
 
-#include "log.h"
+#include "xalloc.h"
 
 static size_t slot_of(const struct idset *set, long long id)
 {
@@ -16,9 +16,7 @@ static size_t slot_of(const struct idset *set, long long id)
 static void idset_grow(struct idset *set)
 {
 	struct idset bigger = {.cap = set->cap ? set->cap * 2 : 64};
-	bigger.slots = calloc(bigger.cap, sizeof *bigger.slots);
-	if (!bigger.slots)
-		die(EXIT_SOFTWARE, "out of memory");
+	bigger.slots = xcalloc(bigger.cap, sizeof *bigger.slots);
 	for (size_t i = 0; i < set->cap; i++)
 		if (set->slots[i])
 			bigger.slots[slot_of(&bigger, set->slots[i])] = set->slots[i];

@@ -3,10 +3,10 @@
 #include <errno.h>
 #include <math.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "xalloc.h"
 
 /* Jansson's JSON_PARSER_MAX_DEPTH: every value counts a level, scalars too. */
@@ -20,12 +20,13 @@ struct parser {
 	struct jdoc *doc;
 	const unsigned char *start, *p, *end;
 	int depth;
+	struct buf *why;
 };
 
+/* Every failure comes through here once: the parse stops at the first. */
 static int fail(struct parser *ps, const unsigned char *at, const char *what)
 {
-	snprintf(ps->doc->error, sizeof ps->doc->error, "%s", what);
-	ps->doc->error_column = (size_t)(at - ps->start) + 1;
+	buf_printf(ps->why, "not JSON: %s (column %zu)", what, (size_t)(at - ps->start) + 1);
 	return -1;
 }
 
@@ -456,19 +457,17 @@ static int parse_value(struct parser *ps, const char *key, size_t key_len)
 	return status;
 }
 
-int jdoc_parse(struct jdoc *doc, const char *text, size_t len)
+int jdoc_parse(struct jdoc *doc, const char *text, size_t len, struct buf *why)
 {
 	doc->count = 0;
 	doc->strings_len = 0;
-	doc->error[0] = '\0';
-	doc->error_column = 0;
 	if (doc->strings_cap < len + 1) {
 		free(doc->strings);
 		doc->strings = xmalloc(len + 1);
 		doc->strings_cap = len + 1;
 	}
 	const unsigned char *start = (const unsigned char *)text;
-	struct parser ps = {doc, start, start, start + len, 0};
+	struct parser ps = {doc, start, start, start + len, 0, why};
 	if (parse_value(&ps, NULL, 0) < 0)
 		return -1;
 	skip_space(&ps);

@@ -13,6 +13,8 @@
 
 #include <stddef.h>
 
+#include "buf.h"
+
 enum jdoc_type {
 	JDOC_NULL, JDOC_FALSE, JDOC_TRUE, JDOC_INTEGER, JDOC_REAL, JDOC_STRING, JDOC_ARRAY,
 	JDOC_OBJECT,
@@ -39,14 +41,13 @@ struct jdoc {
 	size_t strings_len, strings_cap;
 	size_t *scratch;	/* the duplicate check's table for large objects */
 	size_t scratch_cap;
-	char error[96];		/* why the last parse failed */
-	size_t error_column;	/* where: a byte's place in the input, from 1 */
 };
 
-/* Parses text (len bytes, any bytes) as one JSON value. Returns 0, or -1 with error and
- * error_column set. Strings may point into text, which must outlive the nodes; the
- * nodes last until the next parse. */
-int jdoc_parse(struct jdoc *doc, const char *text, size_t len);
+/* Parses text (len bytes, any bytes) as one JSON value. Returns 0, or -1 with why
+ * saying in one line what is wrong and where, as "not JSON: REASON (column N)", N the
+ * byte's place in the input from 1. Strings may point into text, which must outlive the
+ * nodes; the nodes last until the next parse. */
+int jdoc_parse(struct jdoc *doc, const char *text, size_t len, struct buf *why);
 
 static inline const struct jdoc_node *jdoc_root(const struct jdoc *doc)
 {

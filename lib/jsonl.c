@@ -114,32 +114,32 @@ void jsonl_read_inputs(int count, char **names, line_fn *each_line, void *contex
 		read_input(names[i], each_line, context);
 }
 
-int jsonl_judge(struct jdoc *doc, const char *line, size_t len, char *why, size_t why_size)
+int jsonl_judge_line(struct jdoc *doc, const char *line, size_t len, struct buf *why)
 {
-	if (jdoc_parse(doc, line, len) < 0) {
-		snprintf(why, why_size, "not JSON: %s (column %zu)", doc->error, doc->error_column);
+	if (jdoc_parse(doc, line, len, why) < 0)
 		return -1;
-	}
 	if (jdoc_root(doc)->type != JDOC_OBJECT) {
-		snprintf(why, why_size, "expected a JSON object");
+		buf_puts(why, "expected a JSON object");
 		return -1;
 	}
 	return 0;
 }
 
-const struct jdoc_node *jsonl_parse_doc(const struct line_reader *reader, struct jdoc *doc,
-				       const char *line, size_t len)
+int jsonl_judge(struct jdoc *doc, const char *line, size_t len, char *why, size_t why_size)
 {
-	char why[160];
-	if (jsonl_judge(doc, line, len, why, sizeof why) < 0)
-		die(EXIT_DATAERR, "%s:%ld: %s", reader->name, reader->lineno, why);
-	return jdoc_root(doc);
+	struct buf reason = {0};
+	int status = jsonl_judge_line(doc, line, len, &reason);
+	if (status < 0)
+		snprintf(why, why_size, "%s", reason.data);
+	buf_free(&reason);
+	return status;
 }
 
-json_t *jsonl_parse_object(const struct line_reader *reader, const char *line, size_t len)
+json_t *jsonl_judge_object(const char *line, size_t len, struct buf *why)
 {
 	static struct jdoc doc;	/* the judge of what is JSON, as in tmdb-shape and tmdb-load */
-	jsonl_parse_doc(reader, &doc, line, len);
+	if (jsonl_judge_line(&doc, line, len, why) < 0)
+		return NULL;
 	json_t *value = json_loadb(line, len, JSON_DECODE_ANY, NULL);
 	if (!value)
 		die(EXIT_SOFTWARE, "out of memory");
@@ -157,8 +157,8 @@ void jsonl_print(const json_t *value)
 {
 	static struct buf line;
 	buf_clear(&line);
-	if (json_write_compact(&line, value) < 0 || buf_putc(&line, '\n') < 0)
-		die(EXIT_SOFTWARE, "out of memory writing a line");
+	json_write_compact(&line, value);
+	buf_putc(&line, '\n');
 	jsonl_print_lines(line.data, line.len);
 }
 

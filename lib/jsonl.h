@@ -31,30 +31,34 @@ typedef void line_fn(struct line_reader *reader, char *line, size_t len, void *c
 void jsonl_read_inputs(int count, char **names, line_fn *each_line, void *context);
 
 /* The one judge of an input line, for every program: returns 0 with the line parsed
- * into doc, its root an object, or -1 with why (a C string of at most why_size bytes)
- * saying in one line what is wrong: not JSON (not RFC 8259, invalid UTF-8, a key named
- * twice, a NUL byte; with the column), or not an object. */
+ * into doc, its root an object, or -1 with why saying in one line what is wrong: not
+ * JSON (not RFC 8259, invalid UTF-8, a key named twice, a NUL byte; with the column),
+ * or not an object. */
+int jsonl_judge_line(struct jdoc *doc, const char *line, size_t len, struct buf *why);
+
+/* jsonl_judge_line with why as a C string of at most why_size bytes: kept until
+ * cmd/tmdb-fetch.c and tests/fuzz/fetch_ids.c call jsonl_judge_line. */
 int jsonl_judge(struct jdoc *doc, const char *line, size_t len, char *why, size_t why_size);
 
-/* Parses a line that must hold one JSON object into doc and returns the object; exits
- * 65 naming the input, line and what jsonl_judge found wrong. */
-const struct jdoc_node *jsonl_parse_doc(const struct line_reader *reader, struct jdoc *doc,
-				       const char *line, size_t len);
-
-/* The same, as a Jansson value: jdoc judges what is JSON (lib/jdoc.h), everywhere alike. */
-json_t *jsonl_parse_object(const struct line_reader *reader, const char *line, size_t len);
+/* The same judgment, the object returned as a new Jansson value: jdoc judges what is
+ * JSON (lib/jdoc.h), everywhere alike. NULL with why when the line is refused. */
+json_t *jsonl_judge_object(const char *line, size_t len, struct buf *why);
 
 /* Appends value as compact JSON; reals take the shortest form that reads back exactly
- * (jansson alone would print 8.369 as 8.3689999999999998). */
+ * (jansson alone would print 8.369 as 8.3689999999999998). Like lib/buf.h's appenders,
+ * it and the writers below cannot fail. */
+/* always 0: kept until every caller stops testing it */
 int json_write_compact(struct buf *out, const json_t *value);
 
 /* Its parts, for writers of JSON without a json_t: a string of len bytes quoted and
- * escaped, an integer, a real in that shortest form. 0, or -1 when memory ran out. */
+ * escaped, an integer, a real in that shortest form. */
+/* always 0: kept until every caller stops testing it */
 int json_write_string(struct buf *out, const char *s, size_t len);
 int json_write_integer(struct buf *out, long long n);
 int json_write_real(struct buf *out, double d);
 
 /* A parsed node as compact JSON, the same bytes json_write_compact writes for it. */
+/* always 0: kept until every caller stops testing it */
 int jdoc_write_compact(struct buf *out, const struct jdoc *doc, const struct jdoc_node *node);
 
 /* Writes value and a newline to standard output and flushes, so a pipeline sees each

@@ -42,9 +42,8 @@ void load_state_add_member(struct load_state *state, const char *person_id, cons
  * whose movies went another way, claims nothing it lacks. */
 static void rows_of_movies(struct buf *sql, const char *columns, const char *table, const char *schema)
 {
-	if (buf_printf(sql, "SELECT %s FROM %s.%s s WHERE EXISTS (SELECT 1 FROM %s.movies m"
-			    " WHERE m.movie_id = s.movie_id)", columns, schema, table, schema) < 0)
-		die(EXIT_SOFTWARE, "out of memory");
+	buf_printf(sql, "SELECT %s FROM %s.%s s WHERE EXISTS (SELECT 1 FROM %s.movies m"
+			" WHERE m.movie_id = s.movie_id)", columns, schema, table, schema);
 }
 
 void load_state_etags_sql(struct buf *sql, const char *schema)

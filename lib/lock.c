@@ -92,7 +92,8 @@ static int read_holder(const char *path, struct buf *holder)
 	for (size_t i = 0; i < len; i++)
 		if (!isgraph((unsigned char)name[i]))
 			return -1;
-	return buf_printf(holder, "%.*s (pid %ld)", (int)len, name, pid);
+	buf_printf(holder, "%.*s (pid %ld)", (int)len, name, pid);
+	return 0;
 }
 
 /* The line that names us to a process that finds the lock held. Not being able to

@@ -1,6 +1,7 @@
 #include "log.h"
 
 #include "buf.h"
+#include "xalloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,7 +32,7 @@ void log_add_secret(const char *secret)
 		return;
 	for (int i = 0; i < MAX_SECRETS; i++) {
 		if (!secrets[i]) {
-			secrets[i] = strdup(secret);
+			secrets[i] = xstrdup(secret);	/* unregistered, it could be shown */
 			return;
 		}
 	}
@@ -66,20 +67,17 @@ static char *mask_after(const char *text, const char *marker, const char *stop)
 {
 	struct buf out = {0};
 	size_t mlen = strlen(marker);
-	int failed = buf_puts(&out, "");
-	for (const char *p = text, *hit; !failed; p = hit + mlen) {
+	buf_puts(&out, "");
+	for (const char *p = text, *hit;; p = hit + mlen) {
 		hit = strstr(p, marker);
 		if (!hit) {
-			failed = buf_puts(&out, p);
+			buf_puts(&out, p);
 			break;
 		}
-		failed = buf_append(&out, p, (size_t)(hit - p)) || buf_puts(&out, marker) ||
-			 buf_puts(&out, "***");
+		buf_append(&out, p, (size_t)(hit - p));
+		buf_puts(&out, marker);
+		buf_puts(&out, "***");
 		hit += strcspn(hit + mlen, stop);
-	}
-	if (failed) {
-		buf_free(&out);
-		return NULL;
 	}
 	return out.data;
 }
@@ -87,8 +85,6 @@ static char *mask_after(const char *text, const char *marker, const char *stop)
 char *mask_credentials(const char *text)
 {
 	char *step = mask_after(text, "api_key=", "& \r\n\"");
-	if (!step)
-		return NULL;
 	char *masked = mask_after(step, "Bearer ", " \r\n\"");
 	free(step);
 	return masked;

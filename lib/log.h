@@ -38,7 +38,8 @@ void log_debug(int level, const char *fmt, ...) __attribute__((format(printf, 2,
 _Noreturn void die(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Replaces the values of api_key= query parameters and of Bearer
- * credentials with "***"; the result is malloc'd. */
+ * credentials with "***"; the result is malloc'd (never NULL: running out of memory
+ * ends the program, as lib/xalloc.h says). */
 char *mask_credentials(const char *text);
 
 #endif

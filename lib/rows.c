@@ -160,8 +160,7 @@ static int take_singer_message(struct row_reader *reader, const char *text, size
 		return 0;
 	const struct jdoc_node *stream = string_member(&reader->doc, message, "stream");
 	buf_clear(&reader->stream);
-	if (buf_append(&reader->stream, stream->text, stream->len) < 0)
-		die(EXIT_SOFTWARE, "out of memory");
+	buf_append(&reader->stream, stream->text, stream->len);
 	if (!stream->len) {
 		buf_printf(why, "%s with an empty \"stream\"", type);
 		return -1;
@@ -203,8 +202,7 @@ static int ignore_unknown_message(const struct row_reader *reader, const struct 
 		return 0;
 	if (log_verbosity() >= 1) {
 		struct buf text = {0}, name = {0};
-		if (buf_append(&text, type->text, type->len) < 0)
-			die(EXIT_SOFTWARE, "out of memory");
+		buf_append(&text, type->text, type->len);
 		layout_quote_name(&name, text.data ? text.data : "");
 		log_debug(1, "%s:%ld: ignoring a message of unknown type %s", reader->lines.name,
 			  reader->lines.lineno, name.data);
@@ -233,11 +231,8 @@ static int take_line(struct row_reader *reader, const char *text, size_t len,
 		     struct row_item *item, struct buf *why)
 {
 	struct jdoc *doc = &reader->doc;
-	char judged[160];
-	if (jsonl_judge(doc, text, len, judged, sizeof judged) < 0) {
-		buf_puts(why, judged);
+	if (jsonl_judge_line(doc, text, len, why) < 0)
 		return -1;
-	}
 	const struct jdoc_node *object = jdoc_root(doc);
 	if (is_singer_message(doc, object)) {
 		reader->singer = 1;

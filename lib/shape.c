@@ -6,7 +6,6 @@
 #include <time.h>
 
 #include "jsonl.h"
-#include "log.h"
 
 /* Follows a dotted path such as "author_details.rating"; NULL when any step is missing. */
 static const struct jdoc_node *lookup(const struct jdoc *doc, const struct jdoc_node *object,
@@ -28,33 +27,48 @@ static const struct jdoc_node *lookup(const struct jdoc *doc, const struct jdoc_
 /* What write_typed_value found besides a value written. */
 enum { VALUE_WRONG_KIND = 1, VALUE_MISSING_KEY };
 
-/* Writes the value typed as the column says; returns VALUE_WRONG_KIND when the source
- * is of another kind, VALUE_MISSING_KEY when a key column's is missing or null, -1
- * when memory ran out. */
+/* Writes the value typed as the column says and returns 0; or returns VALUE_WRONG_KIND
+ * when the source is of another kind, VALUE_MISSING_KEY when a key column's is missing
+ * or null, and writes nothing. */
 static int write_typed_value(struct buf *out, const struct column *column, int key,
 			     const struct jdoc_node *source)
 {
-	if (!source || source->type == JDOC_NULL)
-		return key ? VALUE_MISSING_KEY : buf_puts(out, "null");
+	if (!source || source->type == JDOC_NULL) {
+		if (key)
+			return VALUE_MISSING_KEY;
+		buf_puts(out, "null");
+		return 0;
+	}
 	switch (column->type) {
 	case COLUMN_TEXT:
-		if (source->type == JDOC_STRING)
-			return column->empty_is_null && source->len == 0
-				       ? buf_puts(out, "null") : json_write_string(out, source->text, source->len);
-		if (source->type == JDOC_INTEGER && column->numeric_id)
-			return buf_putc(out, '"') || json_write_integer(out, source->integer) ||
-			       buf_putc(out, '"') ? -1 : 0;
-		return VALUE_WRONG_KIND;
+		if (source->type == JDOC_STRING && column->empty_is_null && source->len == 0)
+			buf_puts(out, "null");
+		else if (source->type == JDOC_STRING)
+			json_write_string(out, source->text, source->len);
+		else if (source->type == JDOC_INTEGER && column->numeric_id) {
+			buf_putc(out, '"');
+			json_write_integer(out, source->integer);
+			buf_putc(out, '"');
+		} else
+			return VALUE_WRONG_KIND;
+		return 0;
 	case COLUMN_INTEGER:
 		if (source->type == JDOC_INTEGER)
-			return json_write_integer(out, source->integer);
-		if (source->type == JDOC_REAL && source->real == floor(source->real) && fabs(source->real) < 9e15)
-			return json_write_integer(out, (long long)source->real);
-		return VALUE_WRONG_KIND;
+			json_write_integer(out, source->integer);
+		else if (source->type == JDOC_REAL && source->real == floor(source->real) &&
+			 fabs(source->real) < 9e15)
+			json_write_integer(out, (long long)source->real);
+		else
+			return VALUE_WRONG_KIND;
+		return 0;
 	case COLUMN_REAL:
 		if (source->type == JDOC_INTEGER)
-			return json_write_real(out, (double)source->integer);
-		return source->type == JDOC_REAL ? json_write_real(out, source->real) : VALUE_WRONG_KIND;
+			json_write_real(out, (double)source->integer);
+		else if (source->type == JDOC_REAL)
+			json_write_real(out, source->real);
+		else
+			return VALUE_WRONG_KIND;
+		return 0;
 	}
 	return VALUE_WRONG_KIND;
 }
@@ -80,7 +94,7 @@ static const char *deleted_at(void)
 /* Says which field of the movie a column's value came from and what is wrong with it:
  * "credits.order: expected an integer in .credits.cast[3].order". */
 static void explain_value(const struct table *table, const struct column *column, size_t index,
-			  int status, char *why, size_t why_size)
+			  int status, struct buf *why)
 {
 	char where[160];
 	if (column->scope == FROM_ITEM)
@@ -88,9 +102,9 @@ static void explain_value(const struct table *table, const struct column *column
 	else
 		snprintf(where, sizeof where, ".%s", column->source);
 	if (status == VALUE_MISSING_KEY)
-		snprintf(why, why_size, "%s.%s: missing in %s", table->name, column->name, where);
+		buf_printf(why, "%s.%s: missing in %s", table->name, column->name, where);
 	else
-		snprintf(why, why_size, "%s.%s: expected %s in %s", table->name, column->name,
+		buf_printf(why, "%s.%s: expected %s in %s", table->name, column->name,
 			 kind_name(column->type), where);
 }
 
@@ -98,31 +112,32 @@ static void explain_value(const struct table *table, const struct column *column
  * row carries the Singer mark "_sdc_deleted_at". index: the item's place in its list. */
 static int write_row(const struct table *table, const struct jdoc *doc, const struct jdoc_node *movie,
 		     const struct jdoc_node *item, size_t index, int singer, int deleted,
-		     struct buf *out, char *why, size_t why_size)
+		     struct buf *out, struct buf *why)
 {
-	if (singer && (buf_puts(out, "{\"type\":\"RECORD\",\"stream\":") ||
-		       json_write_string(out, table->name, strlen(table->name)) ||
-		       buf_puts(out, ",\"record\":")))
-		die(EXIT_SOFTWARE, "out of memory");
+	if (singer) {
+		buf_puts(out, "{\"type\":\"RECORD\",\"stream\":");
+		json_write_string(out, table->name, strlen(table->name));
+		buf_puts(out, ",\"record\":");
+	}
 	for (size_t i = 0; i < table->column_count; i++) {
 		const struct column *column = &table->columns[i];
 		const struct jdoc_node *scope = column->scope == FROM_MOVIE ? movie : item;
-		if (buf_putc(out, i ? ',' : '{') ||
-		    json_write_string(out, column->name, strlen(column->name)) || buf_putc(out, ':'))
-			die(EXIT_SOFTWARE, "out of memory");
+		buf_putc(out, i ? ',' : '{');
+		json_write_string(out, column->name, strlen(column->name));
+		buf_putc(out, ':');
 		int status = write_typed_value(out, column, table_is_key(table, column->name),
 					       lookup(doc, scope, column->source));
-		if (status < 0)
-			die(EXIT_SOFTWARE, "out of memory");
-		if (status > 0) {
-			explain_value(table, column, index, status, why, why_size);
+		if (status) {
+			explain_value(table, column, index, status, why);
 			return -1;
 		}
 	}
-	if ((deleted && (buf_puts(out, ",\"_sdc_deleted_at\":\"") || buf_puts(out, deleted_at()) ||
-			 buf_putc(out, '"'))) ||
-	    buf_puts(out, singer ? "}}\n" : "}\n"))
-		die(EXIT_SOFTWARE, "out of memory");
+	if (deleted) {
+		buf_puts(out, ",\"_sdc_deleted_at\":\"");
+		buf_puts(out, deleted_at());
+		buf_putc(out, '"');
+	}
+	buf_puts(out, singer ? "}}\n" : "}\n");
 	return 0;
 }
 
@@ -158,7 +173,7 @@ static int has_rows_of(const struct table *table, enum sync_mark mark)
  * empty list is a real empty set. The one place that says what a movie must carry.
  * Returns 0 (items NULL for a table of one row per movie), or -1 with why filled in. */
 static int find_items(const struct table *table, const struct jdoc *doc, const struct jdoc_node *movie,
-		      const struct jdoc_node **items, char *why, size_t why_size)
+		      const struct jdoc_node **items, struct buf *why)
 {
 	*items = NULL;
 	if (!table->items)
@@ -167,7 +182,7 @@ static int find_items(const struct table *table, const struct jdoc *doc, const s
 	if (table_is_sync(table)) {
 		*items = lookup(doc, movie, table->items);
 		if (*items && (*items)->type != JDOC_ARRAY && (*items)->type != JDOC_NULL) {
-			snprintf(why, why_size, ".%s is not a list", table->items);
+			buf_printf(why, ".%s is not a list", table->items);
 			return -1;
 		}
 		*items = *items && (*items)->type == JDOC_ARRAY ? *items : NULL;
@@ -179,28 +194,28 @@ static int find_items(const struct table *table, const struct jdoc *doc, const s
 		snprintf(container, sizeof container, "%.*s", (int)(dot - table->items), table->items);
 		const struct jdoc_node *found = lookup(doc, movie, container);
 		if (!found || found->type != JDOC_OBJECT) {
-			snprintf(why, why_size, "no \"%s\" object", container);
+			buf_printf(why, "no \"%s\" object", container);
 			return -1;
 		}
 	}
 	*items = lookup(doc, movie, table->items);
 	if (!*items || (*items)->type == JDOC_NULL) {
-		snprintf(why, why_size, "no \"%s\" list", table->items);
+		buf_printf(why, "no \"%s\" list", table->items);
 		return -1;
 	}
 	if ((*items)->type != JDOC_ARRAY) {
-		snprintf(why, why_size, ".%s is not a list", table->items);
+		buf_printf(why, ".%s is not a list", table->items);
 		return -1;
 	}
 	return 0;
 }
 
 int shape_movie(const struct table *table, const struct jdoc *doc, const struct jdoc_node *movie,
-		int singer, struct buf *out, char *why, size_t why_size)
+		int singer, struct buf *out, struct buf *why)
 {
 	const struct jdoc_node *id = jdoc_get(doc, movie, "id");
 	if (!id || id->type != JDOC_INTEGER) {
-		snprintf(why, why_size, "not a movie object: no numeric \"id\"");
+		buf_puts(why, "not a movie object: no numeric \"id\"");
 		return -1;
 	}
 	enum sync_mark mark = sync_mark_of(doc, movie);
@@ -208,23 +223,40 @@ int shape_movie(const struct table *table, const struct jdoc *doc, const struct 
 		return 0;
 	int deleted = mark == SYNC_DELETED;
 	const struct jdoc_node *items;
-	if (find_items(table, doc, movie, &items, why, why_size) < 0)
+	if (find_items(table, doc, movie, &items, why) < 0)
 		return -1;
 	size_t before = out->len;
 	int status = 0;
 	if (!table->items)
-		status = write_row(table, doc, movie, movie, 0, singer, deleted, out, why, why_size);
+		status = write_row(table, doc, movie, movie, 0, singer, deleted, out, why);
 	size_t count = items ? items->count : 0;
 	const struct jdoc_node *item = count ? jdoc_first(items) : NULL;
 	for (size_t i = 0; i < count && !status; i++, item = jdoc_next(doc, item)) {
 		if (item->type != JDOC_OBJECT) {
-			snprintf(why, why_size, ".%s[%zu] is not an object", table->items, i);
+			buf_printf(why, ".%s[%zu] is not an object", table->items, i);
 			status = -1;
 		} else {
-			status = write_row(table, doc, movie, item, i, singer, deleted, out, why, why_size);
+			status = write_row(table, doc, movie, item, i, singer, deleted, out, why);
 		}
 	}
 	if (status)
 		buf_truncate(out, before);
 	return status;
+}
+
+int shape_line(const struct table *table, struct jdoc *doc, const char *line, size_t len,
+	       struct buf *out, struct buf *why)
+{
+	if (jsonl_judge_line(doc, line, len, why) < 0)
+		return -1;
+	size_t before = out->len;
+	for (size_t i = 0; i < tmdb_table_count; i++) {
+		if (shape_movie(table ? table : &tmdb_tables[i], doc, jdoc_root(doc), !table, out, why) < 0) {
+			buf_truncate(out, before);
+			return -1;
+		}
+		if (table)
+			break;
+	}
+	return 0;
 }

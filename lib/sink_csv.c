@@ -247,8 +247,7 @@ static int csv_open_table(struct sink *sink, struct layout *layout, struct buf *
 		return status;
 	struct csv_table *t = xcalloc(1, sizeof *t);
 	struct buf path = {0};
-	if (buf_printf(&path, "%s/%s.csv", s->dir, layout->name) < 0)
-		die(EXIT_SOFTWARE, "out of memory");
+	buf_printf(&path, "%s/%s.csv", s->dir, layout->name);
 	t->path = path.data;
 	t->layout = layout;
 	t->width = layout->column_count;
@@ -420,11 +419,9 @@ static int replace_children(struct csv_table *t, struct buf *why)
 static int write_record(FILE *fp, struct buf *line, const char *const *fields, size_t count)
 {
 	buf_clear(line);
-	int failed = 0;
-	for (size_t i = 0; i < count && !failed; i++)
-		failed = csv_put_field(line, fields[i], fields[i] ? strlen(fields[i]) : 0, i == 0);
-	if (failed || csv_end_record(line) < 0)
-		die(EXIT_SOFTWARE, "out of memory");
+	for (size_t i = 0; i < count; i++)
+		csv_put_field(line, fields[i], fields[i] ? strlen(fields[i]) : 0, i == 0);
+	csv_end_record(line);
 	return fwrite(line->data, 1, line->len, fp) == line->len ? 0 : -1;
 }
 
@@ -455,8 +452,7 @@ static int write_rows(const struct csv_table *t, FILE *fp, struct buf *why)
 static int write_temp_file(struct csv_sink *s, struct csv_table *t, struct buf *why)
 {
 	struct buf temp = {0};
-	if (buf_printf(&temp, "%s/.%s.csv.XXXXXX", s->dir, t->layout->name) < 0)
-		die(EXIT_SOFTWARE, "out of memory");
+	buf_printf(&temp, "%s/.%s.csv.XXXXXX", s->dir, t->layout->name);
 	int fd = mkstemp(temp.data);
 	if (fd < 0) {
 		buf_printf(why, "%s: cannot create a file: %s", s->dir, strerror(errno));
@@ -541,8 +537,7 @@ int sink_csv_open(const char *dir, const struct sink_options *options, struct si
 	 * replace would lose that run's rows. The lock file starts with a dot, as no
 	 * table's file may, so it is never taken for one. */
 	struct buf lock_path = {0};
-	if (buf_printf(&lock_path, "%s/.lock", dir) < 0)
-		die(EXIT_SOFTWARE, "out of memory");
+	buf_printf(&lock_path, "%s/.lock", dir);
 	struct lock lock;
 	int status = lock_take(&lock, lock_path.data, dir, options->wait, why);
 	buf_free(&lock_path);
@@ -581,13 +576,11 @@ static int stdout_open_table(struct sink *sink, struct layout *layout, struct bu
 		return 0;
 	layout->loaded = 1;
 	buf_clear(&s->line);
-	int failed = 0;
-	for (size_t i = 0; i < layout->column_count && !failed; i++) {
+	for (size_t i = 0; i < layout->column_count; i++) {
 		const char *name = layout->columns[i].name;
-		failed = csv_put_field(&s->line, name, strlen(name), i == 0);
+		csv_put_field(&s->line, name, strlen(name), i == 0);
 	}
-	if (failed || csv_end_record(&s->line) < 0)
-		die(EXIT_SOFTWARE, "out of memory");
+	csv_end_record(&s->line);
 	return stdout_write(s, why);
 }
 
@@ -607,17 +600,15 @@ static int stdout_put_row(struct sink *sink, struct layout *layout, const struct
 	struct stdout_sink *s = (struct stdout_sink *)sink;
 	struct buf text = {0};
 	buf_clear(&s->line);
-	int failed = 0;
-	for (size_t i = 0; i < cells->count && !failed; i++) {
+	for (size_t i = 0; i < cells->count; i++) {
 		const struct cell *cell = &cells->cell[i];
 		buf_clear(&text);
 		cell_format(cell, &text);
-		failed = csv_put_field(&s->line, cell->type == CELL_NULL ? NULL : text.len ? text.data : "",
-				       text.len, i == 0);
+		csv_put_field(&s->line, cell->type == CELL_NULL ? NULL : text.len ? text.data : "",
+			      text.len, i == 0);
 	}
 	buf_free(&text);
-	if (failed || csv_end_record(&s->line) < 0)
-		die(EXIT_SOFTWARE, "out of memory");
+	csv_end_record(&s->line);
 	layout->counts.inserted++;
 	return stdout_write(s, why);
 }
@@ -752,8 +743,7 @@ static int read_state_records(struct state_file *file, const char *path, FILE *f
 static int read_state_file(const char *dir, struct state_file *file, struct buf *why)
 {
 	struct buf path = {0};
-	if (buf_printf(&path, "%s/%s.csv", dir, file->table) < 0)
-		die(EXIT_SOFTWARE, "out of memory");
+	buf_printf(&path, "%s/%s.csv", dir, file->table);
 	FILE *fp = fopen(path.data, "r");
 	int status = 0;
 	if (fp) {

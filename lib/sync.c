@@ -1,6 +1,7 @@
 #include "sync.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,22 +30,21 @@ static struct sync_scope *add_scope(struct sync *sync, const char *person_id, co
 	return scope;
 }
 
-int sync_declare(struct sync *sync, const json_t *line, char *why, size_t why_size)
+int sync_take_declaration(struct sync *sync, const json_t *line, struct buf *why)
 {
 	const json_t *declared = json_object_get(line, "_sync");
 	const char *person_id = json_string_value(json_object_get(declared, "person_id"));
 	const char *job = json_string_value(json_object_get(declared, "job"));
 	json_t *movies = json_object_get(declared, "movies");
 	if (!person_id || !*person_id || !job || !*job || !json_is_array(movies)) {
-		snprintf(why, why_size, "a \"_sync\" declaration needs \"person_id\", \"job\" and "
-			 "\"movies\"");
+		buf_puts(why, "a \"_sync\" declaration needs \"person_id\", \"job\" and \"movies\"");
 		return -1;
 	}
 	size_t i;
 	json_t *movie;
 	json_array_foreach(movies, i, movie) {
 		if (json_integer_value(movie) <= 0) {
-			snprintf(why, why_size, "\"_sync\".\"movies\"[%zu] is not a movie ID", i);
+			buf_printf(why, "\"_sync\".\"movies\"[%zu] is not a movie ID", i);
 			return -1;
 		}
 	}
@@ -57,6 +57,16 @@ int sync_declare(struct sync *sync, const json_t *line, char *why, size_t why_si
 	json_array_foreach(movies, i, movie)
 		idset_add(&scope->held, json_integer_value(movie));
 	return 0;
+}
+
+int sync_declare(struct sync *sync, const json_t *line, char *why, size_t why_size)
+{
+	struct buf reason = {0};
+	int status = sync_take_declaration(sync, line, &reason);
+	if (status < 0)
+		snprintf(why, why_size, "%s", reason.data);
+	buf_free(&reason);
+	return status;
 }
 
 static json_t *member(const char *person_id, const char *job)

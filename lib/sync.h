@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <jansson.h>
 
+#include "buf.h"
 #include "idset.h"
 
 struct sync_scope {
@@ -25,8 +26,13 @@ struct sync {
 /* Whether a line of the input is a declaration rather than an ID. */
 bool sync_is_declaration(const json_t *line);
 
-/* Takes {"_sync":{"person_id","job","movies":[ID...]}}; returns -1 with why when it is
- * not one. A scope declared again replaces what it held. */
+/* Takes {"_sync":{"person_id","job","movies":[ID...]}}; returns -1 with why saying in
+ * one line what is wrong when it is not one. A scope declared again replaces what it
+ * held. */
+int sync_take_declaration(struct sync *sync, const json_t *line, struct buf *why);
+
+/* sync_take_declaration with why as a C string of at most why_size bytes: kept until
+ * cmd/tmdb-fetch.c calls sync_take_declaration. */
 int sync_declare(struct sync *sync, const json_t *line, char *why, size_t why_size);
 
 /* The memberships of a movie: [{person_id, job}] of every scope that holds it. */

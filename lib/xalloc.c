@@ -6,10 +6,15 @@
 
 #include "log.h"
 
+_Noreturn void xalloc_failed(void)
+{
+	die(EXIT_SOFTWARE, "out of memory");
+}
+
 static void *checked(void *p)
 {
 	if (!p)
-		die(EXIT_SOFTWARE, "out of memory");
+		xalloc_failed();
 	return p;
 }
 
@@ -21,7 +26,7 @@ char *xstrdup(const char *text) { return checked(strdup(text)); }
 void *xreallocarray(void *old, size_t count, size_t size)
 {
 	if (size && count > SIZE_MAX / size)
-		die(EXIT_SOFTWARE, "out of memory");
+		xalloc_failed();
 	size_t bytes = count * size;
 	return checked(realloc(old, bytes ? bytes : 1));
 }

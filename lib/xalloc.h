@@ -10,6 +10,10 @@ void *xcalloc(size_t count, size_t size);
 void *xreallocarray(void *old, size_t count, size_t size);
 char *xstrdup(const char *text);
 
+/* Ends the program as every allocation here does when memory runs out: "out of memory"
+ * on standard error, exit 70. For allocators of their own (lib/buf.c). */
+_Noreturn void xalloc_failed(void);
+
 /* Returns items, grown (doubling) when it has no room for element number count + 1. */
 void *xgrow(void *items, size_t *cap, size_t count, size_t size);
 

@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # The lines every program reading JSON Lines refuses alike, with the same reason: one
-# judge (lib/jsonl.c, jsonl_judge) for tmdb-fetch, tmdb-director, tmdb-shape and
+# judge (lib/jsonl.c, jsonl_judge_line) for tmdb-fetch, tmdb-director, tmdb-shape and
 # tmdb-load. Loaded by each program's suite:   load bad_json
 
 # One case a line: the line (printf %b) and, after a tab, the reason every program gives.

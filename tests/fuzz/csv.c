@@ -12,11 +12,9 @@ static void check_round_trip(const struct csv_record *record)
 	struct buf text = {0};
 	for (size_t i = 0; i < record->count; i++) {
 		const char *field = record->fields[i];
-		if (csv_put_field(&text, field, field ? strlen(field) : 0, i == 0) < 0)
-			fuzz_fail("out of memory");
+		csv_put_field(&text, field, field ? strlen(field) : 0, i == 0);
 	}
-	if (csv_end_record(&text) < 0)
-		fuzz_fail("out of memory");
+	csv_end_record(&text);
 
 	FILE *fp = fuzz_open_bytes((const uint8_t *)text.data, text.len);
 	struct csv_reader reader;

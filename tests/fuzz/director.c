@@ -1,42 +1,31 @@
-/* tmdb-director's input path: JSON Lines of movie_credits objects, each parsed and its
- * crew filtered by job (the program's own print_wanted_credits, which lives in cmd/).
- * What it prints must be, in order, the first credit of every (movie, job) pair whose
- * job is wanted; a line it cannot take (no crew, a wanted credit without a usable movie
- * id) dies with 65. */
-#include "jsonl.h"
+/* tmdb-director's input path: JSON Lines of movie_credits objects, each judged and its
+ * crew filtered by job by the program's own crew_filter_line (lib/crew.c). What it gives
+ * for a line must be, in order, the first credit of every (movie, job) pair whose job is
+ * wanted; it refuses (tmdb-director exits 65 with the reason), with a one-line reason,
+ * exactly a line that is not an object as jdoc judges it, has no "crew" array, or has a
+ * crew entry of any job that is no credit: not an object, no "job" string, or no usable
+ * movie id (a positive integer below LLONG_MAX / CREW_MAX_JOBS). */
+#include <limits.h>
+#include <string.h>
+
+#include "buf.h"
+#include "crew.h"
 #include "fuzz.h"
+#include "jsonl.h"
+#include "log.h"
 
-/* The program's calls to jsonl_print come here first, so the harness sees each line. */
-static void print_credit(const json_t *credit);
-#define jsonl_print print_credit
-#define main tmdb_director_main
-#include "../../cmd/tmdb-director.c"
-#undef main
-#undef jsonl_print
+static const struct crew_jobs wanted = {.names = {"Director", "Writer"}, .count = 2};
 
-static const struct jobs wanted = {.names = {"Director", "Writer"}, .count = 2};
-
-static json_t *printed;		/* the credits the current line printed */
-
-static void print_credit(const json_t *credit)
+/* Whether a crew entry is a credit, the plain way. */
+static int is_credit(json_t *credit)
 {
-	json_array_append(printed, (json_t *)credit);
-	jsonl_print(credit);
+	json_int_t id = json_integer_value(json_object_get(credit, "id"));
+	return json_is_object(credit) && json_is_string(json_object_get(credit, "job")) &&
+	       json_is_integer(json_object_get(credit, "id")) && id > 0 &&
+	       id <= LLONG_MAX / CREW_MAX_JOBS;
 }
 
-struct director_call {
-	struct line_reader *reader;
-	char *line;
-	size_t len;
-};
-
-static void call_print_wanted_credits(void *context)
-{
-	struct director_call *call = context;
-	print_wanted_credits(call->reader, call->line, call->len, (void *)&wanted);
-}
-
-/* What the line should print, worked out the plain way; NULL when it should die. */
+/* What the line should give, worked out the plain way; NULL when it should be refused. */
 static json_t *expected_credits(const char *line, size_t len)
 {
 	/* JSON as jdoc judges it (tests/fuzz/jdoc.c): Jansson refusing a key named twice,
@@ -49,16 +38,14 @@ static json_t *expected_credits(const char *line, size_t len)
 	size_t i;
 	json_t *credit;
 	json_array_foreach(crew, i, credit) {
-		int job = job_index(&wanted, json_string_value(json_object_get(credit, "job")));
-		if (job < 0)
-			continue;
-		json_t *id = json_object_get(credit, "id");
-		/* Above LLONG_MAX / MAX_JOBS an id is refused: it would overflow the dedup key. */
-		if (json_integer_value(id) <= 0 || json_integer_value(id) > LLONG_MAX / MAX_JOBS) {
+		if (!is_credit(credit)) {
 			json_decref(expected);
 			expected = NULL;
 			break;
 		}
+		if (crew_job_index(&wanted, json_string_value(json_object_get(credit, "job"))) < 0)
+			continue;
+		json_t *id = json_object_get(credit, "id");
 		int seen = 0;
 		for (size_t k = 0; k < json_array_size(expected) && !seen; k++) {
 			json_t *earlier = json_array_get(expected, k);
@@ -78,30 +65,32 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	log_init("tmdb-director");
-	fuzz_quiet_stdout();
 	return 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct line_reader reader = {.fp = fuzz_open_bytes(data, size), .name = "-"};
+	struct buf why = {0};
 	size_t len;
-	/* jsonl_read_inputs' loop, with the reader ours so a line that dies leaks nothing. */
+	/* jsonl_read_inputs' loop, as tmdb-director runs it. */
 	for (char *line; (line = line_reader_next(&reader, &len));) {
-		printed = json_array();
-		struct director_call call = {&reader, line, len};
-		int died = fuzz_catch_exit(call_print_wanted_credits, &call);
+		buf_clear(&why);
+		json_t *given = crew_filter_line(&wanted, line, len, &why);
 		json_t *expected = expected_credits(line, len);
-		if (died && died != EXIT_DATAERR + 1)
-			fuzz_fail("line %ld: exit %d", reader.lineno, died - 1);
-		if (died && expected)
-			fuzz_fail("line %ld: refused a good line", reader.lineno);
-		if (!died && !json_equal(printed, expected))
-			fuzz_fail("line %ld: printed %zu credits, not the %zu expected", reader.lineno,
-				  json_array_size(printed), json_array_size(expected));
+		if (!given && (!why.len || memchr(why.data, '\n', why.len)))
+			fuzz_fail("line %ld: refused without a one-line reason", reader.lineno);
+		if (!given && expected)
+			fuzz_fail("line %ld: refused a good line: %s", reader.lineno, why.data);
+		if (given && !expected)
+			fuzz_fail("line %ld: took a line it should refuse", reader.lineno);
+		if (given && !json_equal(given, expected))
+			fuzz_fail("line %ld: gave %zu credits, not the %zu expected", reader.lineno,
+				  json_array_size(given), json_array_size(expected));
 		json_decref(expected);
-		json_decref(printed);
+		json_decref(given);
 	}
+	buf_free(&why);
 	line_reader_close(&reader);
 	return 0;
 }

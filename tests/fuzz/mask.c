@@ -44,12 +44,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!text)
 		return 0;
 	char *masked = mask_credentials(text);
-	if (!masked)
-		fuzz_fail("out of memory");
 	check_masked(masked, "api_key=", "& \r\n\"");
 	check_masked(masked, "Bearer ", " \r\n\"");
 	char *twice = mask_credentials(masked);
-	if (!twice || strcmp(twice, masked) != 0)
+	if (strcmp(twice, masked) != 0)
 		fuzz_fail("masking twice changes the text: %.80s", masked);
 	/* Text with no marker at all comes through whole. */
 	if (!strstr(text, "api_key=") && !strstr(text, "Bearer ") && strcmp(text, masked) != 0)

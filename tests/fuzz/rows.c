@@ -1,16 +1,21 @@
 /* tmdb-load's input path: plain rows of a TABLE or a Singer stream (lib/rows.c), typed
  * into cells (lib/cells.c) against layouts from lib/tables.c or a SCHEMA (lib/layout.c),
- * through the program's own load_input and, with --alter, add_new_columns. The sink is
- * the harness's: every row it is given must fit its table, key set, as the real sinks
- * assume; every cell is formatted as the sinks format it.
+ * through the program's own load_input (lib/load.c; with --alter, the columns a row adds)
+ * and deletions (lib/deletion.c). The sink is the harness's: every row it is given must
+ * fit its table, key set, as the real sinks assume; every cell is formatted as the sinks
+ * format it.
  *
  * The first byte picks the command line: TABLE (none, one of the toolkit's, another)
  * and --alter; the rest is standard input. */
+#include "buf.h"
+#include "cells.h"
+#include "deletion.h"
 #include "fuzz.h"
-
-#define main tmdb_load_main
-#include "../../cmd/tmdb-load.c"
-#undef main
+#include "layout.h"
+#include "load.h"
+#include "log.h"
+#include "rows.h"
+#include "sink.h"
 
 static int check_open_table(struct sink *sink, struct layout *layout, struct buf *why)
 {
@@ -161,7 +166,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (status && !why.data)
 		fuzz_fail("exit %d without a message", status);
 	if (!status)
-		report_counts(&rows);
+		load_report_counts(&rows);
 	deletions_free(&deletions);
 	rows_close(&rows);
 	buf_free(&why);

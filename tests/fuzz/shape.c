@@ -1,32 +1,22 @@
-/* tmdb-shape's input path: JSON Lines of movie objects, read and parsed line by line
- * (jsonl_parse_doc) and shaped into every table (shape_movie), as `tmdb-shape --all`
- * does. A line either dies with 65 or makes rows, and every row is one line of JSON
- * with its table's columns in order, typed as declared, that tmdb-load takes. */
-#define main tmdb_shape_main
-#include "../../cmd/tmdb-shape.c"
-#undef main
-
+/* tmdb-shape's input path: JSON Lines of movie objects, read line by line and shaped
+ * into every table by the program's own shape_line (lib/shape.c: jsonl_judge_line, then
+ * shape_movie per table), as `tmdb-shape --all` does. A line is either refused (tmdb-shape
+ * exits 65 with the reason), with a one-line reason and no rows, or makes rows, and every
+ * row is one line of JSON with its table's columns in order, typed as declared, that
+ * tmdb-load takes. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "buf.h"
 #include "cells.h"
 #include "fuzz.h"
+#include "jsonl.h"
 #include "layout.h"
+#include "log.h"
+#include "shape.h"
+#include "tables.h"
 
 static struct layout **layouts;	/* tmdb-load's view of each table */
-
-struct shape_call {
-	struct line_reader *reader;
-	char *line;
-	size_t len;
-	struct shaping *shaping;
-};
-
-static void call_shape_line(void *context)
-{
-	struct shape_call *call = context;
-	shape_line(call->reader, call->line, call->len, call->shaping);
-}
 
 static int has_column_type(const json_t *value, enum column_type type)
 {
@@ -59,10 +49,10 @@ static void check_row(const struct table *table, json_t *row, const char *line, 
 		if (json_is_null(json_object_get(row, layout->columns[layout->key[k]].name)))
 			return;
 	static struct jdoc doc;
-	if (jdoc_parse(&doc, line, len) < 0)
-		fuzz_fail("%s: jdoc refuses a row Jansson took: %s", table->name, doc.error);
-	struct cells cells = {0};
 	struct buf why = {0};
+	if (jdoc_parse(&doc, line, len, &why) < 0)
+		fuzz_fail("%s: jdoc refuses a row Jansson took: %s", table->name, why.data);
+	struct cells cells = {0};
 	if (cells_from_row(&cells, layout, &doc, jdoc_root(&doc), &why) < 0)
 		fuzz_fail("tmdb-load refuses a row of %s that tmdb-shape made: %s", table->name, why.data);
 	cells_free(&cells);
@@ -89,18 +79,18 @@ static void check_rows(const struct table *table, const struct buf *rows)
 static int line_is_good(const char *line, size_t len)
 {
 	static struct jdoc doc;
-	struct buf rows = {0};
-	int good = jdoc_parse(&doc, line, len) == 0 && jdoc_root(&doc)->type == JDOC_OBJECT;
-	char why[256];
+	struct buf rows = {0}, why = {0};
+	int good = jdoc_parse(&doc, line, len, &why) == 0 && jdoc_root(&doc)->type == JDOC_OBJECT;
 	for (size_t i = 0; good && i < tmdb_table_count; i++) {
 		buf_clear(&rows);
-		good = shape_movie(&tmdb_tables[i], &doc, jdoc_root(&doc), 0, &rows, why, sizeof why) == 0;
+		good = shape_movie(&tmdb_tables[i], &doc, jdoc_root(&doc), 0, &rows, &why) == 0;
 		if (good)
 			check_rows(&tmdb_tables[i], &rows);
 		else if (rows.len)
 			fuzz_fail("%s: a refused movie left rows behind", tmdb_tables[i].name);
 	}
 	buf_free(&rows);
+	buf_free(&why);
 	return good;
 }
 
@@ -109,7 +99,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	log_init("tmdb-shape");
-	fuzz_quiet_stdout();
 	layouts = calloc(tmdb_table_count, sizeof *layouts);
 	for (size_t i = 0; i < tmdb_table_count; i++)
 		layouts[i] = layout_for_table(&tmdb_tables[i]);
@@ -118,19 +107,25 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	static struct jdoc doc;
 	struct line_reader reader = {.fp = fuzz_open_bytes(data, size), .name = "-"};
-	struct shaping all = {NULL};
+	struct buf rows = {0}, why = {0};
 	size_t len;
-	/* jsonl_read_inputs' loop, with the reader ours so a line that dies leaks nothing. */
+	/* jsonl_read_inputs' loop, as tmdb-shape --all runs it. */
 	for (char *line; (line = line_reader_next(&reader, &len));) {
-		struct shape_call call = {&reader, line, len, &all};
-		int died = fuzz_catch_exit(call_shape_line, &call);
-		if (died && died != EXIT_DATAERR + 1)
-			fuzz_fail("line %ld: exit %d", reader.lineno, died - 1);
-		if ((died == 0) != line_is_good(line, len))
+		buf_clear(&rows);
+		buf_clear(&why);
+		int took = shape_line(NULL, &doc, line, len, &rows, &why) == 0;
+		if (!took && (!why.len || memchr(why.data, '\n', why.len)))
+			fuzz_fail("line %ld: refused without a one-line reason", reader.lineno);
+		if (!took && rows.len)
+			fuzz_fail("line %ld: a refused line left rows behind", reader.lineno);
+		if (took != line_is_good(line, len))
 			fuzz_fail("line %ld: %s a line it should %s", reader.lineno,
-				  died ? "refused" : "took", died ? "take" : "refuse");
+				  took ? "took" : "refused", took ? "refuse" : "take");
 	}
+	buf_free(&rows);
+	buf_free(&why);
 	line_reader_close(&reader);
 	return 0;
 }
