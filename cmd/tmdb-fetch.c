@@ -12,7 +12,8 @@
 #include "buf.h"
 #include "cli.h"
 #include "cred.h"
-#include "http.h"
+#include "exchange.h"
+#include "ids.h"
 #include "idset.h"
 #include "jsonl.h"
 #include "log.h"
@@ -80,7 +81,7 @@ typedef void fetch_fn(struct tmdb *api, long long id, tmdb_done_fn *done, void *
 struct slot {
 	long long id;
 	bool done;
-	struct http_result result;
+	struct exchange_result result;	/* its json and message the slot's */
 };
 
 /* The run: what it fetches, the window of IDs in flight, and what decides its exit. */
@@ -168,27 +169,30 @@ static int parse_options(int argc, char **argv, struct settings *s)
 }
 
 /* Reports a failed fetch of `what` and ends the run when it must. */
-static void report_failure(struct run *run, const char *what, const struct http_result *r)
+static void report_failure(struct run *run, const char *what, const struct exchange_result *r)
 {
+	const char *message = r->message.data ? r->message.data : "";
 	switch (r->outcome) {
-	case HTTP_NOT_FOUND:
-		log_warn("%s: not found (%s)", what, r->message);
+	case EXCHANGE_NOT_FOUND:
+		log_warn("%s: not found (%s)", what, message);
 		run->not_found++;
 		return;
-	case HTTP_DENIED:
-		die(EXIT_NOPERM, "%s: TMDB refused the credentials: %s", what, r->message);
-	case HTTP_NOT_RECORDED:
-		die(EXIT_NOINPUT, "%s: %s", what, r->message);
+	case EXCHANGE_DENIED:
+		die(EXIT_NOPERM, "%s: TMDB refused the credentials: %s", what, message);
+	case EXCHANGE_NOT_RECORDED:
+		die(EXIT_NOINPUT, "%s: %s", what, message);
 	default:
-		die(EXIT_UNAVAILABLE, "%s: %s", what, r->message);
+		die(EXIT_UNAVAILABLE, "%s: %s", what, message);
 	}
 }
 
-static void slot_done(struct http_result *result, void *context)
+static void slot_done(struct exchange_result *result, void *context)
 {
 	struct slot *slot = context;
 	slot->result = *result;
-	result->json = NULL;	/* the slot keeps it until its turn to print */
+	slot->result.request = slot->result.etag = NULL;	/* valid during the call only */
+	result->json = NULL;	/* the slot keeps them until its turn to print */
+	result->message = (struct buf){0};
 	slot->done = true;
 }
 
@@ -208,14 +212,14 @@ static void print_mark(json_t *mark)
  * who holds what. */
 static void print_outcome(struct run *run, struct slot *slot)
 {
-	const struct http_result *r = &slot->result;
-	if (r->outcome == HTTP_OK && syncing(run))
+	const struct exchange_result *r = &slot->result;
+	if (r->outcome == EXCHANGE_OK && syncing(run))
 		sync_mark_movie(&run->sync, r->json, slot->id);
-	if (r->outcome == HTTP_OK)
+	if (r->outcome == EXCHANGE_OK)
 		jsonl_print(r->json);
-	else if (r->outcome == HTTP_NOT_MODIFIED && syncing(run))
+	else if (r->outcome == EXCHANGE_NOT_MODIFIED && syncing(run))
 		print_mark(sync_mark(sync_members_of(&run->sync, slot->id), slot->id, "unchanged"));
-	else if (r->outcome == HTTP_NOT_FOUND && syncing(run) && !run->strict)
+	else if (r->outcome == EXCHANGE_NOT_FOUND && syncing(run) && !run->strict)
 		print_mark(sync_mark(sync_members_of(&run->sync, slot->id), slot->id, "deleted"));
 }
 
@@ -226,10 +230,10 @@ static void print_finished(struct run *run)
 		struct slot *slot = &run->window[run->head];
 		char what[64];
 		snprintf(what, sizeof what, "%s %lld", run->kind, slot->id);
-		if (slot->result.outcome == HTTP_OK) {
+		if (slot->result.outcome == EXCHANGE_OK) {
 			print_outcome(run, slot);
 			run->fetched++;
-		} else if (slot->result.outcome == HTTP_NOT_MODIFIED) {
+		} else if (slot->result.outcome == EXCHANGE_NOT_MODIFIED) {
 			log_debug(1, "%s: unchanged since the last sync", what);
 			print_outcome(run, slot);
 			run->unchanged++;
@@ -238,21 +242,23 @@ static void print_finished(struct run *run)
 			print_outcome(run, slot);
 		}
 		json_decref(slot->result.json);
+		buf_free(&slot->result.message);
 		run->head = (run->head + 1) % run->capacity;
 		run->count--;
 	}
 }
 
-static void make_progress(struct run *run)
+/* The event pump: moves the requests on, prints what finished, redraws the progress line. */
+static void pump_events(struct run *run)
 {
-	http_run(run->api.http);
+	exchange_run(run->api.exchange);
 	print_finished(run);
 	progress_show(&(struct progress_counts){
 		.done = run->fetched + run->unchanged + run->not_found,
 		.total = run->submitted,
 		.input_done = run->input_done,
-		.requests = http_request_count(run->api.http),
-		.retries = http_retry_count(run->api.http),
+		.requests = exchange_request_count(run->api.exchange),
+		.retries = exchange_retry_count(run->api.exchange),
 	});
 }
 
@@ -261,7 +267,7 @@ static void fetch_and_print(struct run *run, long long id)
 	if (!idset_add(&run->seen, id))
 		return;
 	while (run->count == run->capacity)
-		make_progress(run);
+		pump_events(run);
 	run->submitted++;
 	struct slot *slot = &run->window[(run->head + run->count++) % run->capacity];
 	*slot = (struct slot){.id = id};
@@ -271,34 +277,7 @@ static void fetch_and_print(struct run *run, long long id)
 static void finish_window(struct run *run)
 {
 	while (run->count)
-		make_progress(run);
-}
-
-/* "525": a positive decimal ID, blanks around it allowed. */
-static int parse_id(const char *text, long long *id)
-{
-	char *end;
-	while (*text == ' ' || *text == '\t')
-		text++;
-	errno = 0;
-	*id = strtoll(text, &end, 10);
-	while (*end == ' ' || *end == '\t')
-		end++;
-	return errno || end == text || *end || *id <= 0 ? -1 : 0;
-}
-
-/* The "id" of a line's object: a positive integer, or such a number as a string. */
-static int object_id(const struct jdoc *doc, long long *id)
-{
-	const struct jdoc_node *member = jdoc_get(doc, jdoc_root(doc), "id");
-	char text[32];
-	if (member && member->type == JDOC_INTEGER)
-		return (*id = member->integer) > 0 ? 0 : -1;
-	if (!member || member->type != JDOC_STRING || member->len >= sizeof text)
-		return -1;
-	memcpy(text, member->text, member->len);	/* jdoc refuses a NUL in a string */
-	text[member->len] = '\0';
-	return parse_id(text, id);
+		pump_events(run);
 }
 
 /* A line of tmdb-director --sync that declares a (person, job)'s whole set. Movies
@@ -335,20 +314,18 @@ static void fetch_id_line(struct line_reader *reader, char *line, size_t len, vo
 	struct run *run = context;
 	long long id;
 	char why[160];
-	/* A NUL byte would end the text before the line ends. */
-	if (strlen(line) == len && parse_id(line, &id) == 0) {
-		fetch_and_print(run, id);
-		return;
+	switch (ids_read_line(line, len, run->kind, &doc, &id, why, sizeof why)) {
+	case IDS_NUMBER:
+		break;
+	case IDS_OBJECT:
+		if (declare_line(run, reader, &doc, line, len))
+			return;
+		if (!id)
+			refuse_line(run, reader, why);
+		break;
+	case IDS_REFUSED:
+		refuse_line(run, reader, why);
 	}
-	snprintf(why, sizeof why, "expected a %s ID or a JSON object with an \"id\"", run->kind);
-	if (line[strspn(line, " \t")] != '{')
-		refuse_line(run, reader, why);
-	if (jsonl_judge(&doc, line, len, why, sizeof why) < 0)
-		refuse_line(run, reader, why);
-	if (declare_line(run, reader, &doc, line, len))
-		return;
-	if (object_id(&doc, &id) < 0)
-		refuse_line(run, reader, why);
 	fetch_and_print(run, id);
 }
 
@@ -366,7 +343,7 @@ static void fetch_ids(struct run *run, const char *kind, fetch_fn *fetch, int ar
 		long long id;
 		if (strcmp(argv[i], "-") == 0)
 			jsonl_read_inputs(0, NULL, fetch_id_line, run);
-		else if (parse_id(argv[i], &id) < 0)
+		else if (ids_parse(argv[i], &id) < 0)
 			cli_usage_error(usage_text, "'%s' is not a TMDB ID", argv[i]);
 		else
 			fetch_and_print(run, id);
@@ -393,12 +370,13 @@ static void finish_sync(struct run *run)
 static void search_name(struct run *run, const char *name)
 {
 	for (int page = 1, pages = 1; page <= pages; page++) {
-		struct http_result r;
+		struct exchange_result r;
 		tmdb_search_person(&run->api, name, page, &r);
-		if (r.outcome != HTTP_OK) {
+		if (r.outcome != EXCHANGE_OK) {
 			char what[300];
 			snprintf(what, sizeof what, "search '%s'", name);
 			report_failure(run, what, &r);
+			buf_free(&r.message);
 			return;
 		}
 		json_t *results = json_object_get(r.json, "results");
@@ -453,12 +431,12 @@ static void get(struct run *run, int argc, char **argv)
 		if (query_set(&q, argv[i], equals + 1) < 0)
 			cli_usage_error(usage_text, "get: too many parameters at '%s'", argv[i]);
 	}
-	struct http_result r;
-	http_get(run->api.http, path.data, &q, &r);
+	struct exchange_result r;
+	exchange_get(run->api.exchange, path.data, &q, &r);
 	/* Unlike a movie among many, the one thing asked for is missing: fail, as curl -f. */
-	if (r.outcome == HTTP_NOT_FOUND)
-		die(EXIT_DATAERR, "get %s: %s", path.data, r.message);
-	if (r.outcome != HTTP_OK) {
+	if (r.outcome == EXCHANGE_NOT_FOUND)
+		die(EXIT_DATAERR, "get %s: %s", path.data, r.message.data);
+	if (r.outcome != EXCHANGE_OK) {
 		struct buf what = {0};
 		if (buf_printf(&what, "get %s", path.data) < 0)
 			die(EXIT_SOFTWARE, "out of memory");
@@ -466,6 +444,7 @@ static void get(struct run *run, int argc, char **argv)
 	}
 	jsonl_print(r.json);
 	json_decref(r.json);
+	buf_free(&r.message);
 	buf_free(&path);
 }
 
@@ -504,14 +483,16 @@ int main(int argc, char **argv)
 	buf_puts(&base_url, choose_base_url(s.base_url));
 	while (base_url.len && base_url.data[base_url.len - 1] == '/')
 		base_url.data[--base_url.len] = '\0';
-	struct http_options http = {
-		.base_url = base_url.data,
-		.cred = s.replay_dir ? NULL : &cred,
-		.user_agent = user_agent.data,
-		.timeout_s = s.timeout_s,
-		.retries = (int)s.retries,
-		.jobs = (int)s.jobs,
-		.rate = s.rate,
+	struct exchange_options exchange = {
+		.http = {
+			.base_url = base_url.data,
+			.cred = &cred,
+			.user_agent = user_agent.data,
+			.timeout_s = s.timeout_s,
+			.retries = (int)s.retries,
+			.jobs = (int)s.jobs,
+			.rate = s.rate,
+		},
 		.record_dir = s.record_dir,
 		.replay_dir = s.replay_dir,
 	};
@@ -522,15 +503,15 @@ int main(int argc, char **argv)
 	struct state previous = {0}, next = {0};
 	if (s.state_in) {
 		state_load(&previous, s.state_in);
-		http.previous = &previous;
+		exchange.previous = &previous;
 		run.api.incremental = true;
 		run.sync.old_members = previous.members;
 	}
 	if (s.state_out) {
 		state_init(&next);
-		http.next = &next;
+		exchange.next = &next;
 	}
-	if (!base_url.data || !user_agent.data || !(run.api.http = http_client_new(&http)))
+	if (!base_url.data || !user_agent.data || !(run.api.exchange = exchange_new(&exchange)))
 		die(EXIT_SOFTWARE, "cannot set up the HTTP client");
 
 	if (strcmp(command, "person") == 0)
@@ -546,7 +527,7 @@ int main(int argc, char **argv)
 	jsonl_finish();
 	if (s.summary)
 		log_error("%d fetched, %d unchanged, %d not found; %ld requests", run.fetched,
-			  run.unchanged, run.not_found, http_request_count(run.api.http));
+			  run.unchanged, run.not_found, exchange_request_count(run.api.exchange));
 	/* Only a run that got everything it asked for may move the state on. */
 	if (s.state_out && !(run.not_found && run.strict))
 		state_save(&next, s.state_out);
@@ -554,7 +535,7 @@ int main(int argc, char **argv)
 	sync_free(&run.sync);
 	state_free(&previous);
 	state_free(&next);
-	http_client_free(run.api.http);
+	exchange_free(run.api.exchange);
 	idset_free(&run.seen);
 	cred_free(&cred);
 	buf_free(&user_agent);

@@ -1,7 +1,7 @@
 #include "http.h"
 
-#include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,9 +9,7 @@
 #include <time.h>
 #include <curl/curl.h>
 
-#include "buf.h"
 #include "log.h"
-#include "record.h"
 #include "retry.h"
 
 /* A body larger than this is not a TMDB response; stop before memory runs out. */
@@ -19,12 +17,9 @@
 
 struct http_request {
 	struct http_client *client;
-	char *path;
-	struct query query;		/* owned copies of the names and values */
-	char *key;			/* path?sorted-query, no credential: state and logs */
+	char *path;			/* for the log */
 	char *url;			/* holds the API key: zeroed before it is freed */
-	const char *etag_sent;		/* If-None-Match, or NULL */
-	struct curl_slist *headers;	/* the client's plus If-None-Match, or NULL */
+	struct curl_slist *headers;	/* the client's plus the request's own, or NULL */
 	CURL *easy;
 	struct buf body;
 	char etag[160];
@@ -51,11 +46,39 @@ struct http_client {
 	long retries;
 };
 
-static double now_seconds(void)
+static void out_of_memory(void)
+{
+	die(EXIT_SOFTWARE, "out of memory");
+}
+
+static double monotonic_seconds(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static double now_seconds(const struct http_client *client)
+{
+	return client->options.clock();
+}
+
+/* Appends to a result's message. */
+__attribute__((format(printf, 2, 3)))
+static void say(struct buf *message, const char *format, ...)
+{
+	va_list args, again;
+	va_start(args, format);
+	va_copy(again, args);
+	int len = vsnprintf(NULL, 0, format, args);
+	va_end(args);
+	char *text = len < 0 ? NULL : malloc((size_t)len + 1);
+	if (text)
+		vsnprintf(text, (size_t)len + 1, format, again);
+	va_end(again);
+	if (!text || buf_append(message, text, (size_t)len) < 0)
+		out_of_memory();
+	free(text);
 }
 
 /* One second's worth of requests may go at once; after that, `rate` a second. */
@@ -81,21 +104,26 @@ static size_t collect_body(char *data, size_t size, size_t count, void *userdata
 	return n;
 }
 
+bool http_header_etag(const char *line, size_t n, char *etag, size_t etag_size)
+{
+	if (n <= 5 || strncasecmp(line, "etag:", 5) != 0)
+		return false;
+	size_t start = 5 + strspn(line + 5, " \t");
+	size_t len = n > start ? n - start : 0;
+	while (len && strchr("\r\n ", line[start + len - 1]))
+		len--;
+	if (len >= etag_size)
+		return false;
+	memcpy(etag, line + start, len);
+	etag[len] = '\0';
+	return true;
+}
+
 static size_t collect_etag(char *data, size_t size, size_t count, void *userdata)
 {
 	struct http_request *request = userdata;
-	size_t n = size * count;
-	if (n > 5 && strncasecmp(data, "etag:", 5) == 0) {
-		size_t start = 5 + strspn(data + 5, " \t");
-		size_t len = n > start ? n - start : 0;
-		while (len && strchr("\r\n ", data[start + len - 1]))
-			len--;
-		if (len < sizeof request->etag) {
-			memcpy(request->etag, data + start, len);
-			request->etag[len] = '\0';
-		}
-	}
-	return n;
+	http_header_etag(data, size * count, request->etag, sizeof request->etag);
+	return size * count;
 }
 
 /* -vvv shows the headers each way, with the credential masked. */
@@ -140,13 +168,16 @@ struct http_client *http_client_new(const struct http_options *options)
 	client->options = *options;
 	if (client->options.jobs < 1)
 		client->options.jobs = 1;
+	if (!client->options.clock)
+		client->options.clock = monotonic_seconds;
 	retry_policy_init(&client->retry, options->retries);
-	client->refilled_at = now_seconds();
+	client->refilled_at = now_seconds(client);
 	client->tokens = bucket_size(client);
-	if (options->replay_dir)
-		return client;
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK || !(client->multi = curl_multi_init()) ||
-	    build_client_headers(client) < 0) {
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		free(client);
+		return NULL;
+	}
+	if (!(client->multi = curl_multi_init()) || build_client_headers(client) < 0) {
 		http_client_free(client);
 		return NULL;
 	}
@@ -164,10 +195,8 @@ void http_client_free(struct http_client *client)
 {
 	if (!client)
 		return;
-	if (client->multi) {
-		curl_multi_cleanup(client->multi);
-		curl_global_cleanup();
-	}
+	curl_multi_cleanup(client->multi);
+	curl_global_cleanup();
 	curl_slist_free_all(client->headers);
 	free(client);
 }
@@ -177,10 +206,6 @@ long http_retry_count(const struct http_client *client) { return client->retries
 
 static void request_free(struct http_request *request)
 {
-	for (size_t i = 0; i < request->query.count; i++) {
-		free((char *)request->query.params[i].name);
-		free((char *)request->query.params[i].value);
-	}
 	if (request->url) {
 		memset(request->url, 0, strlen(request->url));
 		free(request->url);
@@ -190,17 +215,15 @@ static void request_free(struct http_request *request)
 	curl_slist_free_all(request->headers);
 	buf_free(&request->body);
 	free(request->path);
-	free(request->key);
 	free(request);
 }
 
 /* base_url + path + ?query, with the API key last; NULL when memory runs out. */
-static char *build_url(const struct http_client *client, const struct http_request *request)
+static char *build_url(const struct http_client *client, const char *path, const struct query *q)
 {
 	struct buf url = {0};
 	const struct credential *cred = client->options.cred;
-	const struct query *q = &request->query;
-	int failed = buf_puts(&url, client->options.base_url) || buf_puts(&url, request->path);
+	int failed = buf_puts(&url, client->options.base_url) || buf_puts(&url, path);
 	for (size_t i = 0; i <= q->count && !failed; i++) {
 		int is_key = i == q->count;
 		if (is_key && !(cred && cred->kind == CRED_API_KEY))
@@ -217,20 +240,23 @@ static char *build_url(const struct http_client *client, const struct http_reque
 	return url.data;
 }
 
-static struct curl_slist *conditional_headers(const struct http_client *client, const char *etag)
+/* The client's headers and the request's own; NULL when memory runs out. */
+static struct curl_slist *request_headers(const struct http_client *client,
+					  const char *const *headers)
 {
 	struct curl_slist *list = NULL;
 	for (const struct curl_slist *h = client->headers; h; h = h->next)
 		if (!(list = curl_slist_append(list, h->data)))
 			return NULL;
-	struct buf line = {0};
-	struct curl_slist *with_etag = NULL;
-	if (buf_printf(&line, "If-None-Match: %s", etag) == 0)
-		with_etag = curl_slist_append(list, line.data);
-	buf_free(&line);
-	if (!with_etag)
-		curl_slist_free_all(list);
-	return with_etag;
+	for (; *headers; headers++) {
+		struct curl_slist *longer = curl_slist_append(list, *headers);
+		if (!longer) {
+			curl_slist_free_all(list);
+			return NULL;
+		}
+		list = longer;
+	}
+	return list;
 }
 
 static void enqueue(struct http_client *client, struct http_request *request)
@@ -242,62 +268,20 @@ static void enqueue(struct http_client *client, struct http_request *request)
 	*tail = request;
 }
 
-static void out_of_memory(void)
-{
-	die(EXIT_SOFTWARE, "out of memory");
-}
-
-static char *request_key(const char *path, const struct query *q)
-{
-	struct buf key = {0};
-	if (query_request_key(&key, path, q) < 0)
-		out_of_memory();
-	return key.data;
-}
-
-bool http_known(const struct http_client *client, const char *path, const struct query *q)
-{
-	if (!client->options.previous)
-		return false;
-	char *key = request_key(path, q);
-	bool known = state_etag(client->options.previous, key) != NULL;
-	free(key);
-	return known;
-}
-
 void http_submit(struct http_client *client, const char *path, const struct query *q,
-		 bool conditional, http_done_fn *done, void *context)
-{
-	http_submit_checked(client, path, q, conditional, NULL, NULL, done, context);
-}
-
-void http_submit_checked(struct http_client *client, const char *path, const struct query *q,
-			 bool conditional, http_check_fn *check, const void *asked,
-			 http_done_fn *done, void *context)
+		 const char *const *headers, http_check_fn *check, const void *asked,
+		 http_done_fn *done, void *context)
 {
 	struct http_request *request = calloc(1, sizeof *request);
-	if (!request || !(request->path = strdup(path)))
+	if (!request || !(request->path = strdup(path)) ||
+	    !(request->url = build_url(client, path, q)) ||
+	    (headers && *headers && !(request->headers = request_headers(client, headers))))
 		out_of_memory();
-	for (size_t i = 0; i < q->count; i++) {
-		char *name = strdup(q->params[i].name), *value = strdup(q->params[i].value);
-		if (!name || !value)
-			out_of_memory();
-		query_set(&request->query, name, value);
-	}
 	request->client = client;
-	request->key = request_key(path, q);
 	request->check = check;
 	request->asked = asked;
 	request->done = done;
 	request->context = context;
-	if (conditional && client->options.previous && !client->options.replay_dir)
-		request->etag_sent = state_etag(client->options.previous, request->key);
-	if (!client->options.replay_dir) {
-		request->url = build_url(client, request);
-		if (!request->url || (request->etag_sent &&
-				      !(request->headers = conditional_headers(client, request->etag_sent))))
-			out_of_memory();
-	}
 	enqueue(client, request);
 }
 
@@ -353,48 +337,32 @@ static void describe_status(struct http_result *result, long status, const struc
 	json_t *error = json_loadb(body->data ? body->data : "", body->len, 0, NULL);
 	const char *text = json_string_value(json_object_get(error, "status_message"));
 	if (text)
-		snprintf(result->message, sizeof result->message, "HTTP %ld: %s", status, text);
+		say(&result->message, "HTTP %ld: %s", status, text);
 	else
-		snprintf(result->message, sizeof result->message, "HTTP %ld", status);
+		say(&result->message, "HTTP %ld", status);
 	json_decref(error);
 }
 
-/* Whether the parsed body answers what was asked; -1 with why when it does not. */
-static int check_answer(const struct http_request *request, const json_t *body, char *why,
-			size_t why_size)
+int http_classify(long status, const struct buf *body, http_check_fn *check, const void *asked,
+		  struct http_result *result)
 {
-	return request->check ? request->check(body, request->asked, why, why_size) : 0;
-}
-
-/* Sorts a finished exchange into an outcome; returns 1 when it is worth retrying. */
-static int classify(const struct http_request *request, CURLcode code, long status,
-		    struct http_result *result)
-{
-	*result = (struct http_result){.outcome = HTTP_FAILED, .status = status};
-	snprintf(result->etag, sizeof result->etag, "%s", request->etag);
-	if (code != CURLE_OK) {
-		snprintf(result->message, sizeof result->message, "%s",
-			 request->curl_error[0] ? request->curl_error : curl_easy_strerror(code));
-		/* A malformed URL or a missing protocol will not get better. */
-		return code != CURLE_URL_MALFORMAT && code != CURLE_UNSUPPORTED_PROTOCOL &&
-		       code != CURLE_OUT_OF_MEMORY;
-	}
+	*result = (struct http_result){.outcome = HTTP_FAILED, .status = status, .etag = "",
+				       .body = body};
 	if (status == 200) {
 		json_error_t error;
-		result->json = json_loadb(request->body.data ? request->body.data : "",
-					  request->body.len, 0, &error);
+		result->json = json_loadb(body->data ? body->data : "", body->len, 0, &error);
 		if (!result->json) {
-			snprintf(result->message, sizeof result->message,
-				 "response is not valid JSON (at byte %d: %s)", error.position, error.text);
+			say(&result->message, "response is not valid JSON (at byte %d: %s)",
+			    error.position, error.text);
 			return 1;
 		}
 		/* An answer missing what was asked is as transient as a garbled one: a proxy
 		 * or a cache served it, and the next attempt usually gets it whole. */
 		char why[256];
-		if (check_answer(request, result->json, why, sizeof why) < 0) {
+		if (check && check(result->json, asked, why, sizeof why) < 0) {
 			json_decref(result->json);
 			result->json = NULL;
-			snprintf(result->message, sizeof result->message, "invalid response: %s", why);
+			say(&result->message, "invalid response: %s", why);
 			return 1;
 		}
 		result->outcome = HTTP_OK;
@@ -404,78 +372,38 @@ static int classify(const struct http_request *request, CURLcode code, long stat
 		result->outcome = HTTP_NOT_MODIFIED;
 		return 0;
 	}
-	describe_status(result, status, &request->body);
+	describe_status(result, status, body);
 	result->outcome = status == 404 ? HTTP_NOT_FOUND : status == 401 ? HTTP_DENIED : HTTP_FAILED;
 	return retry_status_is_transient(status);
 }
 
-/* The ETag the next sync will ask about: the new one, or the old one when unchanged. */
-static void remember_etag(struct http_client *client, const struct http_request *request,
-			  const struct http_result *result)
+/* Sorts a finished transfer into an outcome; returns 1 when it is worth retrying. */
+static int classify_transfer(const struct http_request *request, CURLcode code, long status,
+			     struct http_result *result)
 {
-	const char *etag = result->outcome == HTTP_NOT_MODIFIED ? request->etag_sent :
-			   result->outcome == HTTP_OK && result->etag[0] ? result->etag : NULL;
-	if (client->options.next && etag)
-		state_set_etag(client->options.next, request->key, etag);
-}
-
-static void save_recording(struct http_client *client, const struct http_request *request,
-			   const struct http_result *result)
-{
-	const char *dir = client->options.record_dir;
-	if (!dir || (result->outcome != HTTP_OK && result->outcome != HTTP_NOT_FOUND))
-		return;
-	if (record_save(dir, request->path, &request->query, result->status, &request->body) < 0)
-		die(EXIT_CANTCREAT, "%s: cannot record %s: %s", dir, request->path, strerror(errno));
-}
-
-static void finish(struct http_client *client, struct http_request *request,
-		   struct http_result *result)
-{
-	if (result->outcome == HTTP_FAILED && request->retries_done > 0) {
-		size_t used = strlen(result->message);
-		snprintf(result->message + used, sizeof result->message - used, " (after %d retries)",
-			 request->retries_done);
+	if (code == CURLE_OK) {
+		int transient = http_classify(status, &request->body, request->check, request->asked,
+					      result);
+		result->etag = request->etag;
+		return transient;
 	}
-	remember_etag(client, request, result);
-	save_recording(client, request, result);
+	*result = (struct http_result){.outcome = HTTP_FAILED, .status = status,
+				       .etag = request->etag, .body = &request->body};
+	say(&result->message, "%s", request->curl_error[0] ? request->curl_error :
+				    curl_easy_strerror(code));
+	/* A malformed URL or a missing protocol will not get better. */
+	return code != CURLE_URL_MALFORMAT && code != CURLE_UNSUPPORTED_PROTOCOL &&
+	       code != CURLE_OUT_OF_MEMORY;
+}
+
+static void finish(struct http_request *request, struct http_result *result)
+{
+	if (result->outcome == HTTP_FAILED && request->retries_done > 0)
+		say(&result->message, " (after %d retries)", request->retries_done);
 	request->done(result, request->context);
 	json_decref(result->json);
+	buf_free(&result->message);
 	request_free(request);
-}
-
-static void replay(struct http_client *client, struct http_request *request)
-{
-	const char *dir = client->options.replay_dir;
-	struct http_result result = {.outcome = HTTP_FAILED};
-	if (record_load(dir, request->path, &request->query, &result.status, &request->body) < 0) {
-		if (errno == ENOENT) {
-			result.outcome = HTTP_NOT_RECORDED;
-			snprintf(result.message, sizeof result.message, "not recorded in %s: %s", dir,
-				 request->key);
-		} else {
-			snprintf(result.message, sizeof result.message, "%s: %s", dir, strerror(errno));
-		}
-	} else if (result.status == 404) {
-		describe_status(&result, 404, &request->body);
-		result.outcome = HTTP_NOT_FOUND;
-	} else {
-		json_error_t error;
-		char why[256];
-		result.json = json_loadb(request->body.data, request->body.len, 0, &error);
-		if (!result.json) {
-			snprintf(result.message, sizeof result.message,
-				 "%s: recorded response is not valid JSON (at byte %d)", dir, error.position);
-		} else if (check_answer(request, result.json, why, sizeof why) < 0) {
-			json_decref(result.json);
-			result.json = NULL;
-			snprintf(result.message, sizeof result.message,
-				 "%s: invalid recorded response: %s", dir, why);
-		} else {
-			result.outcome = HTTP_OK;
-		}
-	}
-	finish(client, request, &result);
 }
 
 static void log_attempt(const struct http_request *request, CURLcode code, long status)
@@ -504,17 +432,18 @@ static void transfer_done(struct http_client *client, CURL *easy, CURLcode code)
 	client->in_flight--;
 	log_attempt(request, code, status);
 	struct http_result result;
-	int transient = classify(request, code, status, &result);
+	int transient = classify_transfer(request, code, status, &result);
 	if (!transient || request->retries_done == client->retry.max_retries) {
-		finish(client, request, &result);
+		finish(request, &result);
 		return;
 	}
-	json_decref(result.json);
 	long delay = retry_delay_ms(&client->retry, ++request->retries_done, (long)retry_after * 1000);
 	client->retries++;
-	log_warn("GET %s: %s; retry %d of %d in %.1f s", request->path, result.message,
+	log_warn("GET %s: %s; retry %d of %d in %.1f s", request->path, result.message.data,
 		 request->retries_done, client->retry.max_retries, delay / 1000.0);
-	request->due = now_seconds() + delay / 1000.0;
+	json_decref(result.json);
+	buf_free(&result.message);
+	request->due = now_seconds(client) + delay / 1000.0;
 	enqueue(client, request);
 }
 
@@ -536,15 +465,8 @@ static struct http_request *take_due(struct http_client *client, double now)
  * start could happen (for the wait), or a second when nothing is waiting. */
 static double start_due(struct http_client *client)
 {
-	double now = now_seconds(), wait = 1.0;
+	double now = now_seconds(client), wait = 1.0;
 	while (client->waiting) {
-		if (client->options.replay_dir) {
-			struct http_request *request = take_due(client, now);
-			if (!request)
-				break;
-			replay(client, request);
-			continue;
-		}
 		if (client->in_flight >= client->options.jobs)
 			break;
 		refill_tokens(client, now);
@@ -569,8 +491,6 @@ static double start_due(struct http_client *client)
 bool http_run(struct http_client *client)
 {
 	double wait = start_due(client);
-	if (client->options.replay_dir)
-		return client->waiting != NULL;
 	if (!client->in_flight && !client->waiting)
 		return false;
 	int running = 0;
@@ -583,26 +503,4 @@ bool http_run(struct http_client *client)
 		if (message->msg == CURLMSG_DONE)
 			transfer_done(client, message->easy_handle, message->data.result);
 	return client->in_flight || client->waiting;
-}
-
-struct blocking_call {
-	struct http_result *result;
-	bool done;
-};
-
-static void keep_result(struct http_result *result, void *context)
-{
-	struct blocking_call *call = context;
-	*call->result = *result;
-	result->json = NULL;	/* handed to the caller */
-	call->done = true;
-}
-
-void http_get(struct http_client *client, const char *path, const struct query *q,
-	      struct http_result *result)
-{
-	struct blocking_call call = {result, false};
-	http_submit(client, path, q, false, keep_result, &call);
-	while (!call.done && http_run(client))
-		;
 }

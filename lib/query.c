@@ -27,6 +27,29 @@ const char *query_get(const struct query *q, const char *name)
 	return NULL;
 }
 
+int query_copy(struct query *copy, const struct query *q)
+{
+	*copy = (struct query){0};
+	for (size_t i = 0; i < q->count; i++) {
+		char *name = strdup(q->params[i].name), *value = strdup(q->params[i].value);
+		copy->params[copy->count++] = (struct query_param){name, value};
+		if (!name || !value) {
+			query_free(copy);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void query_free(struct query *copy)
+{
+	for (size_t i = 0; i < copy->count; i++) {
+		free((char *)copy->params[i].name);
+		free((char *)copy->params[i].value);
+	}
+	*copy = (struct query){0};
+}
+
 static int by_name(const void *a, const void *b)
 {
 	const struct query_param *x = a, *y = b;

@@ -25,9 +25,8 @@ static int put_escaped(struct buf *b, const char *s)
 	return 0;
 }
 
-/* DIR/PATH/SORTED-QUERY[.404].json; -1 (EINVAL) for a path that could leave DIR. */
-static int record_file_name(struct buf *name, const char *dir, const char *path,
-			    const struct query *q, long status)
+int record_file_name(struct buf *name, const char *dir, const char *path, const struct query *q,
+		     long status)
 {
 	if (strstr(path, "..") || strstr(path, "//") || strchr(path, '%')) {
 		errno = EINVAL;

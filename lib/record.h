@@ -8,12 +8,19 @@
 #include "buf.h"
 #include "query.h"
 
+/* The file a request's answer with this status is saved in and loaded from, as above:
+ * DIR/PATH/SORTED-QUERY[.STATUS].json (no .STATUS for a 200, "index" for no query), each
+ * query byte but [A-Za-z0-9,=&_-] as %XX. Returns 0, or -1 with errno set: EINVAL for a
+ * path that could leave DIR, ENOMEM. */
+int record_file_name(struct buf *name, const char *dir, const char *path, const struct query *q,
+		     long status);
+
 /* Writes the response atomically; returns 0, or -1 with errno set. */
 int record_save(const char *dir, const char *path, const struct query *q, long status,
 		const struct buf *body);
 
-/* Loads the response into body and its status into *status; returns 0, or -1 when
- * the recording has no such request (errno ENOENT) or it cannot be read. */
+/* Loads the response into body and its status (200, else 404) into *status; returns 0,
+ * or -1 when the recording has no such request (errno ENOENT) or it cannot be read. */
 int record_load(const char *dir, const char *path, const struct query *q, long *status,
 		struct buf *body);
 

@@ -1,6 +1,5 @@
 #include "retry.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
@@ -44,11 +43,4 @@ long retry_delay_ms(const struct retry_policy *policy, int retry, long retry_aft
 	if (retry_after_ms > policy->retry_after_cap_ms)
 		retry_after_ms = policy->retry_after_cap_ms;
 	return delay > retry_after_ms ? delay : retry_after_ms;
-}
-
-void retry_sleep_ms(long ms)
-{
-	struct timespec left = {ms / 1000, (ms % 1000) * 1000000L};
-	while (nanosleep(&left, &left) < 0 && errno == EINTR)
-		;
 }

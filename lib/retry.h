@@ -20,6 +20,4 @@ bool retry_status_is_transient(long status);
  * with jitter, never shorter than what the server asked with Retry-After. */
 long retry_delay_ms(const struct retry_policy *policy, int retry, long retry_after_ms);
 
-void retry_sleep_ms(long ms);
-
 #endif

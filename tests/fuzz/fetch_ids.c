@@ -1,11 +1,14 @@
 /* tmdb-fetch's input path: lines of IDs on standard input, each a number or a JSON
- * object with an "id" (the program's own parse_id and object_id, which live in cmd/). An ID taken
- * is positive, and is the number the line plainly holds. */
-#include "fuzz.h"
+ * object with an "id", read as the program reads them (ids_read_line, lib/ids.c). An ID
+ * taken is positive, and is the number the line plainly holds. */
+#include <stdlib.h>
+#include <string.h>
+#include <jansson.h>
 
-#define main tmdb_fetch_main
-#include "../../cmd/tmdb-fetch.c"
-#undef main
+#include "ids.h"
+#include "jsonl.h"
+
+#include "fuzz.h"
 
 /* The ID a line plainly holds: digits between blanks, or the integer "id" of an object
  * that names no key twice; 0 when it holds none of those plain forms, or a NUL (the
@@ -27,17 +30,21 @@ static long long plain_id(const char *text, size_t len)
 	return strtoll(text, NULL, 10);
 }
 
-/* The ID fetch_id_line takes from a line that declares nothing: a number, or the "id" of
- * an object every program's judge accepts. */
+/* The ID tmdb-fetch takes from a line that declares nothing: a number, or the "id" of an
+ * object every program's judge accepts. */
 static int take_id(const char *line, size_t len, long long *id)
 {
 	static struct jdoc doc;
 	char why[160];
-	if (strlen(line) == len && parse_id(line, id) == 0)
+	switch (ids_read_line(line, len, "movie", &doc, id, why, sizeof why)) {
+	case IDS_NUMBER:
 		return 0;
-	if (jsonl_judge(&doc, line, len, why, sizeof why) < 0)
-		return -1;
-	return object_id(&doc, id);
+	case IDS_OBJECT:
+		return *id ? 0 : -1;
+	case IDS_REFUSED:
+		break;
+	}
+	return -1;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -1,35 +1,40 @@
-/* A whole exchange through lib/http.c and the real libcurl: the input is the raw
- * response a server on 127.0.0.1 (a thread of this process) sends to every request,
- * retries included. The request is tmdb-fetch's conditional movie request, so libcurl
- * parses the status line and headers (ETag, Retry-After, Content-Length,
- * Content-Encoding, chunks) and lib/http.c classifies, retries after what Retry-After
- * asks, and keeps ETags. The harness's clock jumps 1000 s at every reading, so no
- * backoff is waited for. The request ends once with a result consistent with itself. */
-#include <time.h>
-
-static int skip_clock(clockid_t id, struct timespec *ts);
-#define clock_gettime skip_clock
-#include "../../lib/http.c"
-#undef clock_gettime
-
+/* A whole exchange through lib/exchange.c, lib/http.c and the real libcurl: the input is
+ * the raw response a server on 127.0.0.1 (a thread of this process) sends to every
+ * request, retries included. The request is tmdb-fetch's conditional movie request, so
+ * libcurl parses the status line and headers (ETag, Retry-After, Content-Length,
+ * Content-Encoding, chunks), the transport classifies and retries after what Retry-After
+ * asks, and the exchange keeps ETags. The transport's clock (http_options.clock) jumps
+ * 1000 s at every reading, so no backoff is waited for. The request ends once with a
+ * result consistent with itself. */
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <curl/curl.h>
+
+#include "buf.h"
+#include "exchange.h"
+#include "log.h"
+#include "state.h"
 
 #include "fuzz.h"
 
-static time_t skipped;
+static double skipped;
 
-static int skip_clock(clockid_t id, struct timespec *ts)
+static double skip_clock(void)
 {
-	int failed = clock_gettime(id, ts);
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
 	skipped += 1000;
-	ts->tv_sec += skipped;
-	return failed;
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9 + skipped;
 }
 
 static int listener;
@@ -110,20 +115,27 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-struct exchange {
+struct answer {
 	int calls;
-	struct http_result result;
-	size_t json_size;
+	enum exchange_outcome outcome;
+	long status;
+	bool has_json;
+	bool has_message;
+	char etag[160];
 };
 
-static void done(struct http_result *result, void *context)
+static void done(struct exchange_result *result, void *context)
 {
-	struct exchange *exchange = context;
-	exchange->calls++;
-	exchange->result = *result;
-	exchange->result.json = NULL;
-	exchange->json_size = json_is_object(result->json) ? json_object_size(result->json) : 0;
-	if ((result->outcome == HTTP_OK) != (result->json != NULL))
+	struct answer *answer = context;
+	answer->calls++;
+	answer->outcome = result->outcome;
+	answer->status = result->status;
+	answer->has_json = result->json != NULL;
+	answer->has_message = result->message.len > 0;
+	if (strlen(result->etag) >= sizeof answer->etag)
+		fuzz_fail("an ETag of %zu bytes", strlen(result->etag));
+	snprintf(answer->etag, sizeof answer->etag, "%s", result->etag);
+	if ((result->outcome == EXCHANGE_OK) != (result->json != NULL))
 		fuzz_fail("outcome %d with%s a body", result->outcome, result->json ? "" : "out");
 }
 
@@ -142,39 +154,42 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	state_set_etag(&previous, "/movie/550?language=en-US", sent_etag);
 	char secret[] = "fuzz_api_key";
 	struct credential cred = {CRED_API_KEY, secret};
-	struct http_options options = {
-		.base_url = base_url, .cred = &cred, .user_agent = "tmdb-fuzz", .timeout_s = 5,
-		.retries = 2, .jobs = 1, .rate = 0, .previous = &previous, .next = &next,
+	struct exchange_options options = {
+		.http = {.base_url = base_url, .cred = &cred, .user_agent = "tmdb-fuzz",
+			 .timeout_s = 5, .retries = 2, .jobs = 1, .rate = 0, .clock = skip_clock},
+		.previous = &previous,
+		.next = &next,
 	};
-	struct http_client *client = http_client_new(&options);
-	if (!client)
-		fuzz_fail("http_client_new failed");
+	struct exchange *exchange = exchange_new(&options);
+	if (!exchange)
+		fuzz_fail("exchange_new failed");
 	struct query q = {0};
 	query_set(&q, "language", "en-US");
-	struct exchange exchange = {0};
-	http_submit(client, "/movie/550", &q, true, done, &exchange);
-	while (http_run(client))
+	struct answer answer = {0};
+	exchange_submit(exchange, "/movie/550", &q, true, NULL, NULL, done, &answer);
+	while (exchange_run(exchange))
 		;
-	long requests = http_request_count(client), retries = http_retry_count(client);
-	http_client_free(client);
+	long requests = exchange_request_count(exchange), retries = exchange_retry_count(exchange);
+	exchange_free(exchange);
 
-	const struct http_result *r = &exchange.result;
-	if (exchange.calls != 1)
-		fuzz_fail("the request ended %d times", exchange.calls);
-	if (requests != retries + 1 || retries > options.retries)
+	const struct answer *r = &answer;
+	if (r->calls != 1)
+		fuzz_fail("the request ended %d times", r->calls);
+	if (requests != retries + 1 || retries > options.http.retries)
 		fuzz_fail("%ld requests, %ld retries", requests, retries);
-	if (!memchr(r->message, '\0', sizeof r->message) || !memchr(r->etag, '\0', sizeof r->etag))
-		fuzz_fail("an unterminated message or ETag");
+	if (r->outcome != EXCHANGE_OK && r->outcome != EXCHANGE_NOT_MODIFIED && !r->has_message)
+		fuzz_fail("outcome %d with no message", r->outcome);
 	/* A transfer that failed may still have had a status line. */
-	if ((r->outcome == HTTP_NOT_MODIFIED && r->status != 304) ||
-	    (r->outcome == HTTP_NOT_FOUND && r->status != 404) ||
-	    (r->outcome == HTTP_DENIED && r->status != 401) || (r->outcome == HTTP_OK && r->status != 200))
+	if ((r->outcome == EXCHANGE_NOT_MODIFIED && r->status != 304) ||
+	    (r->outcome == EXCHANGE_NOT_FOUND && r->status != 404) ||
+	    (r->outcome == EXCHANGE_DENIED && r->status != 401) ||
+	    (r->outcome == EXCHANGE_OK && r->status != 200) || r->outcome == EXCHANGE_NOT_RECORDED)
 		fuzz_fail("HTTP %ld, outcome %d", r->status, r->outcome);
 	/* The ETag of a 200 goes into the next state, unless it is not UTF-8 (JSON's). */
 	const char *kept = state_etag(&next, "/movie/550?language=en-US");
 	json_t *utf8 = json_string(r->etag);
-	const char *should = r->outcome == HTTP_NOT_MODIFIED ? sent_etag :
-			     r->outcome == HTTP_OK && r->etag[0] && utf8 ? r->etag : NULL;
+	const char *should = r->outcome == EXCHANGE_NOT_MODIFIED ? sent_etag :
+			     r->outcome == EXCHANGE_OK && r->etag[0] && utf8 ? r->etag : NULL;
 	json_decref(utf8);
 	if ((kept == NULL) != (should == NULL) || (kept && strcmp(kept, should) != 0))
 		fuzz_fail("the next state keeps ETag %s, not %s", kept ? kept : "(none)",

@@ -1,14 +1,23 @@
-/* The response handling of lib/http.c, called directly (the file is included, so its
- * static functions are in reach and nothing new is exposed): the input is an HTTP
- * response; each header line goes to the ETag callback as libcurl gives it (a complete
- * line, not NUL-terminated, in a buffer of exactly its size), then the status and body
- * are classified as a finished transfer. The ETag kept is the header's value, trimmed,
+/* The transport's reading of a response (lib/http.h), called directly: the input is an
+ * HTTP response; each header line goes to http_header_etag as libcurl gives it (a complete
+ * line, not NUL-terminated, in a buffer of exactly its size), then the status and body go
+ * to http_classify as a finished transfer. The ETag kept is the header's value, trimmed,
  * when it fits; the result is consistent with the status. */
-#include "../../lib/http.c"
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "buf.h"
+#include "http.h"
+#include "log.h"
+#include "retry.h"
 
 #include "fuzz.h"
 
-/* The value of an "ETag:" line, trimmed as the callback documents, its length in *len
+#define ETAG_SIZE 160	/* what the transport keeps an ETag in */
+
+/* The value of an "ETag:" line, trimmed as http_header_etag documents, its length in *len
  * (it may hold NUL bytes); NULL if the line is not one. */
 static char *expected_etag(const char *line, size_t n, size_t *len)
 {
@@ -25,25 +34,26 @@ static char *expected_etag(const char *line, size_t n, size_t *len)
 	return strndup(line + start, end - start);
 }
 
-static void check_header_line(struct http_request *request, const uint8_t *line, size_t n)
+static void check_header_line(char etag[ETAG_SIZE], const uint8_t *line, size_t n)
 {
 	char *copy = malloc(n);	/* exactly the line: a read past it is caught */
 	if (!copy)
 		fuzz_fail("out of memory");
 	memcpy(copy, line, n);
-	char before[sizeof request->etag];
-	memcpy(before, request->etag, sizeof before);
-	if (collect_etag(copy, 1, n, request) != n)
-		fuzz_fail("the header callback did not take the whole line");
-	if (!memchr(request->etag, '\0', sizeof request->etag))
+	char before[ETAG_SIZE];
+	memcpy(before, etag, sizeof before);
+	bool taken = http_header_etag(copy, n, etag, ETAG_SIZE);
+	if (!memchr(etag, '\0', ETAG_SIZE))
 		fuzz_fail("the ETag is not terminated");
 	size_t len = 0;
 	char *expected = expected_etag(copy, n, &len);
-	int kept = expected && len < sizeof request->etag;
-	if (!kept && memcmp(before, request->etag, sizeof before) != 0)
+	bool kept = expected && len < ETAG_SIZE;
+	if (taken != kept)
+		fuzz_fail("a line %s taken as an ETag", taken ? "wrongly" : "not");
+	if (!kept && memcmp(before, etag, sizeof before) != 0)
 		fuzz_fail("a line that is no ETag, or one too long to keep, changed the ETag");
-	if (kept && strcmp(expected, request->etag) != 0)
-		fuzz_fail("ETag \"%s\" kept as \"%s\"", expected, request->etag);
+	if (kept && strcmp(expected, etag) != 0)
+		fuzz_fail("ETag \"%s\" kept as \"%s\"", expected, etag);
 	free(expected);
 	free(copy);
 }
@@ -59,7 +69,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct http_request request = {0};
+	char etag[ETAG_SIZE] = "";
+	struct buf body = {0};
 	const uint8_t *end = data + size, *p = data;
 	long status = 0;
 	/* Complete lines up to the empty one that ends the headers; the rest is the body. */
@@ -72,29 +83,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				memcpy(code, space + 1, 3);
 			status = strtol(code, NULL, 10);
 		}
-		check_header_line(&request, p, n);
+		check_header_line(etag, p, n);
 		p = eol + 1;
 		if (n == 1 || (n == 2 && p[-2] == '\r'))
 			break;
 	}
-	if (buf_append(&request.body, p, (size_t)(end - p)) < 0)
+	if (buf_append(&body, p, (size_t)(end - p)) < 0)
 		fuzz_fail("out of memory");
 
 	struct http_result result;
-	int transient = classify(&request, CURLE_OK, status, &result);
-	if (!memchr(result.message, '\0', sizeof result.message) || strcmp(result.etag, request.etag) != 0)
-		fuzz_fail("the result's message or ETag is not what it should be");
+	int transient = http_classify(status, &body, NULL, NULL, &result);
+	if (result.status != status || result.body != &body || !result.etag || result.etag[0])
+		fuzz_fail("the result does not name its status, body and (no) ETag");
 	if ((result.outcome == HTTP_OK) != (status == 200 && result.json != NULL))
 		fuzz_fail("HTTP %ld: outcome %d", status, result.outcome);
-	json_t *body = json_loadb((const char *)p, (size_t)(end - p), 0, NULL);
-	if (result.outcome == HTTP_OK && !json_equal(result.json, body))
+	json_t *parsed = json_loadb((const char *)p, (size_t)(end - p), 0, NULL);
+	if (result.outcome == HTTP_OK && !json_equal(result.json, parsed))
 		fuzz_fail("the body parsed as another value");
-	json_decref(body);
+	json_decref(parsed);
 	if (transient != (status == 200 ? result.outcome != HTTP_OK : retry_status_is_transient(status)))
 		fuzz_fail("HTTP %ld: transient is %d", status, transient);
-	if (result.outcome != HTTP_OK && result.outcome != HTTP_NOT_MODIFIED && !result.message[0])
-		fuzz_fail("HTTP %ld: no message", status);
+	bool says_why = result.message.len > 0 && strlen(result.message.data) == result.message.len;
+	if (result.outcome != HTTP_OK && result.outcome != HTTP_NOT_MODIFIED && !says_why)
+		fuzz_fail("HTTP %ld: no message, or one with a NUL byte", status);
 	json_decref(result.json);
-	buf_free(&request.body);
+	buf_free(&result.message);
+	buf_free(&body);
 	return 0;
 }

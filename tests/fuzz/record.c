@@ -1,31 +1,35 @@
-/* The replay folder reader (lib/record.c record_load) and its writer record_save, with
- * the request's path and query made of the input: NUL-separated fields, the path
- * first, then name and value pairs; a newline starts a second request.
+/* The replay folder reader (lib/record.c record_load), its writer record_save and the
+ * file name both go by (record_file_name), with the request's path and query made of the
+ * input: NUL-separated fields, the path first, then name and value pairs; a newline starts
+ * a second request.
  *
- * - Loading the first request from a recorded folder opens nothing outside it (every
- *   fopen of record.c is checked, lexically and with the symbolic links resolved), and
- *   never returns the body of a file beside the folder.
- * - Saving the first request into an empty folder and loading the second finds the
- *   recording only when both are the same request: the same path (up to empty and "."
- *   segments, which URLs also ignore) and the same parameters, api_key aside. The
- *   first request loads back as saved. */
+ * - Loading the first request from a recorded folder can open nothing outside it (the
+ *   file of each status record_load tries is checked, lexically and with the symbolic
+ *   links resolved), never returns the body of a file beside the folder, and returns the
+ *   body of the file named for the status it says.
+ * - Saving the first request into an empty folder writes inside it, and loading the
+ *   second finds the recording only when both are the same request: the same path (up to
+ *   empty and "." segments, which URLs also ignore) and the same parameters, api_key
+ *   aside. The first request loads back as saved. */
 #define _XOPEN_SOURCE 700	/* realpath */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
-static FILE *checked_fopen(const char *path, const char *mode);
-#define fopen checked_fopen
-#include "../../lib/record.c"
-#undef fopen
+#include "buf.h"
+#include "query.h"
+#include "record.h"
 
 #include "fuzz.h"
 
+/* What record_load tries, in order. */
+static const long statuses[] = {200, 404};
+
 static char recorded[PATH_MAX];	/* the folder recorded in Initialize */
 static char saved[PATH_MAX];	/* emptied for each input */
-static const char *root;	/* the folder record.c may open files in now */
 
 /* The real path of path's deepest existing ancestor, path itself when it exists. */
 static void resolve_existing(const char *path, char *resolved)
@@ -42,27 +46,56 @@ static void resolve_existing(const char *path, char *resolved)
 	free(copy);
 }
 
-static FILE *checked_fopen(const char *path, const char *mode)
+/* Fails the run unless file lies inside root, lexically and with links resolved. */
+static void check_inside(const char *file, const char *root)
 {
 	size_t n = strlen(root);
-	if (strncmp(path, root, n) != 0 || path[n] != '/')
-		fuzz_fail("opens %s, outside %s", path, root);
-	for (const char *p = path + n; (p = strstr(p, "/..")); p += 3)
+	if (strncmp(file, root, n) != 0 || file[n] != '/')
+		fuzz_fail("names %s, outside %s", file, root);
+	for (const char *p = file + n; (p = strstr(p, "/..")); p += 3)
 		if (p[3] == '/' || p[3] == '\0')
-			fuzz_fail("opens %s, which goes up", path);
+			fuzz_fail("names %s, which goes up", file);
 	char real_root[PATH_MAX], real[PATH_MAX];
 	resolve_existing(root, real_root);
-	resolve_existing(path, real);
+	resolve_existing(file, real);
 	n = strlen(real_root);
 	if (strncmp(real, real_root, n) != 0 || (real[n] != '/' && real[n] != '\0'))
-		fuzz_fail("opens %s, which is %s, outside %s", path, real, real_root);
-	return fopen(path, mode);
+		fuzz_fail("names %s, which is %s, outside %s", file, real, real_root);
 }
 
 struct request {
 	char *path;
 	struct query q;
 };
+
+/* The file of request r's answer with this status in dir, checked to lie inside dir;
+ * NULL when there is none (the request could leave dir). */
+static char *checked_file_name(const char *dir, const struct request *r, long status)
+{
+	struct buf file = {0};
+	if (record_file_name(&file, dir, r->path, &r->q, status) < 0) {
+		if (errno != EINVAL)
+			fuzz_fail("no file name for %s: %s", r->path, strerror(errno));
+		buf_free(&file);
+		return NULL;
+	}
+	check_inside(file.data, dir);
+	return file.data;
+}
+
+/* Fails the run unless file holds exactly body. */
+static void check_holds(const char *file, const struct buf *body)
+{
+	if (!file)
+		fuzz_fail("loaded \"%.20s\" from no file", body->data);
+	FILE *fp = fopen(file, "r");
+	char text[256];
+	size_t n = fp ? fread(text, 1, sizeof text, fp) : 0;
+	if (fp)
+		fclose(fp);
+	if (!fp || n != body->len || memcmp(text, body->data, n) != 0)
+		fuzz_fail("loaded \"%.20s\", which %s does not hold", body->data, file);
+}
 
 /* Fields separated by NUL bytes in text[0..len): path, then name, value pairs. */
 static void parse_request(struct request *r, char *text, size_t len)
@@ -112,16 +145,20 @@ static int same_request(const struct request *a, const struct request *b)
 	return same;
 }
 
+/* Writes body to the scratch folder's file, with the folders above it. */
 static void record(const char *file, const char *body)
 {
 	char path[PATH_MAX];
 	snprintf(path, sizeof path, "%s/%s", fuzz_scratch_dir(), file);
-	struct buf text = {0};
-	buf_puts(&text, body);
-	make_parents(path);
-	if (write_file_atomically(path, &text) < 0)
+	for (char *slash = strchr(path + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+		*slash = '\0';
+		if (mkdir(path, 0777) < 0 && errno != EEXIST)
+			fuzz_fail("cannot make %s", path);
+		*slash = '/';
+	}
+	FILE *fp = fopen(path, "w");
+	if (!fp || fputs(body, fp) < 0 || fclose(fp) != 0)
 		fuzz_fail("cannot write %s", path);
-	buf_free(&text);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -131,7 +168,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	const char *scratch = fuzz_scratch_dir();
 	snprintf(recorded, sizeof recorded, "%s/recorded", scratch);
 	snprintf(saved, sizeof saved, "%s/saved", scratch);
-	root = scratch;
 	record("recorded/movie/550/append_to_response=credits,reviews&language=en-US.json",
 	       "INSIDE {\"id\": 550}");
 	record("recorded/movie/550/index.json", "INSIDE {\"id\": 550}");
@@ -168,22 +204,33 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	struct buf body = {0};
 	long status = 0;
-	root = recorded;
-	if (record_load(recorded, a.path, &a.q, &status, &body) == 0 &&
-	    (strncmp(body.data ? body.data : "", "INSIDE", 6) != 0 || (status != 200 && status != 404)))
-		fuzz_fail("loaded HTTP %ld, \"%.20s\" for %s", status, body.data ? body.data : "", a.path);
+	char *files[2];
+	for (size_t i = 0; i < 2; i++)
+		files[i] = checked_file_name(recorded, &a, statuses[i]);
+	if (record_load(recorded, a.path, &a.q, &status, &body) == 0) {
+		if (strncmp(body.data ? body.data : "", "INSIDE", 6) != 0 || (status != 200 && status != 404))
+			fuzz_fail("loaded HTTP %ld, \"%.20s\" for %s", status, body.data ? body.data : "",
+				  a.path);
+		check_holds(files[status == 404], &body);
+	}
+	free(files[0]);
+	free(files[1]);
 
-	root = saved;
 	fuzz_empty_dir(saved);
 	struct buf sent = {0};
 	buf_puts(&sent, "SAVED");
+	char *file = checked_file_name(saved, &a, 200);
 	if (record_save(saved, a.path, &a.q, 200, &sent) == 0) {
+		if (!file)
+			fuzz_fail("%s saved with no file name", a.path);
+		check_holds(file, &sent);
 		if (record_load(saved, a.path, &a.q, &status, &body) < 0 || status != 200 ||
 		    strcmp(body.data ? body.data : "", "SAVED") != 0)
 			fuzz_fail("%s does not load back as saved", a.path);
 		if (record_load(saved, b.path, &b.q, &status, &body) == 0 && !same_request(&a, &b))
 			fuzz_fail("two requests share one recording: %s and %s", a.path, b.path);
 	}
+	free(file);
 	buf_free(&sent);
 	buf_free(&body);
 	free(text);
