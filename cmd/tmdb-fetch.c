@@ -291,10 +291,10 @@ static bool declare_line(struct run *run, const struct line_reader *reader, cons
 	json_t *object = json_loadb(line, len, 0, NULL);	/* judged already: JSON, no key twice */
 	if (!object)
 		die(EXIT_SOFTWARE, "out of memory");
-	char why[128];
-	if (sync_declare(&run->sync, object, why, sizeof why) < 0) {
+	struct buf why = {0};
+	if (sync_take_declaration(&run->sync, object, &why) < 0) {
 		finish_window(run);
-		die(EXIT_DATAERR, "%s:%ld: %s", reader->name, reader->lineno, why);
+		die(EXIT_DATAERR, "%s:%ld: %s", reader->name, reader->lineno, why.data);
 	}
 	run->api.sync = true;
 	json_decref(object);
@@ -307,24 +307,25 @@ static void refuse_line(struct run *run, const struct line_reader *reader, const
 	die(EXIT_DATAERR, "%s:%ld: %s", reader->name, reader->lineno, why);
 }
 
-/* A number, or an object judged as every program judges a JSON line (jsonl_judge). */
+/* A number, or an object judged as every program judges a JSON line (jsonl_judge_line). */
 static void fetch_id_line(struct line_reader *reader, char *line, size_t len, void *context)
 {
 	static struct jdoc doc;
 	struct run *run = context;
 	long long id;
-	char why[160];
-	switch (ids_read_line(line, len, run->kind, &doc, &id, why, sizeof why)) {
+	static struct buf why;
+	buf_clear(&why);
+	switch (ids_read_line(line, len, run->kind, &doc, &id, &why)) {
 	case IDS_NUMBER:
 		break;
 	case IDS_OBJECT:
 		if (declare_line(run, reader, &doc, line, len))
 			return;
 		if (!id)
-			refuse_line(run, reader, why);
+			refuse_line(run, reader, why.data);
 		break;
 	case IDS_REFUSED:
-		refuse_line(run, reader, why);
+		refuse_line(run, reader, why.data);
 	}
 	fetch_and_print(run, id);
 }

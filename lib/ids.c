@@ -2,7 +2,6 @@
 
 #include <errno.h>
 #include <stdbool.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,15 +34,15 @@ static int object_id(const struct jdoc *doc, long long *id)
 }
 
 enum ids_line ids_read_line(const char *line, size_t len, const char *kind, struct jdoc *doc,
-			    long long *id, char *why, size_t why_size)
+			    long long *id, struct buf *why)
 {
 	/* A NUL byte would end the text before the line ends. */
 	if (strlen(line) == len && ids_parse(line, id) == 0)
 		return IDS_NUMBER;
 	bool object = line[strspn(line, " \t")] == '{';
-	if (object && jsonl_judge(doc, line, len, why, why_size) < 0)
+	if (object && jsonl_judge_line(doc, line, len, why) < 0)
 		return IDS_REFUSED;	/* why: the judge's */
-	snprintf(why, why_size, "expected a %s ID or a JSON object with an \"id\"", kind);
+	buf_printf(why, "expected a %s ID or a JSON object with an \"id\"", kind);
 	if (!object)
 		return IDS_REFUSED;
 	if (object_id(doc, id) < 0)

@@ -125,16 +125,6 @@ int jsonl_judge_line(struct jdoc *doc, const char *line, size_t len, struct buf 
 	return 0;
 }
 
-int jsonl_judge(struct jdoc *doc, const char *line, size_t len, char *why, size_t why_size)
-{
-	struct buf reason = {0};
-	int status = jsonl_judge_line(doc, line, len, &reason);
-	if (status < 0)
-		snprintf(why, why_size, "%s", reason.data);
-	buf_free(&reason);
-	return status;
-}
-
 json_t *jsonl_judge_object(const char *line, size_t len, struct buf *why)
 {
 	static struct jdoc doc;	/* the judge of what is JSON, as in tmdb-shape and tmdb-load */

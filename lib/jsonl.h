@@ -36,9 +36,6 @@ void jsonl_read_inputs(int count, char **names, line_fn *each_line, void *contex
  * or not an object. */
 int jsonl_judge_line(struct jdoc *doc, const char *line, size_t len, struct buf *why);
 
-/* jsonl_judge_line with why as a C string of at most why_size bytes: kept until
- * cmd/tmdb-fetch.c and tests/fuzz/fetch_ids.c call jsonl_judge_line. */
-int jsonl_judge(struct jdoc *doc, const char *line, size_t len, char *why, size_t why_size);
 
 /* The same judgment, the object returned as a new Jansson value: jdoc judges what is
  * JSON (lib/jdoc.h), everywhere alike. NULL with why when the line is refused. */

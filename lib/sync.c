@@ -1,7 +1,6 @@
 #include "sync.h"
 
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,16 +56,6 @@ int sync_take_declaration(struct sync *sync, const json_t *line, struct buf *why
 	json_array_foreach(movies, i, movie)
 		idset_add(&scope->held, json_integer_value(movie));
 	return 0;
-}
-
-int sync_declare(struct sync *sync, const json_t *line, char *why, size_t why_size)
-{
-	struct buf reason = {0};
-	int status = sync_take_declaration(sync, line, &reason);
-	if (status < 0)
-		snprintf(why, why_size, "%s", reason.data);
-	buf_free(&reason);
-	return status;
 }
 
 static json_t *member(const char *person_id, const char *job)

@@ -31,9 +31,6 @@ bool sync_is_declaration(const json_t *line);
  * held. */
 int sync_take_declaration(struct sync *sync, const json_t *line, struct buf *why);
 
-/* sync_take_declaration with why as a C string of at most why_size bytes: kept until
- * cmd/tmdb-fetch.c calls sync_take_declaration. */
-int sync_declare(struct sync *sync, const json_t *line, char *why, size_t why_size);
 
 /* The memberships of a movie: [{person_id, job}] of every scope that holds it. */
 json_t *sync_members_of(const struct sync *sync, long long movie);

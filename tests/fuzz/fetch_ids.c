@@ -35,16 +35,12 @@ static long long plain_id(const char *text, size_t len)
 static int take_id(const char *line, size_t len, long long *id)
 {
 	static struct jdoc doc;
-	char why[160];
-	switch (ids_read_line(line, len, "movie", &doc, id, why, sizeof why)) {
-	case IDS_NUMBER:
-		return 0;
-	case IDS_OBJECT:
+	struct buf why = {0};
+	enum ids_line read = ids_read_line(line, len, "movie", &doc, id, &why);
+	buf_free(&why);
+	if (read == IDS_OBJECT)
 		return *id ? 0 : -1;
-	case IDS_REFUSED:
-		break;
-	}
-	return -1;
+	return read == IDS_NUMBER ? 0 : -1;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
