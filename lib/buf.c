@@ -35,20 +35,26 @@ int buf_append(struct buf *b, const void *bytes, size_t n)
 int buf_puts(struct buf *b, const char *s) { return buf_append(b, s, strlen(s)); }
 int buf_putc(struct buf *b, char c) { return buf_append(b, &c, 1); }
 
-int buf_printf(struct buf *b, const char *fmt, ...)
+void buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 {
-	va_list ap;
-	va_start(ap, fmt);
+	va_list again;
+	va_copy(again, ap);
 	int n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
 	/* vsnprintf fails only on text past INT_MAX bytes: more than a buffer here holds. */
 	if (n < 0)
 		xalloc_failed();
 	buf_reserve(b, (size_t)n);
-	va_start(ap, fmt);
-	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
+	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, again);
+	va_end(again);
 	b->len += (size_t)n;
+}
+
+int buf_printf(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	buf_vprintf(b, fmt, ap);
+	va_end(ap);
 	return 0;
 }
 

@@ -2,6 +2,7 @@
 #ifndef TMDB_BUF_H
 #define TMDB_BUF_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 struct buf {
@@ -17,6 +18,7 @@ int buf_append(struct buf *b, const void *bytes, size_t n);
 int buf_puts(struct buf *b, const char *s);
 int buf_putc(struct buf *b, char c);
 int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void buf_vprintf(struct buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 /* Drops what came after the first len bytes. */
 void buf_truncate(struct buf *b, size_t len);
 void buf_clear(struct buf *b);

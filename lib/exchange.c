@@ -175,19 +175,20 @@ static void replay(struct exchange_call *call)
 		result.message = answer.message;
 	} else {
 		json_error_t error;
-		char why[256];
+		struct buf why = {0};
 		result.json = json_loadb(body.data ? body.data : "", body.len, 0, &error);
 		if (!result.json) {
 			failed = buf_printf(&result.message,
 					    "%s: recorded response is not valid JSON (at byte %d)", dir,
 					    error.position);
-		} else if (call->check && call->check(result.json, call->asked, why, sizeof why) < 0) {
+		} else if (call->check && call->check(result.json, call->asked, &why) < 0) {
 			json_decref(result.json);
 			result.json = NULL;
-			failed = buf_printf(&result.message, "%s: invalid recorded response: %s", dir, why);
+			failed = buf_printf(&result.message, "%s: invalid recorded response: %s", dir, why.data);
 		} else {
 			result.outcome = EXCHANGE_OK;
 		}
+		buf_free(&why);
 	}
 	buf_free(&body);
 	if (failed)

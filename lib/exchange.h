@@ -57,7 +57,7 @@ typedef void exchange_done_fn(struct exchange_result *result, void *context);
 /* Whether a 200's parsed body is the answer to what was asked (`asked`, the caller's):
  * 0 if so, else -1 with why filled in, e.g. no "credits" object. A body it rejects is an
  * invalid answer: retried, and EXCHANGE_FAILED once the retries are spent. */
-typedef int exchange_check_fn(const json_t *body, const void *asked, char *why, size_t why_size);
+typedef int exchange_check_fn(const json_t *body, const void *asked, struct buf *why);
 
 /* Queues a GET of path with the query; check may be NULL (any JSON will do). With
  * `conditional`, a request the previous state knows asks "changed since?". done is

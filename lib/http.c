@@ -63,24 +63,6 @@ static double now_seconds(const struct http_client *client)
 	return client->options.clock();
 }
 
-/* Appends to a result's message. */
-__attribute__((format(printf, 2, 3)))
-static void say(struct buf *message, const char *format, ...)
-{
-	va_list args, again;
-	va_start(args, format);
-	va_copy(again, args);
-	int len = vsnprintf(NULL, 0, format, args);
-	va_end(args);
-	char *text = len < 0 ? NULL : malloc((size_t)len + 1);
-	if (text)
-		vsnprintf(text, (size_t)len + 1, format, again);
-	va_end(again);
-	if (!text || buf_append(message, text, (size_t)len) < 0)
-		out_of_memory();
-	free(text);
-}
-
 /* One second's worth of requests may go at once; after that, `rate` a second. */
 static double bucket_size(const struct http_client *client)
 {
@@ -337,9 +319,9 @@ static void describe_status(struct http_result *result, long status, const struc
 	json_t *error = json_loadb(body->data ? body->data : "", body->len, 0, NULL);
 	const char *text = json_string_value(json_object_get(error, "status_message"));
 	if (text)
-		say(&result->message, "HTTP %ld: %s", status, text);
+		buf_printf(&result->message, "HTTP %ld: %s", status, text);
 	else
-		say(&result->message, "HTTP %ld", status);
+		buf_printf(&result->message, "HTTP %ld", status);
 	json_decref(error);
 }
 
@@ -352,19 +334,22 @@ int http_classify(long status, const struct buf *body, http_check_fn *check, con
 		json_error_t error;
 		result->json = json_loadb(body->data ? body->data : "", body->len, 0, &error);
 		if (!result->json) {
-			say(&result->message, "response is not valid JSON (at byte %d: %s)",
+			buf_printf(&result->message, "response is not valid JSON (at byte %d: %s)",
 			    error.position, error.text);
 			return 1;
 		}
 		/* An answer missing what was asked is as transient as a garbled one: a proxy
 		 * or a cache served it, and the next attempt usually gets it whole. */
-		char why[256];
-		if (check && check(result->json, asked, why, sizeof why) < 0) {
+		struct buf why = {0};
+		int rejected = check && check(result->json, asked, &why) < 0;
+		if (rejected) {
 			json_decref(result->json);
 			result->json = NULL;
-			say(&result->message, "invalid response: %s", why);
-			return 1;
+			buf_printf(&result->message, "invalid response: %s", why.data);
 		}
+		buf_free(&why);
+		if (rejected)
+			return 1;
 		result->outcome = HTTP_OK;
 		return 0;
 	}
@@ -389,7 +374,7 @@ static int classify_transfer(const struct http_request *request, CURLcode code, 
 	}
 	*result = (struct http_result){.outcome = HTTP_FAILED, .status = status,
 				       .etag = request->etag, .body = &request->body};
-	say(&result->message, "%s", request->curl_error[0] ? request->curl_error :
+	buf_printf(&result->message, "%s", request->curl_error[0] ? request->curl_error :
 				    curl_easy_strerror(code));
 	/* A malformed URL or a missing protocol will not get better. */
 	return code != CURLE_URL_MALFORMAT && code != CURLE_UNSUPPORTED_PROTOCOL &&
@@ -399,7 +384,7 @@ static int classify_transfer(const struct http_request *request, CURLcode code, 
 static void finish(struct http_request *request, struct http_result *result)
 {
 	if (result->outcome == HTTP_FAILED && request->retries_done > 0)
-		say(&result->message, " (after %d retries)", request->retries_done);
+		buf_printf(&result->message, " (after %d retries)", request->retries_done);
 	request->done(result, request->context);
 	json_decref(result->json);
 	buf_free(&result->message);

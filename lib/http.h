@@ -55,7 +55,7 @@ typedef void http_done_fn(struct http_result *result, void *context);
 
 /* Whether a 200's parsed body is the answer to what was asked (`asked`, the caller's):
  * 0 if so, else -1 with why filled in, e.g. no "credits" object. */
-typedef int http_check_fn(const json_t *body, const void *asked, char *why, size_t why_size);
+typedef int http_check_fn(const json_t *body, const void *asked, struct buf *why);
 
 /* Queues a GET of base_url + path with the query (the credential is added here only),
  * with the client's headers and `headers` ("Name: value" lines, NULL-terminated; NULL

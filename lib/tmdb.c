@@ -12,11 +12,11 @@
 #define TMDB_MAX_PAGES 500
 
 /* Fills why and returns -1: an answer is not what was asked. */
-static int reject(char *why, size_t why_size, const char *format, ...)
+static int reject(struct buf *why, const char *format, ...)
 {
 	va_list args;
 	va_start(args, format);
-	vsnprintf(why, why_size, format, args);
+	buf_vprintf(why, format, args);
 	va_end(args);
 	return -1;
 }
@@ -28,13 +28,13 @@ static bool has_array(const json_t *object, const char *name)
 
 /* An object about the asked id: a cache's answer for another movie would leave the
  * asked one silently missing. */
-static int check_object_id(const json_t *body, long long id, char *why, size_t why_size)
+static int check_object_id(const json_t *body, long long id, struct buf *why)
 {
 	if (!json_is_object(body))
-		return reject(why, why_size, "not an object");
+		return reject(why, "not an object");
 	const json_t *found = json_object_get(body, "id");
 	if (!json_is_integer(found) || json_integer_value(found) != id)
-		return reject(why, why_size, "\"id\" is not %lld", id);
+		return reject(why, "\"id\" is not %lld", id);
 	return 0;
 }
 
@@ -46,15 +46,15 @@ struct person_fetch {
 };
 
 /* Both lists, even empty: a missing "crew" would read as a person who directed nothing. */
-static int check_person_answer(const json_t *body, const void *asked, char *why, size_t why_size)
+static int check_person_answer(const json_t *body, const void *asked, struct buf *why)
 {
 	const struct person_fetch *fetch = asked;
-	if (check_object_id(body, fetch->id, why, why_size) < 0)
+	if (check_object_id(body, fetch->id, why) < 0)
 		return -1;
 	if (!has_array(body, "cast"))
-		return reject(why, why_size, "no \"cast\" array");
+		return reject(why, "no \"cast\" array");
 	if (!has_array(body, "crew"))
-		return reject(why, why_size, "no \"crew\" array");
+		return reject(why, "no \"crew\" array");
 	return 0;
 }
 
@@ -138,46 +138,46 @@ static void review_page_request(const struct movie_fetch *fetch, int page, char 
 /* What append_to_response=credits,reviews must bring, and the details' genres, lists
  * empty or not: a part missing or null would read downstream as "no cast, no reviews, no
  * genres" and delete what the warehouse holds (tmdb-shape refuses such a movie too). */
-static int check_movie_answer(const json_t *body, const void *asked, char *why, size_t why_size)
+static int check_movie_answer(const json_t *body, const void *asked, struct buf *why)
 {
 	const struct movie_page *request = asked;
-	if (check_object_id(body, request->fetch->id, why, why_size) < 0)
+	if (check_object_id(body, request->fetch->id, why) < 0)
 		return -1;
 	const json_t *credits = json_object_get(body, "credits");
 	const json_t *reviews = json_object_get(body, "reviews");
 	if (!has_array(body, "genres"))
-		return reject(why, why_size, "no \"genres\" array");
+		return reject(why, "no \"genres\" array");
 	if (!json_is_object(credits))
-		return reject(why, why_size, "no \"credits\" object");
+		return reject(why, "no \"credits\" object");
 	if (!has_array(credits, "cast"))
-		return reject(why, why_size, "no \"credits.cast\" array");
+		return reject(why, "no \"credits.cast\" array");
 	if (!has_array(credits, "crew"))
-		return reject(why, why_size, "no \"credits.crew\" array");
+		return reject(why, "no \"credits.crew\" array");
 	if (!json_is_object(reviews))
-		return reject(why, why_size, "no \"reviews\" object");
+		return reject(why, "no \"reviews\" object");
 	if (!has_array(reviews, "results"))
-		return reject(why, why_size, "no \"reviews.results\" array");
+		return reject(why, "no \"reviews.results\" array");
 	const json_t *page = json_object_get(reviews, "page");
 	if (!json_is_integer(page) || json_integer_value(page) != 1)
-		return reject(why, why_size, "\"reviews.page\" is not 1");
+		return reject(why, "\"reviews.page\" is not 1");
 	const json_t *total = json_object_get(reviews, "total_pages");
 	if (!json_is_integer(total) || json_integer_value(total) < 0)
-		return reject(why, why_size, "\"reviews.total_pages\" is not a count");
+		return reject(why, "\"reviews.total_pages\" is not a count");
 	return 0;
 }
 
 /* A further page of the asked movie's reviews, with its list: else the page's reviews
  * would be missing from the merged list without a word. */
-static int check_review_page(const json_t *body, const void *asked, char *why, size_t why_size)
+static int check_review_page(const json_t *body, const void *asked, struct buf *why)
 {
 	const struct movie_page *request = asked;
-	if (check_object_id(body, request->fetch->id, why, why_size) < 0)
+	if (check_object_id(body, request->fetch->id, why) < 0)
 		return -1;
 	if (!has_array(body, "results"))
-		return reject(why, why_size, "no \"results\" array");
+		return reject(why, "no \"results\" array");
 	const json_t *page = json_object_get(body, "page");
 	if (!json_is_integer(page) || json_integer_value(page) != request->number)
-		return reject(why, why_size, "\"page\" is not %d", request->number);
+		return reject(why, "\"page\" is not %d", request->number);
 	return 0;
 }
 
