@@ -30,7 +30,8 @@ void pg_identifier(struct pg_db *db, struct buf *sql, const char *name)
 	free(quoted);
 }
 
-void pg_append_one_line(struct buf *out, const char *text)
+/* Appends libpq's text as one line: its messages end with a newline and may hold several. */
+static void append_one_line(struct buf *out, const char *text)
 {
 	size_t len = strlen(text);
 	while (len && (text[len - 1] == '\n' || text[len - 1] == ' '))
@@ -63,14 +64,14 @@ int pg_failed(struct pg_db *db, const PGresult *res, const char *what, struct bu
 	const char *connection = PQerrorMessage(db->conn);
 	buf_printf(why, "%s: %s: ", db->name, what);
 	if (primary)
-		pg_append_one_line(why, primary);
+		append_one_line(why, primary);
 	else if (*connection)
-		pg_append_one_line(why, connection);
+		append_one_line(why, connection);
 	else
 		buf_printf(why, "unexpected %s", res ? PQresStatus(PQresultStatus(res)) : "failure");
 	if (detail) {
 		buf_puts(why, " (");
-		pg_append_one_line(why, detail);
+		append_one_line(why, detail);
 		buf_puts(why, ")");
 	}
 	return status_of_sqlstate(res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL);
@@ -160,7 +161,7 @@ static void log_notice(void *arg, const char *message)
 {
 	const struct pg_db *db = arg;
 	struct buf line = {0};
-	pg_append_one_line(&line, message);
+	append_one_line(&line, message);
 	if (strncmp(message, "WARNING", 7) == 0)
 		log_warn("%s: %s", db->name, line.data ? line.data : "");
 	else
@@ -181,7 +182,7 @@ static int is_connection_string(const char *dsn)
 static void append_unquoted(struct buf *out, const char *text)
 {
 	struct buf line = {0};
-	pg_append_one_line(&line, text);
+	append_one_line(&line, text);
 	const char *p = line.data ? line.data : "";
 	for (const char *open; (open = strchr(p, '"'));) {
 		const char *close = strchr(open + 1, '"');
@@ -269,7 +270,7 @@ int pg_connect(struct pg_db *db, const char *dsn, struct buf *why)
 	db->name = database_name(db->conn);
 	if (PQstatus(db->conn) != CONNECTION_OK) {
 		buf_printf(why, "%s: cannot connect: ", db->name);
-		pg_append_one_line(why, PQerrorMessage(db->conn));
+		append_one_line(why, PQerrorMessage(db->conn));
 		return connection_failure_status(db->conn);
 	}
 	log_debug(1, "%s: connected (server %d)", db->name, PQserverVersion(db->conn));
@@ -326,24 +327,25 @@ int pg_read_schema(struct pg_db *db, struct buf *why)
 
 /* The warehouse's dialect. */
 
-static void identifier(void *db, struct buf *sql, const char *name)
+static void dialect_identifier(void *db, struct buf *sql, const char *name)
 {
 	pg_identifier(db, sql, name);
 }
 
-static int exec(void *db, const char *sql, const char *what, struct buf *why)
+static int dialect_exec(void *db, const char *sql, const char *what, struct buf *why)
 {
 	return pg_exec(db, sql, what, why);
 }
 
-static int query(void *db, const char *sql, int nparams, const char *const *params, size_t columns,
-		 warehouse_row_fn *each, void *arg, const char *what, struct buf *why)
+static int dialect_query(void *db, const char *sql, int nparams, const char *const *params,
+			 size_t columns, warehouse_row_fn *each, void *arg, const char *what,
+			 struct buf *why)
 {
 	PGresult *res = NULL;
-	const char *values[3];
+	const char *values[WAREHOUSE_COLUMNS_MAX];
 	int status = pg_run(db, sql, nparams, params, PGRES_TUPLES_OK, &res, what, why);
 	for (int row = 0; !status && row < PQntuples(res); row++) {
-		for (size_t c = 0; c < columns && c < sizeof values / sizeof values[0]; c++)
+		for (size_t c = 0; c < columns && c < WAREHOUSE_COLUMNS_MAX; c++)
 			values[c] = PQgetisnull(res, row, (int)c) ? NULL : PQgetvalue(res, row, (int)c);
 		status = each(arg, values, why);
 	}
@@ -352,11 +354,11 @@ static int query(void *db, const char *sql, int nparams, const char *const *para
 }
 
 const struct warehouse_dialect pg_dialect = {
-	.identifier = identifier,
+	.identifier = dialect_identifier,
 	.type_name = pg_type_of,
 	.kind_of_type = kind_of_pg_type,
-	.exec = exec,
-	.query = query,
+	.exec = dialect_exec,
+	.query = dialect_query,
 	.columns_sql = "SELECT a.attname, a.atttypid::regtype::text FROM pg_catalog.pg_attribute a"
 		       " JOIN pg_catalog.pg_class c ON c.oid = a.attrelid"
 		       " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"

@@ -43,8 +43,9 @@ int pg_failed(struct pg_db *db, const PGresult *res, const char *what, struct bu
 /* Reads every result the last command left, checking the first against expect. */
 int pg_collect_results(struct pg_db *db, ExecStatusType expect, const char *what, struct buf *why);
 
-/* Starts the transaction with begin ("BEGIN ..."), then sets its lock_timeout. */
+/* Starts the transaction with begin ("BEGIN ..."); disconnecting rolls it back. */
 int pg_begin(struct pg_db *db, const char *begin, struct buf *why);
+/* The transaction's lock_timeout (0: none). */
 int pg_set_lock_timeout(struct pg_db *db, int lock_timeout_ms, struct buf *why);
 /* Reads current_schema() into schema_name and schema; both stay NULL when the
  * search_path names no schema that exists. */
@@ -57,8 +58,5 @@ const char *pg_type_of(enum value_kind kind);
  * (it would cut it short with only a NOTICE, so two long names could become one);
  * column NULL checks them all. */
 int pg_check_names(const struct layout *layout, const char *column, struct buf *why);
-
-/* Appends libpq's text as one line: its messages end with a newline and may hold several. */
-void pg_append_one_line(struct buf *out, const char *text);
 
 #endif

@@ -595,6 +595,11 @@ static int take_load_lock(struct pg_sink *s, int wait, struct buf *why)
  * another's half-done work. Its wait has no lock_timeout; lock_timeout then bounds the
  * wait for a table another writer locks, as --busy-timeout does for SQLite (0:
  * PostgreSQL's 0 would mean forever, so 1 ms). */
+static int busy_timeout(const struct sink_options *options)
+{
+	return options->busy_timeout_ms > 0 ? options->busy_timeout_ms : 1;
+}
+
 static int start_transaction(struct pg_sink *s, const struct sink_options *options, struct buf *why)
 {
 	int status = pg_begin(&s->db, "BEGIN", why);
@@ -603,8 +608,7 @@ static int start_transaction(struct pg_sink *s, const struct sink_options *optio
 	if (!status)
 		status = take_load_lock(s, options->wait, why);
 	if (!status)
-		status = pg_set_lock_timeout(&s->db, options->busy_timeout_ms > 0 ? options->busy_timeout_ms : 1,
-					     why);
+		status = pg_set_lock_timeout(&s->db, busy_timeout(options), why);
 	if (!status)
 		status = pg_read_schema(&s->db, why);
 	if (!status && !s->db.schema) {
@@ -661,8 +665,7 @@ int sink_postgres_read_state(const char *dsn, const struct sink_options *options
 	if (!status)
 		status = pg_begin(&s->db, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", why);
 	if (!status)
-		status = pg_set_lock_timeout(&s->db, options->busy_timeout_ms > 0 ? options->busy_timeout_ms : 1,
-					     why);
+		status = pg_set_lock_timeout(&s->db, busy_timeout(options), why);
 	if (!status)
 		status = pg_read_schema(&s->db, why);
 	init_warehouse(s, 0);

@@ -1,7 +1,6 @@
 /* The SQLite sink: one transaction per run, tables created from their layouts,
  * rows upserted by key, children of every parent seen replaced. */
 #include "sink.h"
-#include "warehouse.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -14,6 +13,7 @@
 #include "folders.h"
 #include "lock.h"
 #include "log.h"
+#include "warehouse.h"
 #include "xalloc.h"
 
 /* A statement that finds rows by some columns' values; columns says which, as text. */
@@ -704,13 +704,13 @@ static int sqlite_query(void *db, const char *sql, int nparams, const char *cons
 {
 	struct sqlite_sink *s = db;
 	sqlite3_stmt *stmt;
-	const char *values[3];
+	const char *values[WAREHOUSE_COLUMNS_MAX];
 	log_debug(3, "%s", sql);
 	int rc = sqlite3_prepare_v2(s->db, sql, -1, &stmt, NULL), status = 0;
 	for (int i = 0; rc == SQLITE_OK && i < nparams && i < sqlite3_bind_parameter_count(stmt); i++)
 		rc = sqlite3_bind_text(stmt, i + 1, params[i], -1, SQLITE_STATIC);
 	while (rc == SQLITE_OK && !status && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		for (size_t c = 0; c < columns && c < sizeof values / sizeof values[0]; c++)
+		for (size_t c = 0; c < columns && c < WAREHOUSE_COLUMNS_MAX; c++)
 			values[c] = (const char *)sqlite3_column_text(stmt, (int)c);
 		status = each(arg, values, why);
 		rc = SQLITE_OK;

@@ -15,6 +15,8 @@
 
 /* One row of a query: its values as text, NULL for SQL's null. */
 typedef int warehouse_row_fn(void *arg, const char *const *values, struct buf *why);
+/* The most columns a query of the warehouse reads. */
+#define WAREHOUSE_COLUMNS_MAX 3
 
 struct warehouse_dialect {
 	/* Appends name as a quoted identifier: "x""y". */
@@ -25,7 +27,8 @@ struct warehouse_dialect {
 	enum value_kind (*kind_of_type)(const char *type);
 	/* Runs a statement that returns no rows; what says what failed. */
 	int (*exec)(void *db, const char *sql, const char *what, struct buf *why);
-	/* Runs a query and calls each for its rows, columns values per row. params are
+	/* Runs a query and calls each for its rows, columns values per row (at most
+	 * WAREHOUSE_COLUMNS_MAX); a status each returns ends it. params are
 	 * $1, $2, ... (SQLite: ?1, ?2, ...); a dialect may leave out those its SQL does not
 	 * use. */
 	int (*query)(void *db, const char *sql, int nparams, const char *const *params,
