@@ -228,9 +228,8 @@ static const char *or_empty(const char *text)
 static char *database_name(PGconn *conn)
 {
 	struct buf name = {0};
-	if (buf_printf(&name, "%s@%s:%s/%s", or_empty(PQuser(conn)), or_empty(PQhost(conn)),
-		       or_empty(PQport(conn)), or_empty(PQdb(conn))) < 0)
-		die(EXIT_SOFTWARE, "out of memory");
+	buf_printf(&name, "%s@%s:%s/%s", or_empty(PQuser(conn)), or_empty(PQhost(conn)),
+		   or_empty(PQport(conn)), or_empty(PQdb(conn)));
 	return name.data;
 }
 

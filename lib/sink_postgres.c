@@ -225,13 +225,11 @@ static void copy_text(struct buf *line, const char *text, size_t len)
 				   : text[i] == '\n' ? "\\n" : text[i] == '\r' ? "\\r" : NULL;
 		if (!escape)
 			continue;
-		if (buf_append(line, text + start, i - start) < 0)
-			die(EXIT_SOFTWARE, "out of memory");
+		buf_append(line, text + start, i - start);
 		sql_puts(line, escape);
 		start = i + 1;
 	}
-	if (buf_append(line, text + start, len - start) < 0)
-		die(EXIT_SOFTWARE, "out of memory");
+	buf_append(line, text + start, len - start);
 }
 
 static void copy_cell(struct buf *line, const struct cell *cell)

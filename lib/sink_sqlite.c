@@ -98,11 +98,13 @@ static void sql_number(struct buf *sql, const char *before, size_t number)
 /* Names from the input are only ever spliced as quoted identifiers: "x""y". */
 static void sql_identifier(struct buf *sql, const char *name)
 {
-	int failed = buf_putc(sql, '"');
-	for (const char *p = name; *p && !failed; p++)
-		failed = buf_putc(sql, *p) || (*p == '"' && buf_putc(sql, '"'));
-	if (failed || buf_putc(sql, '"') < 0)
-		die(EXIT_SOFTWARE, "out of memory");
+	buf_putc(sql, '"');
+	for (const char *p = name; *p; p++) {
+		buf_putc(sql, *p);
+		if (*p == '"')
+			buf_putc(sql, '"');
+	}
+	buf_putc(sql, '"');
 }
 
 /* main. so that no temporary table of ours can stand in for one of the input's. */
@@ -273,8 +275,7 @@ static int prepare_table(struct sqlite_sink *s, struct sqlite_table *t, struct b
 static void sql_seen_columns(struct buf *sql, size_t count)
 {
 	for (size_t k = 0; k < count; k++)
-		if (buf_printf(sql, "%sk%zu", k ? ", " : "", k) < 0)
-			die(EXIT_SOFTWARE, "out of memory");
+		buf_printf(sql, "%sk%zu", k ? ", " : "", k);
 }
 
 /* A child table's keys that came in this run, kept in temp.tmdb_load_seen_N (k0, k1, ...),
@@ -284,8 +285,7 @@ static int prepare_seen_keys(struct sqlite_sink *s, struct sqlite_table *t, size
 {
 	const struct layout *layout = t->layout;
 	struct buf name = {0}, sql = {0};
-	if (buf_printf(&name, "temp.tmdb_load_seen_%zu", n) < 0)
-		die(EXIT_SOFTWARE, "out of memory");
+	buf_printf(&name, "temp.tmdb_load_seen_%zu", n);
 	t->seen_keys = name.data;
 	sql_puts(&sql, "CREATE TABLE ");
 	sql_puts(&sql, t->seen_keys);
@@ -381,8 +381,7 @@ static void set_last_parent(struct sqlite_table *t, const struct cell *value)
 				       .real = value->real, .len = value->len};
 	if (value->type == CELL_TEXT) {
 		buf_clear(&t->last_parent_text);
-		if (buf_append(&t->last_parent_text, value->text, value->len) < 0)
-			die(EXIT_SOFTWARE, "out of memory");
+		buf_append(&t->last_parent_text, value->text, value->len);
 	}
 }
 
@@ -483,8 +482,8 @@ static void match_columns(struct buf *columns, const struct cells *match)
 {
 	buf_clear(columns);
 	for (size_t i = 0; i < match->count; i++)
-		if (match->cell[i].type != CELL_NULL && buf_printf(columns, "%zu,", i) < 0)
-			die(EXIT_SOFTWARE, "out of memory");
+		if (match->cell[i].type != CELL_NULL)
+			buf_printf(columns, "%zu,", i);
 }
 
 /* Prepares head WHERE "a" = ?1 AND ... for match's columns, unless the statement has
@@ -614,8 +613,7 @@ static void remove_created_database(const struct sqlite_sink *s)
 	struct buf file = {0};
 	for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
 		buf_clear(&file);
-		if (buf_printf(&file, "%s%s", s->path, suffixes[i]) < 0)
-			die(EXIT_SOFTWARE, "out of memory");
+		buf_printf(&file, "%s%s", s->path, suffixes[i]);
 		if (unlink(file.data) < 0 && errno != ENOENT)
 			log_warn("%s: cannot remove what the failed run created: %s", file.data,
 				 strerror(errno));
@@ -805,8 +803,7 @@ static int lock_database(struct sqlite_sink *s, int wait, struct buf *why)
 	if (strcmp(s->path, ":memory:") == 0)
 		return 0;
 	struct buf lock_path = {0};
-	if (buf_printf(&lock_path, "%s.lock", s->path) < 0)
-		die(EXIT_SOFTWARE, "out of memory");
+	buf_printf(&lock_path, "%s.lock", s->path);
 	int status = lock_take(&s->lock, lock_path.data, s->path, wait, why);
 	buf_free(&lock_path);
 	return status;

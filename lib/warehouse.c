@@ -1,7 +1,6 @@
 #include "warehouse.h"
 
 #include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,24 +9,15 @@
 
 void sql_puts(struct buf *sql, const char *text)
 {
-	if (buf_puts(sql, text) < 0)
-		die(EXIT_SOFTWARE, "out of memory");
+	buf_puts(sql, text);
 }
 
 void sql_printf(struct buf *sql, const char *fmt, ...)
 {
-	va_list ap, again;
+	va_list ap;
 	va_start(ap, fmt);
-	va_copy(again, ap);
-	int n = vsnprintf(NULL, 0, fmt, ap);
+	buf_vprintf(sql, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		die(EXIT_SOFTWARE, "internal error: cannot format SQL");
-	char *text = xmalloc((size_t)n + 1);
-	vsnprintf(text, (size_t)n + 1, fmt, again);
-	va_end(again);
-	sql_puts(sql, text);
-	free(text);
 }
 
 static void sql_identifier(const struct warehouse *w, struct buf *sql, const char *name)
@@ -273,8 +263,8 @@ static void sql_view(const struct warehouse *w, struct buf *sql)
 			sql_printf(sql, "%s.", w->schema);
 		else if (*p == '#')
 			sql_puts(sql, d->type_name(KIND_NUMBER));
-		else if (*p != '@' && buf_putc(sql, *p) < 0)
-			die(EXIT_SOFTWARE, "out of memory");
+		else if (*p != '@')
+			buf_putc(sql, *p);
 	}
 }
 

@@ -62,7 +62,7 @@ struct warehouse {
 	int ready;		/* the toolkit's tables exist: the view is made at the end */
 };
 
-/* SQL is built in a buf; running out of memory while building it ends the program. */
+/* SQL is built in a buf (which cannot fail: it ends the program without memory). */
 void sql_puts(struct buf *sql, const char *text);
 void sql_printf(struct buf *sql, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Appends the table's name in the warehouse's schema: main."movies". */
