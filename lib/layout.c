@@ -16,11 +16,6 @@ static struct layout *layout_new(const char *name)
 	return layout;
 }
 
-static enum value_kind kind_of_column_type(enum column_type type)
-{
-	return type == COLUMN_INTEGER ? KIND_INTEGER : type == COLUMN_REAL ? KIND_NUMBER : KIND_STRING;
-}
-
 /* Whether some table of the toolkit names rows of this one in its parent column: the
  * parent's key is that one column. */
 static int has_children(const struct table *table)
@@ -39,7 +34,7 @@ struct layout *layout_for_table(const struct table *table)
 	layout->known = table;
 	for (size_t i = 0; i < table->column_count; i++) {
 		const struct column *column = &table->columns[i];
-		layout_add_column(layout, column->name, kind_of_column_type(column->type));
+		layout_add_column(layout, column->name, column->kind);
 	}
 	layout->key = xcalloc(TABLE_KEY_MAX, sizeof *layout->key);
 	while (layout->key_count < TABLE_KEY_MAX && table->key[layout->key_count]) {
@@ -54,13 +49,9 @@ struct layout *layout_for_table(const struct table *table)
 
 static int kind_of_type_name(const char *name, enum value_kind *kind)
 {
-	static const struct { const char *name; enum value_kind kind; } names[] = {
-		{"string", KIND_STRING}, {"integer", KIND_INTEGER}, {"number", KIND_NUMBER},
-		{"boolean", KIND_BOOLEAN}, {"object", KIND_OBJECT}, {"array", KIND_ARRAY},
-	};
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-		if (strcmp(names[i].name, name) == 0) {
-			*kind = names[i].kind;
+	for (enum value_kind k = KIND_STRING; value_kind_json(k); k++) {
+		if (strcmp(value_kind_json(k), name) == 0) {
+			*kind = k;
 			return 0;
 		}
 	}
@@ -248,48 +239,6 @@ enum value_kind value_kind_of_node(const struct jdoc_node *value)
 	}
 }
 
-/* SQLite's affinity rules (https://sqlite.org/datatype3.html, 3.1), less NUMERIC. */
-enum value_kind value_kind_of_sql(const char *declared_type)
-{
-	char upper[64];
-	size_t n = 0;
-	for (; declared_type[n] && n < sizeof upper - 1; n++)
-		upper[n] = (char)(declared_type[n] >= 'a' && declared_type[n] <= 'z'
-				  ? declared_type[n] - 'a' + 'A' : declared_type[n]);
-	upper[n] = '\0';
-	if (strstr(upper, "INT"))
-		return KIND_INTEGER;
-	if (strstr(upper, "CHAR") || strstr(upper, "CLOB") || strstr(upper, "TEXT"))
-		return KIND_STRING;
-	if (strstr(upper, "REAL") || strstr(upper, "FLOA") || strstr(upper, "DOUB"))
-		return KIND_NUMBER;
-	return KIND_ANY;
-}
-
-const char *value_kind_sql(enum value_kind kind)
-{
-	switch (kind) {
-	case KIND_INTEGER:
-	case KIND_BOOLEAN: return "INTEGER";
-	case KIND_NUMBER: return "REAL";
-	case KIND_ANY: return "";
-	default: return "TEXT";
-	}
-}
-
-const char *value_kind_noun(enum value_kind kind)
-{
-	switch (kind) {
-	case KIND_STRING: return "a string";
-	case KIND_INTEGER: return "an integer";
-	case KIND_NUMBER: return "a number";
-	case KIND_BOOLEAN: return "a boolean";
-	case KIND_OBJECT: return "an object";
-	case KIND_ARRAY: return "an array";
-	default: return "a value";
-	}
-}
-
 void layout_quote_name(struct buf *out, const char *name)
 {
 	buf_putc(out, '"');
@@ -309,33 +258,4 @@ void layout_describe_unknown_column(struct buf *why, const struct layout *layout
 	buf_printf(why, "%s: column ", layout->name);
 	layout_quote_name(why, name);
 	buf_puts(why, ": the table has no such column (--alter adds it)");
-}
-
-int layout_add_missing_columns(const struct layout *layout, const unsigned char *present,
-			       size_t declared, int alter, layout_add_fn *add_column, void *target,
-			       struct buf *why)
-{
-	int status = 0;
-	for (size_t i = 0; i < declared && !status; i++) {
-		if (present[i])
-			continue;
-		if (!alter) {
-			layout_describe_unknown_column(why, layout, layout->columns[i].name);
-			status = EXIT_DATAERR;
-		} else {
-			status = add_column(target, layout, i, why);
-		}
-	}
-	return status;
-}
-
-int layout_key_mismatch(const struct layout *layout, const char *where, struct buf *why)
-{
-	buf_printf(why, "%s: the table's primary key in %s is not the input's key (", layout->name, where);
-	for (size_t k = 0; k < layout->key_count; k++) {
-		buf_puts(why, k ? ", " : "");
-		layout_quote_name(why, layout->columns[layout->key[k]].name);
-	}
-	buf_puts(why, ")");
-	return EXIT_DATAERR;
 }

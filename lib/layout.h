@@ -12,17 +12,6 @@
 #include "jdoc.h"
 #include "tables.h"
 
-/* What JSON a column accepts, named after JSON Schema's types. */
-enum value_kind {
-	KIND_STRING,	/* TEXT */
-	KIND_INTEGER,	/* INTEGER */
-	KIND_NUMBER,	/* REAL; an integer is taken as a real */
-	KIND_BOOLEAN,	/* INTEGER 0 or 1 */
-	KIND_OBJECT,	/* TEXT holding compact JSON */
-	KIND_ARRAY,	/* TEXT holding compact JSON */
-	KIND_ANY,	/* a column of unknown type (a CSV header, an untyped SQL column) */
-};
-
 #define LAYOUT_NONE ((size_t)-1)
 
 /* Singer's mark of a deleted row (a member with a non-null value): never a column. */
@@ -72,12 +61,6 @@ void layout_free(struct layout *layout);
 
 /* The kind a column made for this value by --alter gets; null gives KIND_ANY. */
 enum value_kind value_kind_of_node(const struct jdoc_node *value);
-/* The kind of a column SQLite declares with this type (its affinity rules). */
-enum value_kind value_kind_of_sql(const char *declared_type);
-/* TEXT, INTEGER, REAL, or "" for KIND_ANY. */
-const char *value_kind_sql(enum value_kind kind);
-/* "a string", "an integer", ... for messages. */
-const char *value_kind_noun(enum value_kind kind);
 
 /* Appends name in double quotes with control characters, quotes and backslashes
  * escaped as in JSON, so any name fits a one-line message. */
@@ -85,17 +68,5 @@ void layout_quote_name(struct buf *out, const char *name);
 
 /* Appends "TABLE: column "NAME": the table has no such column (--alter adds it)". */
 void layout_describe_unknown_column(struct buf *why, const struct layout *layout, const char *name);
-
-/* Brings a database table up to the layout's first declared columns: each one it lacks
- * (present[i] == 0) is added through add_column with alter, else refused with 65 naming
- * it. Returns 0, or the first failing status. */
-typedef int layout_add_fn(void *target, const struct layout *layout, size_t column, struct buf *why);
-int layout_add_missing_columns(const struct layout *layout, const unsigned char *present,
-			       size_t declared, int alter, layout_add_fn *add_column, void *target,
-			       struct buf *why);
-
-/* Says that the primary key of the layout's table in where is not the input's key;
- * returns 65. */
-int layout_key_mismatch(const struct layout *layout, const char *where, struct buf *why);
 
 #endif

@@ -39,8 +39,8 @@ static int write_typed_value(struct buf *out, const struct column *column, int k
 		buf_puts(out, "null");
 		return 0;
 	}
-	switch (column->type) {
-	case COLUMN_TEXT:
+	switch (column->kind) {
+	case KIND_STRING:
 		if (source->type == JDOC_STRING && column->empty_is_null && source->len == 0)
 			buf_puts(out, "null");
 		else if (source->type == JDOC_STRING)
@@ -52,7 +52,7 @@ static int write_typed_value(struct buf *out, const struct column *column, int k
 		} else
 			return VALUE_WRONG_KIND;
 		return 0;
-	case COLUMN_INTEGER:
+	case KIND_INTEGER:
 		if (source->type == JDOC_INTEGER)
 			json_write_integer(out, source->integer);
 		else if (source->type == JDOC_REAL && source->real == floor(source->real) &&
@@ -61,7 +61,7 @@ static int write_typed_value(struct buf *out, const struct column *column, int k
 		else
 			return VALUE_WRONG_KIND;
 		return 0;
-	case COLUMN_REAL:
+	case KIND_NUMBER:
 		if (source->type == JDOC_INTEGER)
 			json_write_real(out, (double)source->integer);
 		else if (source->type == JDOC_REAL)
@@ -69,13 +69,9 @@ static int write_typed_value(struct buf *out, const struct column *column, int k
 		else
 			return VALUE_WRONG_KIND;
 		return 0;
+	default:
+		return VALUE_WRONG_KIND;	/* the toolkit's tables use no other kind */
 	}
-	return VALUE_WRONG_KIND;
-}
-
-static const char *kind_name(enum column_type type)
-{
-	return type == COLUMN_TEXT ? "a string" : type == COLUMN_INTEGER ? "an integer" : "a number";
 }
 
 /* When this run marks rows deleted: one time for the whole run, as Singer taps do. */
@@ -105,7 +101,7 @@ static void explain_value(const struct table *table, const struct column *column
 		buf_printf(why, "%s.%s: missing in %s", table->name, column->name, where);
 	else
 		buf_printf(why, "%s.%s: expected %s in %s", table->name, column->name,
-			 kind_name(column->type), where);
+			 value_kind_noun(column->kind), where);
 }
 
 /* One row as a JSON line: {"column":value,...}, or inside a RECORD message; a deleted

@@ -13,6 +13,7 @@
 #include "folders.h"
 #include "lock.h"
 #include "log.h"
+#include "warehouse.h"
 #include "xalloc.h"
 
 /* A statement that finds rows by some columns' values; columns says which, as text. */
@@ -44,14 +45,14 @@ struct sqlite_sink {
 	sqlite3 *db;
 	char *path;
 	struct lock lock;		/* DB.lock, held from before opening to after closing */
-	int alter;
+	struct warehouse warehouse;
 	int in_transaction;
 	int committed;
 	int created;			/* no file was there: a run that does not commit removes it */
-	int warehouse_ready;		/* the toolkit's tables and the view exist */
 	/* Some child table had rows when the run began: the parents seen must be noted
 	 * for replacing children. Else a fresh load keeps no list that grows with it. */
 	int note_parents;
+	int children_checked;		/* note_parents is known */
 	struct sqlite_table *tables;
 	size_t count, cap;
 	sqlite3_stmt *remember_parent;	/* a parent row was seen in this run */
@@ -63,21 +64,6 @@ struct sqlite_sink {
 static const char seen_parents_sql[] =
 	"CREATE TEMP TABLE tmdb_load_seen_parents (parent_column TEXT NOT NULL, parent_value NOT NULL,"
 	" PRIMARY KEY (parent_column, parent_value)) WITHOUT ROWID";
-
-/* One row per movie. Subqueries rather than joins, so a movie's credits do not
- * multiply its reviews; avg() skips null ratings and is null without any. SQLite keeps
- * a view's CREATE statement as written, less "main.": the text to compare it with. */
-static const char analysis_view_sql[] =
-	"CREATE VIEW movie_analysis_view AS\n"
-	"SELECT m.movie_id AS movie_id, m.title AS title, m.release_date AS release_date,\n"
-	"  m.budget AS budget, m.revenue AS revenue, m.vote_average AS vote_average,\n"
-	"  m.vote_count AS vote_count, m.popularity AS popularity, m.runtime AS runtime,\n"
-	"  (SELECT count(*) FROM credits c WHERE c.movie_id = m.movie_id) AS cast_size,\n"
-	"  (SELECT count(*) FROM reviews r WHERE r.movie_id = m.movie_id) AS review_count,\n"
-	"  (SELECT avg(r.rating) FROM reviews r WHERE r.movie_id = m.movie_id) AS avg_review_rating,\n"
-	"  m.revenue - m.budget AS profit,\n"
-	"  CASE WHEN m.budget > 0 THEN CAST(m.revenue - m.budget AS REAL) / m.budget END AS roi\n"
-	"FROM movies m";
 
 /* The exit status a failed SQLite call means: the data broke a rule, the database
  * cannot be opened or written at all, or reading or writing it failed. */
@@ -104,34 +90,27 @@ static int sqlite_failed(struct sqlite_sink *s, int rc, const char *what, struct
 	return status_of(rc);
 }
 
-/* SQL is built in a buf; running out of memory while building it ends the program. */
-static void sql_puts(struct buf *sql, const char *text)
-{
-	if (buf_puts(sql, text) < 0)
-		die(EXIT_SOFTWARE, "out of memory");
-}
-
 static void sql_number(struct buf *sql, const char *before, size_t number)
 {
-	if (buf_printf(sql, "%s?%zu", before, number) < 0)
-		die(EXIT_SOFTWARE, "out of memory");
+	sql_printf(sql, "%s?%zu", before, number);
 }
 
 /* Names from the input are only ever spliced as quoted identifiers: "x""y". */
 static void sql_identifier(struct buf *sql, const char *name)
 {
-	int failed = buf_putc(sql, '"');
-	for (const char *p = name; *p && !failed; p++)
-		failed = buf_putc(sql, *p) || (*p == '"' && buf_putc(sql, '"'));
-	if (failed || buf_putc(sql, '"') < 0)
-		die(EXIT_SOFTWARE, "out of memory");
+	buf_putc(sql, '"');
+	for (const char *p = name; *p; p++) {
+		buf_putc(sql, *p);
+		if (*p == '"')
+			buf_putc(sql, '"');
+	}
+	buf_putc(sql, '"');
 }
 
-static void sql_table(struct buf *sql, const struct layout *layout)
+/* main. so that no temporary table of ours can stand in for one of the input's. */
+static void sql_table(struct sqlite_sink *s, struct buf *sql, const struct layout *layout)
 {
-	/* main. so that no temporary table of ours can stand in for one of the input's. */
-	sql_puts(sql, "main.");
-	sql_identifier(sql, layout->name);
+	warehouse_table(&s->warehouse, sql, layout->name);
 }
 
 static int exec_sql(struct sqlite_sink *s, const char *sql, const char *what, struct buf *why)
@@ -185,56 +164,11 @@ static struct sqlite_table *table_of(struct sqlite_sink *s, const struct layout 
 	return NULL;
 }
 
-static int create_table(struct sqlite_sink *s, const struct layout *layout, struct buf *why)
-{
-	struct buf sql = {0};
-	sql_puts(&sql, "CREATE TABLE IF NOT EXISTS ");
-	sql_table(&sql, layout);
-	sql_puts(&sql, " (");
-	for (size_t i = 0; i < layout->column_count; i++) {
-		sql_identifier(&sql, layout->columns[i].name);
-		const char *type = value_kind_sql(layout->columns[i].kind);
-		sql_puts(&sql, *type ? " " : "");
-		sql_puts(&sql, type);
-		sql_puts(&sql, ", ");
-	}
-	sql_puts(&sql, "PRIMARY KEY (");
-	for (size_t k = 0; k < layout->key_count; k++) {
-		sql_puts(&sql, k ? ", " : "");
-		sql_identifier(&sql, layout->columns[layout->key[k]].name);
-	}
-	sql_puts(&sql, "))");
-	int status = exec_sql(s, sql.data, "cannot create a table", why);
-	buf_free(&sql);
-	return status;
-}
-
-/* Child rows are found by their parent, when the view counts them and when a load
- * replaces them. */
-static int index_parent_column(struct sqlite_sink *s, const struct layout *layout, struct buf *why)
-{
-	struct buf sql = {0}, name = {0};
-	if (buf_printf(&name, "%s_%s", layout->name, layout->columns[layout->parent].name) < 0)
-		die(EXIT_SOFTWARE, "out of memory");
-	sql_puts(&sql, "CREATE INDEX IF NOT EXISTS main.");
-	sql_identifier(&sql, name.data);
-	sql_puts(&sql, " ON ");
-	sql_identifier(&sql, layout->name);
-	sql_puts(&sql, " (");
-	sql_identifier(&sql, layout->columns[layout->parent].name);
-	sql_puts(&sql, ")");
-	int status = exec_sql(s, sql.data, "cannot create an index", why);
-	buf_free(&sql);
-	buf_free(&name);
-	return status;
-}
-
-static int table_is_empty(struct sqlite_sink *s, const struct layout *layout, int *empty,
-			  struct buf *why)
+static int table_is_empty(struct sqlite_sink *s, const char *table, int *empty, struct buf *why)
 {
 	struct buf sql = {0};
 	sql_puts(&sql, "SELECT 1 FROM ");
-	sql_table(&sql, layout);
+	warehouse_table(&s->warehouse, &sql, table);
 	sql_puts(&sql, " LIMIT 1");
 	sqlite3_stmt *stmt;
 	int status = prepare(s, sql.data, &stmt, why);
@@ -245,149 +179,6 @@ static int table_is_empty(struct sqlite_sink *s, const struct layout *layout, in
 	status = step_once(s, stmt, &has_row, "cannot read a table", why);
 	sqlite3_finalize(stmt);
 	*empty = !has_row;
-	return status;
-}
-
-/* The view as this toolkit defines it, as PostgreSQL's CREATE OR REPLACE VIEW keeps it:
- * a warehouse an older toolkit made gets the current view, in the load's transaction. */
-static int keep_view_current(struct sqlite_sink *s, struct buf *why)
-{
-	sqlite3_stmt *stmt;
-	int status = prepare(s, "SELECT sql FROM main.sqlite_master WHERE type = 'view'"
-			     " AND name = 'movie_analysis_view'", &stmt, why);
-	if (status)
-		return status;
-	int rc = sqlite3_step(stmt), has_row = rc == SQLITE_ROW, current = 0;
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		status = sqlite_failed(s, rc, "cannot read the schema", why);
-	if (has_row) {
-		const unsigned char *sql = sqlite3_column_text(stmt, 0);
-		current = sql && strcmp((const char *)sql, analysis_view_sql) == 0;
-	}
-	sqlite3_finalize(stmt);
-	if (!status && has_row && !current) {
-		log_debug(1, "%s: movie_analysis_view differs from this version's: replaced", s->path);
-		status = exec_sql(s, "DROP VIEW main.movie_analysis_view",
-				  "cannot replace movie_analysis_view", why);
-	}
-	if (!status && !current)
-		status = exec_sql(s, analysis_view_sql, "cannot create movie_analysis_view", why);
-	return status;
-}
-
-/* The toolkit's tables go together: the view needs movies, credits and reviews, and a
- * warehouse has every table whichever came first. */
-static int create_warehouse(struct sqlite_sink *s, struct buf *why)
-{
-	int status = 0;
-	for (size_t i = 0; i < tmdb_table_count && !status; i++) {
-		struct layout *layout = layout_for_table(&tmdb_tables[i]);
-		int empty = 1;
-		status = create_table(s, layout, why);
-		if (!status && layout->parent != LAYOUT_NONE)
-			status = index_parent_column(s, layout, why);
-		if (!status && layout->parent != LAYOUT_NONE)
-			status = table_is_empty(s, layout, &empty, why);
-		s->note_parents |= !empty;
-		layout_free(layout);
-	}
-	if (!status)
-		status = keep_view_current(s, why);
-	s->warehouse_ready = !status;
-	return status;
-}
-
-static int add_sql_column(struct sqlite_sink *s, const struct layout *layout, size_t column,
-			  struct buf *why)
-{
-	const struct layout_column *c = &layout->columns[column];
-	const char *type = value_kind_sql(c->kind);
-	struct buf sql = {0};
-	sql_puts(&sql, "ALTER TABLE ");
-	sql_table(&sql, layout);
-	sql_puts(&sql, " ADD COLUMN ");
-	sql_identifier(&sql, c->name);
-	sql_puts(&sql, *type ? " " : "");
-	sql_puts(&sql, type);
-	log_debug(1, "%s: adding column %s %s", layout->name, c->name, *type ? type : "(untyped)");
-	int status = exec_sql(s, sql.data, "cannot add a column", why);
-	buf_free(&sql);
-	return status;
-}
-
-static int add_missing_column(void *sink, const struct layout *layout, size_t column, struct buf *why)
-{
-	return add_sql_column(sink, layout, column, why);
-}
-
-/* The database's own columns join the layout (earlier --alter runs made them);
- * present[i] says which of the layout's first columns the table has. */
-static int read_database_columns(struct sqlite_sink *s, struct layout *layout, unsigned char *present,
-				 size_t declared, struct buf *why)
-{
-	sqlite3_stmt *info;
-	int status = prepare(s, "SELECT name, type FROM pragma_table_info(?1, 'main') ORDER BY cid",
-			     &info, why);
-	if (status)
-		return status;
-	int rc = sqlite3_bind_text(info, 1, layout->name, -1, SQLITE_STATIC);
-	while (rc == SQLITE_OK && (rc = sqlite3_step(info)) == SQLITE_ROW) {
-		const char *name = (const char *)sqlite3_column_text(info, 0);
-		const char *type = (const char *)sqlite3_column_text(info, 1);
-		if (!name)
-			name = "";
-		size_t column = layout_column_index(layout, name);
-		if (column == LAYOUT_NONE)
-			layout_add_column(layout, name, value_kind_of_sql(type ? type : ""));
-		else if (column < declared)
-			present[column] = 1;
-		rc = SQLITE_OK;
-	}
-	if (rc != SQLITE_DONE)
-		status = sqlite_failed(s, rc, "cannot read a table's columns", why);
-	sqlite3_finalize(info);
-	return status;
-}
-
-/* Upserts need the table's primary key to be the layout's key, column for column. */
-static int check_primary_key(struct sqlite_sink *s, const struct layout *layout, struct buf *why)
-{
-	sqlite3_stmt *info;
-	int status = prepare(s, "SELECT name FROM pragma_table_info(?1, 'main') WHERE pk > 0 ORDER BY pk",
-			     &info, why);
-	if (status)
-		return status;
-	size_t count = 0;
-	int same = 1;
-	int rc = sqlite3_bind_text(info, 1, layout->name, -1, SQLITE_STATIC);
-	while (rc == SQLITE_OK && (rc = sqlite3_step(info)) == SQLITE_ROW) {
-		const char *name = (const char *)sqlite3_column_text(info, 0);
-		same &= count < layout->key_count && name &&
-			layout_column_index(layout, name) == layout->key[count];
-		count++;
-		rc = SQLITE_OK;
-	}
-	if (rc != SQLITE_DONE)
-		status = sqlite_failed(s, rc, "cannot read a table's primary key", why);
-	sqlite3_finalize(info);
-	if (!status && (!same || count != layout->key_count))
-		status = layout_key_mismatch(layout, s->path, why);
-	return status;
-}
-
-/* Makes the layout and the database's table agree: the table's extra columns join the
- * layout, columns it lacks are added with --alter or refused, and the keys must match. */
-static int match_database_columns(struct sqlite_sink *s, struct layout *layout, struct buf *why)
-{
-	size_t declared = layout->column_count;
-	unsigned char *present = xcalloc(declared, 1);
-	int status = read_database_columns(s, layout, present, declared, why);
-	if (!status)
-		status = check_primary_key(s, layout, why);
-	if (!status)
-		status = layout_add_missing_columns(layout, present, declared, s->alter, add_missing_column,
-						    s, why);
-	free(present);
 	return status;
 }
 
@@ -408,7 +199,7 @@ static int prepare_insert(struct sqlite_sink *s, struct sqlite_table *t, struct 
 	const struct layout *layout = t->layout;
 	struct buf sql = {0};
 	sql_puts(&sql, "INSERT INTO ");
-	sql_table(&sql, layout);
+	sql_table(s, &sql, layout);
 	sql_puts(&sql, " (");
 	for (size_t i = 0; i < layout->column_count; i++) {
 		sql_puts(&sql, i ? ", " : "");
@@ -446,7 +237,7 @@ static int prepare_update(struct sqlite_sink *s, struct sqlite_table *t, struct 
 	int status = 0;
 	if (set.len) {
 		sql_puts(&sql, "UPDATE ");
-		sql_table(&sql, layout);
+		sql_table(s, &sql, layout);
 		sql_puts(&sql, " SET ");
 		sql_puts(&sql, set.data);
 		for (size_t k = 0; k < layout->key_count; k++) {
@@ -484,8 +275,7 @@ static int prepare_table(struct sqlite_sink *s, struct sqlite_table *t, struct b
 static void sql_seen_columns(struct buf *sql, size_t count)
 {
 	for (size_t k = 0; k < count; k++)
-		if (buf_printf(sql, "%sk%zu", k ? ", " : "", k) < 0)
-			die(EXIT_SOFTWARE, "out of memory");
+		buf_printf(sql, "%sk%zu", k ? ", " : "", k);
 }
 
 /* A child table's keys that came in this run, kept in temp.tmdb_load_seen_N (k0, k1, ...),
@@ -495,8 +285,7 @@ static int prepare_seen_keys(struct sqlite_sink *s, struct sqlite_table *t, size
 {
 	const struct layout *layout = t->layout;
 	struct buf name = {0}, sql = {0};
-	if (buf_printf(&name, "temp.tmdb_load_seen_%zu", n) < 0)
-		die(EXIT_SOFTWARE, "out of memory");
+	buf_printf(&name, "temp.tmdb_load_seen_%zu", n);
 	t->seen_keys = name.data;
 	sql_puts(&sql, "CREATE TABLE ");
 	sql_puts(&sql, t->seen_keys);
@@ -518,6 +307,21 @@ static int prepare_seen_keys(struct sqlite_sink *s, struct sqlite_table *t, size
 	return status;
 }
 
+/* Whether any child table of the warehouse has rows: then a parent seen in the run may
+ * have children to replace, in a table whose rows come later. */
+static int check_children(struct sqlite_sink *s, struct buf *why)
+{
+	int status = 0;
+	for (size_t i = 0; i < tmdb_table_count && !status; i++) {
+		int empty = 1;
+		if (tmdb_tables[i].parent_key)
+			status = table_is_empty(s, tmdb_tables[i].name, &empty, why);
+		s->note_parents |= !empty;
+	}
+	s->children_checked = !status;
+	return status;
+}
+
 static int sqlite_open_table(struct sink *sink, struct layout *layout, struct buf *why)
 {
 	struct sqlite_sink *s = (struct sqlite_sink *)sink;
@@ -527,13 +331,9 @@ static int sqlite_open_table(struct sink *sink, struct layout *layout, struct bu
 		buf_puts(why, ": names starting with sqlite_ are SQLite's own");
 		return EXIT_DATAERR;
 	}
-	int status = 0;
-	if (layout->known && !s->warehouse_ready)
-		status = create_warehouse(s, why);
-	else if (!layout->known)
-		status = create_table(s, layout, why);
-	if (!status)
-		status = match_database_columns(s, layout, why);
+	int status = warehouse_open_table(&s->warehouse, layout, why);
+	if (!status && layout->known && !s->children_checked)
+		status = check_children(s, why);
 	if (status)
 		return status;
 	s->tables = xgrow(s->tables, &s->cap, s->count, sizeof *s->tables);
@@ -543,7 +343,7 @@ static int sqlite_open_table(struct sink *sink, struct layout *layout, struct bu
 	log_debug(1, "%s: table %s ready", s->path, layout->name);
 	status = prepare_table(s, t, why);
 	if (!status && layout->parent != LAYOUT_NONE)
-		status = table_is_empty(s, layout, &t->was_empty, why);
+		status = table_is_empty(s, layout->name, &t->was_empty, why);
 	if (!status && layout->parent != LAYOUT_NONE && !t->was_empty)
 		status = prepare_seen_keys(s, t, s->count - 1, why);
 	return status;
@@ -552,7 +352,7 @@ static int sqlite_open_table(struct sink *sink, struct layout *layout, struct bu
 static int sqlite_add_column(struct sink *sink, struct layout *layout, size_t column, struct buf *why)
 {
 	struct sqlite_sink *s = (struct sqlite_sink *)sink;
-	int status = add_sql_column(s, layout, column, why);
+	int status = warehouse_add_column(&s->warehouse, layout, column, why);
 	return status ? status : prepare_table(s, table_of(s, layout), why);
 }
 
@@ -581,8 +381,7 @@ static void set_last_parent(struct sqlite_table *t, const struct cell *value)
 				       .real = value->real, .len = value->len};
 	if (value->type == CELL_TEXT) {
 		buf_clear(&t->last_parent_text);
-		if (buf_append(&t->last_parent_text, value->text, value->len) < 0)
-			die(EXIT_SOFTWARE, "out of memory");
+		buf_append(&t->last_parent_text, value->text, value->len);
 	}
 }
 
@@ -683,8 +482,8 @@ static void match_columns(struct buf *columns, const struct cells *match)
 {
 	buf_clear(columns);
 	for (size_t i = 0; i < match->count; i++)
-		if (match->cell[i].type != CELL_NULL && buf_printf(columns, "%zu,", i) < 0)
-			die(EXIT_SOFTWARE, "out of memory");
+		if (match->cell[i].type != CELL_NULL)
+			buf_printf(columns, "%zu,", i);
 }
 
 /* Prepares head WHERE "a" = ?1 AND ... for match's columns, unless the statement has
@@ -704,7 +503,7 @@ static int prepare_match(struct sqlite_sink *s, const struct layout *layout, con
 	m->stmt = NULL;
 	match_columns(&m->columns, match);
 	sql_puts(&sql, head);
-	sql_table(&sql, layout);
+	sql_table(s, &sql, layout);
 	for (size_t i = 0, n = 0; i < match->count; i++) {
 		if (match->cell[i].type == CELL_NULL)
 			continue;
@@ -761,7 +560,7 @@ static int replace_children(struct sqlite_sink *s, const struct sqlite_table *t,
 	struct layout *layout = t->layout;
 	struct buf sql = {0};
 	sql_puts(&sql, "DELETE FROM ");
-	sql_table(&sql, layout);
+	sql_table(s, &sql, layout);
 	sql_puts(&sql, " WHERE ");
 	sql_identifier(&sql, layout->columns[layout->parent].name);
 	sql_puts(&sql, " IN (SELECT parent_value FROM temp.tmdb_load_seen_parents WHERE parent_column = ?1)"
@@ -796,6 +595,8 @@ static int sqlite_finish(struct sink *sink, struct buf *why)
 		if (s->tables[i].layout->parent != LAYOUT_NONE && !s->tables[i].was_empty)
 			status = replace_children(s, &s->tables[i], why);
 	if (!status)
+		status = warehouse_finish(&s->warehouse, why);
+	if (!status)
 		status = exec_sql(s, "COMMIT", "cannot commit", why);
 	if (!status)
 		s->in_transaction = 0;
@@ -812,8 +613,7 @@ static void remove_created_database(const struct sqlite_sink *s)
 	struct buf file = {0};
 	for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
 		buf_clear(&file);
-		if (buf_printf(&file, "%s%s", s->path, suffixes[i]) < 0)
-			die(EXIT_SOFTWARE, "out of memory");
+		buf_printf(&file, "%s%s", s->path, suffixes[i]);
 		if (unlink(file.data) < 0 && errno != ENOENT)
 			log_warn("%s: cannot remove what the failed run created: %s", file.data,
 				 strerror(errno));
@@ -849,6 +649,116 @@ static void sqlite_close(struct sink *sink)
 	free(s->tables);
 	free(s->path);
 	free(s);
+}
+
+/* SQLite as the warehouse sees it. */
+
+/* The type a column the sink creates gets: its affinity's name; none for a value of no
+ * declared kind, which SQLite then stores as it comes. */
+static const char *sqlite_type_name(enum value_kind kind)
+{
+	switch (kind) {
+	case KIND_INTEGER:
+	case KIND_BOOLEAN: return "INTEGER";
+	case KIND_NUMBER: return "REAL";
+	case KIND_ANY: return "";
+	default: return "TEXT";
+	}
+}
+
+/* SQLite's affinity rules (https://sqlite.org/datatype3.html, 3.1), less NUMERIC. */
+static enum value_kind sqlite_kind_of_type(const char *declared_type)
+{
+	char upper[64];
+	size_t n = 0;
+	for (; declared_type[n] && n < sizeof upper - 1; n++)
+		upper[n] = (char)(declared_type[n] >= 'a' && declared_type[n] <= 'z'
+				  ? declared_type[n] - 'a' + 'A' : declared_type[n]);
+	upper[n] = '\0';
+	if (strstr(upper, "INT"))
+		return KIND_INTEGER;
+	if (strstr(upper, "CHAR") || strstr(upper, "CLOB") || strstr(upper, "TEXT"))
+		return KIND_STRING;
+	if (strstr(upper, "REAL") || strstr(upper, "FLOA") || strstr(upper, "DOUB"))
+		return KIND_NUMBER;
+	return KIND_ANY;
+}
+
+static void sqlite_identifier(void *db, struct buf *sql, const char *name)
+{
+	(void)db;
+	sql_identifier(sql, name);
+}
+
+static int sqlite_exec(void *db, const char *sql, const char *what, struct buf *why)
+{
+	return exec_sql(db, sql, what, why);
+}
+
+/* Binds the parameters the query has (its SQL names the schema, main, itself). */
+static int sqlite_query(void *db, const char *sql, int nparams, const char *const *params,
+			size_t columns, warehouse_row_fn *each, void *arg, const char *what,
+			struct buf *why)
+{
+	struct sqlite_sink *s = db;
+	sqlite3_stmt *stmt;
+	const char *values[WAREHOUSE_COLUMNS_MAX];
+	log_debug(3, "%s", sql);
+	int rc = sqlite3_prepare_v2(s->db, sql, -1, &stmt, NULL), status = 0;
+	for (int i = 0; rc == SQLITE_OK && i < nparams && i < sqlite3_bind_parameter_count(stmt); i++)
+		rc = sqlite3_bind_text(stmt, i + 1, params[i], -1, SQLITE_STATIC);
+	while (rc == SQLITE_OK && !status && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		for (size_t c = 0; c < columns && c < WAREHOUSE_COLUMNS_MAX; c++)
+			values[c] = (const char *)sqlite3_column_text(stmt, (int)c);
+		status = each(arg, values, why);
+		rc = SQLITE_OK;
+	}
+	if (!status && rc != SQLITE_DONE)
+		status = sqlite_failed(s, rc, what, why);
+	sqlite3_finalize(stmt);
+	return status;
+}
+
+/* The view as this toolkit defines it, as PostgreSQL's CREATE OR REPLACE VIEW keeps it,
+ * but the schema changes only when the view does. */
+static int sqlite_view_is_current(void *db, const char *create_sql, int *current, struct buf *why)
+{
+	struct sqlite_sink *s = db;
+	sqlite3_stmt *stmt;
+	int status = prepare(s, "SELECT sql FROM main.sqlite_master WHERE type = 'view'"
+			     " AND name = 'movie_analysis_view'", &stmt, why);
+	if (status)
+		return status;
+	int rc = sqlite3_step(stmt);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		status = sqlite_failed(s, rc, "cannot read the schema", why);
+	const unsigned char *sql = rc == SQLITE_ROW ? sqlite3_column_text(stmt, 0) : NULL;
+	*current = sql && strcmp((const char *)sql, create_sql) == 0;
+	if (rc == SQLITE_ROW && !*current)
+		log_debug(1, "%s: movie_analysis_view differs from this version's: replaced", s->path);
+	sqlite3_finalize(stmt);
+	return status;
+}
+
+static const struct warehouse_dialect sqlite_dialect = {
+	.identifier = sqlite_identifier,
+	.type_name = sqlite_type_name,
+	.kind_of_type = sqlite_kind_of_type,
+	.exec = sqlite_exec,
+	.query = sqlite_query,
+	.columns_sql = "SELECT name, type FROM pragma_table_info(?2, ?1) ORDER BY cid",
+	.key_sql = "SELECT name FROM pragma_table_info(?2, ?1) WHERE pk > 0 ORDER BY pk",
+	.state_tables_sql = "SELECT name FROM main.sqlite_master WHERE type = 'table'"
+			    " AND name IN ('movies', 'sync_state', 'memberships')",
+	.index_names_schema = 1,
+	.create_view = "CREATE VIEW",
+	.drop_view = "DROP VIEW IF EXISTS",
+	.view_is_current = sqlite_view_is_current,
+};
+
+static void init_warehouse(struct sqlite_sink *s, int alter)
+{
+	s->warehouse = (struct warehouse){&sqlite_dialect, s, s->path, "main", "main", alter, 0};
 }
 
 static const struct sink_ops sqlite_ops = {
@@ -893,8 +803,7 @@ static int lock_database(struct sqlite_sink *s, int wait, struct buf *why)
 	if (strcmp(s->path, ":memory:") == 0)
 		return 0;
 	struct buf lock_path = {0};
-	if (buf_printf(&lock_path, "%s.lock", s->path) < 0)
-		die(EXIT_SOFTWARE, "out of memory");
+	buf_printf(&lock_path, "%s.lock", s->path);
 	int status = lock_take(&s->lock, lock_path.data, s->path, wait, why);
 	buf_free(&lock_path);
 	return status;
@@ -906,7 +815,7 @@ int sink_sqlite_open(const char *path, const struct sink_options *options, struc
 	struct sqlite_sink *s = xcalloc(1, sizeof *s);
 	s->base.ops = &sqlite_ops;
 	s->path = xstrdup(path);
-	s->alter = options->alter;
+	init_warehouse(s, options->alter);
 	s->lock.fd = -1;
 	/* "files/warehouse.db" in a fresh folder: made, as tmdb-load csv makes its folder. */
 	if (strcmp(path, ":memory:") && make_parent_folders(path) < 0) {
@@ -942,88 +851,23 @@ int sink_sqlite_open(const char *path, const struct sink_options *options, struc
 
 /* --print-state: read only, from one read transaction, so the ETags and the movies they
  * are filtered by are of the same commit. */
-
-static int read_state_failed(const char *path, sqlite3 *db, int rc, struct buf *why)
-{
-	buf_printf(why, "%s: cannot read the sync state: %s", path,
-		   db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
-	return EXIT_IOERR;
-}
-
-static int has_table(sqlite3 *db, const char *name, int *has)
-{
-	sqlite3_stmt *stmt;
-	int rc = sqlite3_prepare_v2(db, "SELECT 1 FROM main.sqlite_master WHERE type = 'table' AND name = ?1",
-				    -1, &stmt, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_step(stmt);
-	*has = rc == SQLITE_ROW;
-	sqlite3_finalize(stmt);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
-}
-
-/* Adds each row of the query (etags: request, etag; else person_id, job, movie_id). */
-static int read_state_rows(sqlite3 *db, int etags, struct load_state *state)
-{
-	struct buf sql = {0};
-	if (etags)
-		load_state_etags_sql(&sql, "main");
-	else
-		load_state_members_sql(&sql, "main");
-	log_debug(3, "%s", sql.data);
-	sqlite3_stmt *stmt;
-	int rc = sqlite3_prepare_v2(db, sql.data, -1, &stmt, NULL);
-	buf_free(&sql);
-	while (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		const char *a = (const char *)sqlite3_column_text(stmt, 0);
-		const char *b = (const char *)sqlite3_column_text(stmt, 1);
-		const char *c = etags ? "" : (const char *)sqlite3_column_text(stmt, 2);
-		rc = SQLITE_OK;
-		if (!a || !b || !c)
-			continue;	/* no ETag to claim; SQLite lets a key column hold null */
-		if (etags)
-			load_state_add_etag(state, a, b);
-		else
-			load_state_add_member(state, a, b, c);
-	}
-	sqlite3_finalize(stmt);
-	return rc == SQLITE_DONE ? SQLITE_OK : rc;
-}
-
-static int read_state_tables(sqlite3 *db, struct load_state *state)
-{
-	int movies = 0, sync_state = 0, memberships = 0;
-	int rc = has_table(db, "movies", &movies);
-	if (rc == SQLITE_OK)
-		rc = has_table(db, "sync_state", &sync_state);
-	if (rc == SQLITE_OK)
-		rc = has_table(db, "memberships", &memberships);
-	if (rc == SQLITE_OK && movies && sync_state)
-		rc = read_state_rows(db, 1, state);
-	if (rc == SQLITE_OK && movies && memberships)
-		rc = read_state_rows(db, 0, state);
-	return rc;
-}
-
 int sink_sqlite_read_state(const char *path, const struct sink_options *options,
 			   struct load_state *state, struct buf *why)
 {
 	struct stat st;
 	if (stat(path, &st) < 0 && errno == ENOENT)
 		return 0;	/* opening would create it */
-	sqlite3 *db = NULL;
-	int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
+	struct sqlite_sink s = {.path = (char *)path};
+	init_warehouse(&s, 0);
+	int rc = sqlite3_open_v2(path, &s.db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_busy_timeout(db, options->busy_timeout_ms);
+		rc = sqlite3_busy_timeout(s.db, options->busy_timeout_ms);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
-	if (rc == SQLITE_OK)
-		rc = read_state_tables(db, state);
-	int status = rc == SQLITE_OK ? 0 : read_state_failed(path, db, rc, why);
+		rc = sqlite3_exec(s.db, "BEGIN", NULL, NULL, NULL);
+	int status = rc == SQLITE_OK ? warehouse_read_state(&s.warehouse, state, why)
+				     : sqlite_failed(&s, rc, "cannot read the sync state", why);
 	/* Ends the read transaction; nothing was written. */
-	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-	sqlite3_close(db);
-	return status;
+	sqlite3_exec(s.db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(s.db);
+	return status ? EXIT_IOERR : 0;
 }

@@ -5,69 +5,69 @@
 /* The seed's three tables (its names, column order and keys, typed), then the crew and
  * the genres. */
 static const struct column movie_columns[] = {
-	{"movie_id", COLUMN_TEXT, FROM_MOVIE, "id", 0, 1},
-	{"title", COLUMN_TEXT, FROM_MOVIE, "title", 0, 0},
-	{"overview", COLUMN_TEXT, FROM_MOVIE, "overview", 0, 0},
-	{"release_date", COLUMN_TEXT, FROM_MOVIE, "release_date", 1, 0},
-	{"runtime", COLUMN_INTEGER, FROM_MOVIE, "runtime", 0, 0},
-	{"budget", COLUMN_INTEGER, FROM_MOVIE, "budget", 0, 0},
-	{"revenue", COLUMN_INTEGER, FROM_MOVIE, "revenue", 0, 0},
-	{"vote_average", COLUMN_REAL, FROM_MOVIE, "vote_average", 0, 0},
-	{"vote_count", COLUMN_INTEGER, FROM_MOVIE, "vote_count", 0, 0},
-	{"popularity", COLUMN_REAL, FROM_MOVIE, "popularity", 0, 0},
+	{"movie_id", KIND_STRING, FROM_MOVIE, "id", 0, 1},
+	{"title", KIND_STRING, FROM_MOVIE, "title", 0, 0},
+	{"overview", KIND_STRING, FROM_MOVIE, "overview", 0, 0},
+	{"release_date", KIND_STRING, FROM_MOVIE, "release_date", 1, 0},
+	{"runtime", KIND_INTEGER, FROM_MOVIE, "runtime", 0, 0},
+	{"budget", KIND_INTEGER, FROM_MOVIE, "budget", 0, 0},
+	{"revenue", KIND_INTEGER, FROM_MOVIE, "revenue", 0, 0},
+	{"vote_average", KIND_NUMBER, FROM_MOVIE, "vote_average", 0, 0},
+	{"vote_count", KIND_INTEGER, FROM_MOVIE, "vote_count", 0, 0},
+	{"popularity", KIND_NUMBER, FROM_MOVIE, "popularity", 0, 0},
 };
 
 static const struct column credit_columns[] = {
-	{"credit_id", COLUMN_TEXT, FROM_ITEM, "credit_id", 0, 0},
-	{"movie_id", COLUMN_TEXT, FROM_MOVIE, "id", 0, 1},
-	{"title", COLUMN_TEXT, FROM_MOVIE, "title", 0, 0},
-	{"person_id", COLUMN_TEXT, FROM_ITEM, "id", 0, 1},
-	{"person_name", COLUMN_TEXT, FROM_ITEM, "name", 0, 0},
-	{"character", COLUMN_TEXT, FROM_ITEM, "character", 0, 0},
-	{"order", COLUMN_INTEGER, FROM_ITEM, "order", 0, 0},
-	{"cast_id", COLUMN_INTEGER, FROM_ITEM, "cast_id", 0, 0},
+	{"credit_id", KIND_STRING, FROM_ITEM, "credit_id", 0, 0},
+	{"movie_id", KIND_STRING, FROM_MOVIE, "id", 0, 1},
+	{"title", KIND_STRING, FROM_MOVIE, "title", 0, 0},
+	{"person_id", KIND_STRING, FROM_ITEM, "id", 0, 1},
+	{"person_name", KIND_STRING, FROM_ITEM, "name", 0, 0},
+	{"character", KIND_STRING, FROM_ITEM, "character", 0, 0},
+	{"order", KIND_INTEGER, FROM_ITEM, "order", 0, 0},
+	{"cast_id", KIND_INTEGER, FROM_ITEM, "cast_id", 0, 0},
 };
 
 static const struct column review_columns[] = {
-	{"review_id", COLUMN_TEXT, FROM_ITEM, "id", 0, 0},
-	{"movie_id", COLUMN_TEXT, FROM_MOVIE, "id", 0, 1},
-	{"title", COLUMN_TEXT, FROM_MOVIE, "title", 0, 0},
-	{"author", COLUMN_TEXT, FROM_ITEM, "author", 0, 0},
-	{"content", COLUMN_TEXT, FROM_ITEM, "content", 0, 0},
-	{"created_at", COLUMN_TEXT, FROM_ITEM, "created_at", 0, 0},
-	{"updated_at", COLUMN_TEXT, FROM_ITEM, "updated_at", 0, 0},
-	{"rating", COLUMN_REAL, FROM_ITEM, "author_details.rating", 0, 0},
+	{"review_id", KIND_STRING, FROM_ITEM, "id", 0, 0},
+	{"movie_id", KIND_STRING, FROM_MOVIE, "id", 0, 1},
+	{"title", KIND_STRING, FROM_MOVIE, "title", 0, 0},
+	{"author", KIND_STRING, FROM_ITEM, "author", 0, 0},
+	{"content", KIND_STRING, FROM_ITEM, "content", 0, 0},
+	{"created_at", KIND_STRING, FROM_ITEM, "created_at", 0, 0},
+	{"updated_at", KIND_STRING, FROM_ITEM, "updated_at", 0, 0},
+	{"rating", KIND_NUMBER, FROM_ITEM, "author_details.rating", 0, 0},
 };
 
 static const struct column crew_columns[] = {
-	{"credit_id", COLUMN_TEXT, FROM_ITEM, "credit_id", 0, 0},
-	{"movie_id", COLUMN_TEXT, FROM_MOVIE, "id", 0, 1},
-	{"person_id", COLUMN_TEXT, FROM_ITEM, "id", 0, 1},
-	{"person_name", COLUMN_TEXT, FROM_ITEM, "name", 0, 0},
-	{"department", COLUMN_TEXT, FROM_ITEM, "department", 0, 0},
-	{"job", COLUMN_TEXT, FROM_ITEM, "job", 0, 0},
+	{"credit_id", KIND_STRING, FROM_ITEM, "credit_id", 0, 0},
+	{"movie_id", KIND_STRING, FROM_MOVIE, "id", 0, 1},
+	{"person_id", KIND_STRING, FROM_ITEM, "id", 0, 1},
+	{"person_name", KIND_STRING, FROM_ITEM, "name", 0, 0},
+	{"department", KIND_STRING, FROM_ITEM, "department", 0, 0},
+	{"job", KIND_STRING, FROM_ITEM, "job", 0, 0},
 };
 
 /* A genre has no id of its own per movie: the pair is the key. */
 static const struct column genre_columns[] = {
-	{"movie_id", COLUMN_TEXT, FROM_MOVIE, "id", 0, 1},
-	{"genre_id", COLUMN_INTEGER, FROM_ITEM, "id", 0, 0},
-	{"name", COLUMN_TEXT, FROM_ITEM, "name", 0, 0},
+	{"movie_id", KIND_STRING, FROM_MOVIE, "id", 0, 1},
+	{"genre_id", KIND_INTEGER, FROM_ITEM, "id", 0, 0},
+	{"name", KIND_STRING, FROM_ITEM, "name", 0, 0},
 };
 
 /* Sync bookkeeping, shaped from the "_sync" member tmdb-fetch adds in a sync (see
  * tmdb-director --sync): which person and job brought each movie, and the ETag of each
  * of a movie's requests, kept in the destination so they commit with the rows. */
 static const struct column membership_columns[] = {
-	{"person_id", COLUMN_TEXT, FROM_ITEM, "person_id", 0, 0},
-	{"job", COLUMN_TEXT, FROM_ITEM, "job", 0, 0},
-	{"movie_id", COLUMN_TEXT, FROM_MOVIE, "id", 0, 1},
+	{"person_id", KIND_STRING, FROM_ITEM, "person_id", 0, 0},
+	{"job", KIND_STRING, FROM_ITEM, "job", 0, 0},
+	{"movie_id", KIND_STRING, FROM_MOVIE, "id", 0, 1},
 };
 
 static const struct column sync_state_columns[] = {
-	{"request", COLUMN_TEXT, FROM_ITEM, "request", 0, 0},
-	{"movie_id", COLUMN_TEXT, FROM_MOVIE, "id", 0, 1},
-	{"etag", COLUMN_TEXT, FROM_ITEM, "etag", 0, 0},
+	{"request", KIND_STRING, FROM_ITEM, "request", 0, 0},
+	{"movie_id", KIND_STRING, FROM_MOVIE, "id", 0, 1},
+	{"etag", KIND_STRING, FROM_ITEM, "etag", 0, 0},
 };
 
 #define KEY(...) {__VA_ARGS__}
@@ -100,14 +100,6 @@ int table_is_sync(const struct table *table)
 	return table->items && strncmp(table->items, "_sync.", 6) == 0;
 }
 
-const struct column *table_column(const struct table *table, const char *name)
-{
-	for (size_t i = 0; i < table->column_count; i++)
-		if (strcmp(table->columns[i].name, name) == 0)
-			return &table->columns[i];
-	return NULL;
-}
-
 int table_is_key(const struct table *table, const char *column)
 {
 	for (size_t k = 0; k < TABLE_KEY_MAX && table->key[k]; k++)
@@ -116,14 +108,26 @@ int table_is_key(const struct table *table, const char *column)
 	return 0;
 }
 
-const char *column_type_sql(enum column_type type)
+const char *value_kind_json(enum value_kind kind)
 {
-	return type == COLUMN_INTEGER ? "INTEGER" : type == COLUMN_REAL ? "REAL" : "TEXT";
+	static const char *const names[] = {
+		[KIND_STRING] = "string", [KIND_INTEGER] = "integer", [KIND_NUMBER] = "number",
+		[KIND_BOOLEAN] = "boolean", [KIND_OBJECT] = "object", [KIND_ARRAY] = "array",
+	};
+	return (size_t)kind < sizeof names / sizeof names[0] ? names[kind] : NULL;
 }
 
-static const char *column_type_json(enum column_type type)
+const char *value_kind_noun(enum value_kind kind)
 {
-	return type == COLUMN_INTEGER ? "integer" : type == COLUMN_REAL ? "number" : "string";
+	switch (kind) {
+	case KIND_STRING: return "a string";
+	case KIND_INTEGER: return "an integer";
+	case KIND_NUMBER: return "a number";
+	case KIND_BOOLEAN: return "a boolean";
+	case KIND_OBJECT: return "an object";
+	case KIND_ARRAY: return "an array";
+	default: return "a value";
+	}
 }
 
 json_t *table_singer_schema(const struct table *table)
@@ -133,8 +137,8 @@ json_t *table_singer_schema(const struct table *table)
 		const struct column *c = &table->columns[i];
 		/* Only the key is never null. */
 		json_t *type = table_is_key(table, c->name)
-				       ? json_string(column_type_json(c->type))
-				       : json_pack("[s s]", column_type_json(c->type), "null");
+				       ? json_string(value_kind_json(c->kind))
+				       : json_pack("[s s]", value_kind_json(c->kind), "null");
 		json_object_set_new(properties, c->name, json_pack("{s o}", "type", type));
 	}
 	for (size_t k = 0; k < TABLE_KEY_MAX && table->key[k]; k++)

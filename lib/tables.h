@@ -6,14 +6,29 @@
 #include <stddef.h>
 #include <jansson.h>
 
-enum column_type { COLUMN_TEXT, COLUMN_INTEGER, COLUMN_REAL };
+/* What JSON a column accepts, named after JSON Schema's types: the toolkit's tables
+ * use the first three, a Singer SCHEMA any of them. */
+enum value_kind {
+	KIND_STRING,	/* TEXT */
+	KIND_INTEGER,	/* INTEGER */
+	KIND_NUMBER,	/* REAL; an integer is taken as a real */
+	KIND_BOOLEAN,	/* INTEGER 0 or 1 */
+	KIND_OBJECT,	/* TEXT holding compact JSON */
+	KIND_ARRAY,	/* TEXT holding compact JSON */
+	KIND_ANY,	/* a column of unknown type (a CSV header, an untyped SQL column) */
+};
+
+/* JSON Schema's name of the kind: "string", ... "array"; NULL for KIND_ANY. */
+const char *value_kind_json(enum value_kind kind);
+/* "a string", "an integer", ... for messages. */
+const char *value_kind_noun(enum value_kind kind);
 
 /* Where a row's value comes from: the movie object, or the list item the row is for. */
 enum column_scope { FROM_MOVIE, FROM_ITEM };
 
 struct column {
 	const char *name;
-	enum column_type type;
+	enum value_kind kind;	/* KIND_STRING, KIND_INTEGER or KIND_NUMBER */
 	enum column_scope scope;
 	const char *source;	/* dotted path inside the scope object, e.g. "author_details.rating" */
 	int empty_is_null;	/* TMDB sends "" for an unknown date */
@@ -42,11 +57,8 @@ int table_is_sync(const struct table *table);
 
 /* NULL when name is not one of the toolkit's tables. */
 const struct table *table_find(const char *name);
-const struct column *table_column(const struct table *table, const char *name);
 /* Whether the column is one of the table's key columns. */
 int table_is_key(const struct table *table, const char *column);
-
-const char *column_type_sql(enum column_type type);	/* TEXT, INTEGER, REAL */
 
 /* The Singer SCHEMA message for a table: JSON Schema types, key_properties. */
 json_t *table_singer_schema(const struct table *table);

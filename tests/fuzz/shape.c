@@ -18,14 +18,14 @@
 
 static struct layout **layouts;	/* tmdb-load's view of each table */
 
-static int has_column_type(const json_t *value, enum column_type type)
+static int has_column_type(const json_t *value, enum value_kind kind)
 {
-	switch (type) {
-	case COLUMN_TEXT: return json_is_string(value);
-	case COLUMN_INTEGER: return json_is_integer(value);
-	case COLUMN_REAL: return json_is_real(value);
+	switch (kind) {
+	case KIND_STRING: return json_is_string(value);
+	case KIND_INTEGER: return json_is_integer(value);
+	case KIND_NUMBER: return json_is_real(value);
+	default: return 0;
 	}
-	return 0;
 }
 
 static void check_row(const struct table *table, json_t *row, const char *line, size_t len)
@@ -36,7 +36,7 @@ static void check_row(const struct table *table, json_t *row, const char *line, 
 	json_object_foreach(row, name, value) {
 		if (i >= table->column_count || strcmp(name, table->columns[i].name) != 0)
 			fuzz_fail("%s: column %zu is \"%s\"", table->name, i, name);
-		if (!json_is_null(value) && !has_column_type(value, table->columns[i].type))
+		if (!json_is_null(value) && !has_column_type(value, table->columns[i].kind))
 			fuzz_fail("%s.%s: a value of the wrong type", table->name, name);
 		i++;
 	}
