@@ -46,9 +46,14 @@ $(PROGRAMS:%=$(BIN)/%): $(BIN)/%: $(BUILD)/cmd/%.o $(BUILD)/libtmdb.a
 $(BUILD)/libtmdb.a: $(LIB_OBJ)
 	$(AR) rcs $@ $^
 
-$(BUILD)/%.o: %.c
+# An object is also out of date without its .d file (one built before there were any):
+# the empty rule lets make take the missing file as new instead of giving up.
+$(BUILD)/%.o: %.c $(BUILD)/%.d
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(DEPFLAGS) -c -o $@ $<
+
+$(BUILD)/%.d: ;
+.PRECIOUS: $(BUILD)/%.d
 
 -include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d)
 
@@ -157,7 +162,7 @@ FUZZ_PROGRAMS = $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/%)
 
 .PHONY: fuzz fuzz-regress
 
-$(FUZZ_LIB_OBJ) $(FUZZ_HARNESS_OBJ): $(FUZZ_BUILD)/%.o: %.c
+$(FUZZ_LIB_OBJ) $(FUZZ_HARNESS_OBJ): $(FUZZ_BUILD)/%.o: %.c $(FUZZ_BUILD)/%.d
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(DEPFLAGS) -c -o $@ $<
 

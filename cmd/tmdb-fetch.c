@@ -402,8 +402,7 @@ static void search(struct run *run, int argc, char **argv)
 	if (argc > 0) {
 		struct buf name = {0};
 		for (int i = 0; i < argc; i++)
-			if ((i && buf_putc(&name, ' ')) || buf_puts(&name, argv[i]))
-				die(EXIT_SOFTWARE, "out of memory");
+			buf_printf(&name, "%s%s", i ? " " : "", argv[i]);
 		search_name(run, name.data);
 		buf_free(&name);
 		return;
@@ -417,8 +416,7 @@ static void get(struct run *run, int argc, char **argv)
 	if (argc < 1)
 		cli_usage_error(usage_text, "get: missing PATH");
 	struct buf path = {0};
-	if ((argv[0][0] != '/' && buf_putc(&path, '/')) || buf_puts(&path, argv[0]))
-		die(EXIT_SOFTWARE, "out of memory");
+	buf_printf(&path, "%s%s", argv[0][0] == '/' ? "" : "/", argv[0]);
 	struct query q = {0};
 	query_set(&q, "language", run->api.language);
 	for (int i = 1; i < argc; i++) {
@@ -439,8 +437,7 @@ static void get(struct run *run, int argc, char **argv)
 		die(EXIT_DATAERR, "get %s: %s", path.data, r.message.data);
 	if (r.outcome != EXCHANGE_OK) {
 		struct buf what = {0};
-		if (buf_printf(&what, "get %s", path.data) < 0)
-			die(EXIT_SOFTWARE, "out of memory");
+		buf_printf(&what, "get %s", path.data);
 		report_failure(run, what.data, &r);
 	}
 	jsonl_print(r.json);

@@ -22,18 +22,16 @@ static void buf_reserve(struct buf *b, size_t extra)
 	b->cap = cap;
 }
 
-/* always 0: kept until every caller stops testing it */
-int buf_append(struct buf *b, const void *bytes, size_t n)
+void buf_append(struct buf *b, const void *bytes, size_t n)
 {
 	buf_reserve(b, n);
 	memcpy(b->data + b->len, bytes, n);
 	b->len += n;
 	b->data[b->len] = '\0';
-	return 0;
 }
 
-int buf_puts(struct buf *b, const char *s) { return buf_append(b, s, strlen(s)); }
-int buf_putc(struct buf *b, char c) { return buf_append(b, &c, 1); }
+void buf_puts(struct buf *b, const char *s) { buf_append(b, s, strlen(s)); }
+void buf_putc(struct buf *b, char c) { buf_append(b, &c, 1); }
 
 void buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 {
@@ -49,13 +47,12 @@ void buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 	b->len += (size_t)n;
 }
 
-int buf_printf(struct buf *b, const char *fmt, ...)
+void buf_printf(struct buf *b, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
 	buf_vprintf(b, fmt, ap);
 	va_end(ap);
-	return 0;
 }
 
 void buf_truncate(struct buf *b, size_t len)

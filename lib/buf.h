@@ -13,11 +13,10 @@ struct buf {
 
 /* Appending cannot fail: running out of memory ends the program as lib/xalloc.h does
  * ("out of memory", exit 70). */
-/* always 0: kept until every caller stops testing it */
-int buf_append(struct buf *b, const void *bytes, size_t n);
-int buf_puts(struct buf *b, const char *s);
-int buf_putc(struct buf *b, char c);
-int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void buf_append(struct buf *b, const void *bytes, size_t n);
+void buf_puts(struct buf *b, const char *s);
+void buf_putc(struct buf *b, char c);
+void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void buf_vprintf(struct buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 /* Drops what came after the first len bytes. */
 void buf_truncate(struct buf *b, size_t len);

@@ -43,8 +43,7 @@ static void set_text(struct cell *cell, const char *text, size_t len)
 static void set_json(struct cell *cell, const struct jdoc *doc, const struct jdoc_node *value)
 {
 	buf_clear(&cell->json);
-	if (jdoc_write_compact(&cell->json, doc, value) < 0)
-		die(EXIT_SOFTWARE, "out of memory");
+	jdoc_write_compact(&cell->json, doc, value);
 	set_text(cell, cell->json.data, cell->json.len);
 }
 
@@ -142,8 +141,7 @@ static void describe_member(const struct layout *layout, const struct jdoc_node 
 			    int twice, struct buf *why)
 {
 	struct buf name = {0};
-	if (buf_append(&name, member->key, member->key_len) < 0)
-		die(EXIT_SOFTWARE, "out of memory");
+	buf_append(&name, member->key, member->key_len);
 	const char *text = name.data ? name.data : "";
 	if (i == LAYOUT_NONE) {
 		layout_describe_unknown_column(why, layout, text);
@@ -203,23 +201,20 @@ int cells_from_row(struct cells *cells, const struct layout *layout, const struc
 
 void cell_format(const struct cell *cell, struct buf *out)
 {
-	int failed = 0;
 	switch (cell->type) {
 	case CELL_TEXT:
-		failed = buf_append(out, cell->text, cell->len);
+		buf_append(out, cell->text, cell->len);
 		break;
 	case CELL_INTEGER:
-		failed = json_write_integer(out, cell->integer);
+		json_write_integer(out, cell->integer);
 		break;
 	case CELL_REAL:
 		/* The JSON writer's shortest form that reads back exactly, as tmdb-shape prints it. */
-		failed = json_write_real(out, cell->real);
+		json_write_real(out, cell->real);
 		break;
 	case CELL_NULL:
 		break;
 	}
-	if (failed)
-		die(EXIT_SOFTWARE, "out of memory");
 }
 
 void cells_free(struct cells *cells)

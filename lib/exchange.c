@@ -69,8 +69,7 @@ long exchange_retry_count(const struct exchange *exchange)
 static char *request_key(const char *path, const struct query *q)
 {
 	struct buf key = {0};
-	if (query_request_key(&key, path, q) < 0)
-		out_of_memory();
+	query_request_key(&key, path, q);
 	return key.data;
 }
 
@@ -159,14 +158,13 @@ static void replay(struct exchange_call *call)
 	struct buf body = {0};
 	struct exchange_result result = {.outcome = EXCHANGE_FAILED, .request = call->request,
 					 .etag = ""};
-	int failed = 0;
 	if (record_load(dir, call->path, &call->query, &result.status, &body) < 0) {
 		if (errno == ENOENT) {
 			result.outcome = EXCHANGE_NOT_RECORDED;
-			failed = buf_printf(&result.message, "not recorded in %s: %s", dir,
+			buf_printf(&result.message, "not recorded in %s: %s", dir,
 					    call->request);
 		} else {
-			failed = buf_printf(&result.message, "%s: %s", dir, strerror(errno));
+			buf_printf(&result.message, "%s: %s", dir, strerror(errno));
 		}
 	} else if (result.status == 404) {
 		struct http_result answer;
@@ -178,21 +176,18 @@ static void replay(struct exchange_call *call)
 		struct buf why = {0};
 		result.json = json_loadb(body.data ? body.data : "", body.len, 0, &error);
 		if (!result.json) {
-			failed = buf_printf(&result.message,
-					    "%s: recorded response is not valid JSON (at byte %d)", dir,
+			buf_printf(&result.message, "%s: recorded response is not valid JSON (at byte %d)", dir,
 					    error.position);
 		} else if (call->check && call->check(result.json, call->asked, &why) < 0) {
 			json_decref(result.json);
 			result.json = NULL;
-			failed = buf_printf(&result.message, "%s: invalid recorded response: %s", dir, why.data);
+			buf_printf(&result.message, "%s: invalid recorded response: %s", dir, why.data);
 		} else {
 			result.outcome = EXCHANGE_OK;
 		}
 		buf_free(&why);
 	}
 	buf_free(&body);
-	if (failed)
-		out_of_memory();
 	finish(call, &result);
 }
 
@@ -219,8 +214,7 @@ void exchange_submit(struct exchange *exchange, const char *path, const struct q
 	struct buf if_none_match = {0};
 	const char *headers[2] = {NULL, NULL};
 	if (conditional && o->previous && (call->etag_sent = state_etag(o->previous, call->request))) {
-		if (buf_printf(&if_none_match, "If-None-Match: %s", call->etag_sent) < 0)
-			out_of_memory();
+		buf_printf(&if_none_match, "If-None-Match: %s", call->etag_sent);
 		headers[0] = if_none_match.data;
 	}
 	http_submit(exchange->http, path, q, headers, check, asked, answered, call);

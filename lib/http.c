@@ -81,8 +81,9 @@ static size_t collect_body(char *data, size_t size, size_t count, void *userdata
 {
 	struct buf *body = userdata;
 	size_t n = size * count;
-	if (body->len + n > MAX_BODY_BYTES || buf_append(body, data, n) < 0)
+	if (body->len + n > MAX_BODY_BYTES)
 		return 0;	/* makes libcurl fail the transfer with CURLE_WRITE_ERROR */
+	buf_append(body, data, n);
 	return n;
 }
 
@@ -132,8 +133,7 @@ static int build_client_headers(struct http_client *client)
 	const struct credential *cred = client->options.cred;
 	if (cred && cred->kind == CRED_BEARER) {
 		struct buf auth = {0};
-		if (buf_printf(&auth, "Authorization: Bearer %s", cred->secret) < 0)
-			return -1;
+		buf_printf(&auth, "Authorization: Bearer %s", cred->secret);
 		client->headers = curl_slist_append(client->headers, auth.data);
 		memset(auth.data, 0, auth.len);
 		buf_free(&auth);
@@ -205,19 +205,20 @@ static char *build_url(const struct http_client *client, const char *path, const
 {
 	struct buf url = {0};
 	const struct credential *cred = client->options.cred;
-	int failed = buf_puts(&url, client->options.base_url) || buf_puts(&url, path);
-	for (size_t i = 0; i <= q->count && !failed; i++) {
+	buf_puts(&url, client->options.base_url);
+	buf_puts(&url, path);
+	for (size_t i = 0; i <= q->count; i++) {
 		int is_key = i == q->count;
 		if (is_key && !(cred && cred->kind == CRED_API_KEY))
 			break;
 		char *escaped = curl_easy_escape(NULL, is_key ? cred->secret : q->params[i].value, 0);
-		failed = !escaped || buf_printf(&url, "%c%s=%s", i ? '&' : '?',
-						is_key ? "api_key" : q->params[i].name, escaped);
+		if (!escaped) {
+			buf_free(&url);
+			return NULL;
+		}
+		buf_printf(&url, "%c%s=%s", i ? '&' : '?', is_key ? "api_key" : q->params[i].name,
+			   escaped);
 		curl_free(escaped);
-	}
-	if (failed) {
-		buf_free(&url);
-		return NULL;
 	}
 	return url.data;
 }

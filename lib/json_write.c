@@ -4,9 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Every writer here returns int: always 0: kept until every caller stops testing it */
-
-int json_write_string(struct buf *out, const char *s, size_t len)
+void json_write_string(struct buf *out, const char *s, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
 	buf_putc(out, '"');
@@ -33,11 +31,10 @@ int json_write_string(struct buf *out, const char *s, size_t len)
 	}
 	buf_append(out, s + run, len - run);
 	buf_putc(out, '"');
-	return 0;
 }
 
 /* Digits by hand: printf's format parsing cost more than the row around them. */
-int json_write_integer(struct buf *out, long long n)
+void json_write_integer(struct buf *out, long long n)
 {
 	char digits[24], *p = digits + sizeof digits;
 	unsigned long long magnitude = n < 0 ? 0ULL - (unsigned long long)n : (unsigned long long)n;
@@ -47,10 +44,9 @@ int json_write_integer(struct buf *out, long long n)
 	if (n < 0)
 		*--p = '-';
 	buf_append(out, p, (size_t)(digits + sizeof digits - p));
-	return 0;
 }
 
-int json_write_real(struct buf *out, double d)
+void json_write_real(struct buf *out, double d)
 {
 	char text[40];
 	for (int precision = 15; precision <= 17; precision++) {
@@ -62,7 +58,6 @@ int json_write_real(struct buf *out, double d)
 	if (!strpbrk(text, ".eEn"))
 		strcat(text, ".0");
 	buf_puts(out, text);
-	return 0;
 }
 
 static void write_object(struct buf *out, const json_t *object)
@@ -93,7 +88,7 @@ static void write_array(struct buf *out, const json_t *array)
 	buf_putc(out, ']');
 }
 
-int json_write_compact(struct buf *out, const json_t *value)
+void json_write_compact(struct buf *out, const json_t *value)
 {
 	switch (json_typeof(value)) {
 	case JSON_OBJECT: write_object(out, value); break;
@@ -105,23 +100,22 @@ int json_write_compact(struct buf *out, const json_t *value)
 	case JSON_FALSE: buf_puts(out, "false"); break;
 	case JSON_NULL: buf_puts(out, "null"); break;
 	}
-	return 0;
 }
 
 /* Members in document order, which is Jansson's order for the same text: the two
  * writers give the same bytes. */
-int jdoc_write_compact(struct buf *out, const struct jdoc *doc, const struct jdoc_node *node)
+void jdoc_write_compact(struct buf *out, const struct jdoc *doc, const struct jdoc_node *node)
 {
 	switch (node->type) {
 	case JDOC_OBJECT:
 	case JDOC_ARRAY:
 		break;
-	case JDOC_STRING: return json_write_string(out, node->text, node->len);
-	case JDOC_INTEGER: return json_write_integer(out, node->integer);
-	case JDOC_REAL: return json_write_real(out, node->real);
-	case JDOC_TRUE: buf_puts(out, "true"); return 0;
-	case JDOC_FALSE: buf_puts(out, "false"); return 0;
-	case JDOC_NULL: buf_puts(out, "null"); return 0;
+	case JDOC_STRING: json_write_string(out, node->text, node->len); return;
+	case JDOC_INTEGER: json_write_integer(out, node->integer); return;
+	case JDOC_REAL: json_write_real(out, node->real); return;
+	case JDOC_TRUE: buf_puts(out, "true"); return;
+	case JDOC_FALSE: buf_puts(out, "false"); return;
+	case JDOC_NULL: buf_puts(out, "null"); return;
 	}
 	buf_putc(out, node->type == JDOC_OBJECT ? '{' : '[');
 	const struct jdoc_node *item = node->count ? jdoc_first(node) : NULL;
@@ -135,5 +129,4 @@ int jdoc_write_compact(struct buf *out, const struct jdoc *doc, const struct jdo
 		jdoc_write_compact(out, doc, item);
 	}
 	buf_putc(out, node->type == JDOC_OBJECT ? '}' : ']');
-	return 0;
 }

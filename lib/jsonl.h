@@ -44,19 +44,16 @@ json_t *jsonl_judge_object(const char *line, size_t len, struct buf *why);
 /* Appends value as compact JSON; reals take the shortest form that reads back exactly
  * (jansson alone would print 8.369 as 8.3689999999999998). Like lib/buf.h's appenders,
  * it and the writers below cannot fail. */
-/* always 0: kept until every caller stops testing it */
-int json_write_compact(struct buf *out, const json_t *value);
+void json_write_compact(struct buf *out, const json_t *value);
 
 /* Its parts, for writers of JSON without a json_t: a string of len bytes quoted and
  * escaped, an integer, a real in that shortest form. */
-/* always 0: kept until every caller stops testing it */
-int json_write_string(struct buf *out, const char *s, size_t len);
-int json_write_integer(struct buf *out, long long n);
-int json_write_real(struct buf *out, double d);
+void json_write_string(struct buf *out, const char *s, size_t len);
+void json_write_integer(struct buf *out, long long n);
+void json_write_real(struct buf *out, double d);
 
 /* A parsed node as compact JSON, the same bytes json_write_compact writes for it. */
-/* always 0: kept until every caller stops testing it */
-int jdoc_write_compact(struct buf *out, const struct jdoc *doc, const struct jdoc_node *node);
+void jdoc_write_compact(struct buf *out, const struct jdoc *doc, const struct jdoc_node *node);
 
 /* Writes value and a newline to standard output and flushes, so a pipeline sees each
  * line as soon as it exists. A closed pipe ends the program quietly (status 0);

@@ -61,18 +61,16 @@ void query_sort(struct query *q)
 	qsort(q->params, q->count, sizeof q->params[0], by_name);
 }
 
-int query_request_key(struct buf *out, const char *path, const struct query *q)
+void query_request_key(struct buf *out, const char *path, const struct query *q)
 {
 	struct query sorted = *q;
 	query_sort(&sorted);
-	int failed = buf_puts(out, path);
+	buf_puts(out, path);
 	char separator = '?';
-	for (size_t i = 0; i < sorted.count && !failed; i++) {
+	for (size_t i = 0; i < sorted.count; i++) {
 		if (strcmp(sorted.params[i].name, "api_key") == 0)
 			continue;
-		failed = buf_printf(out, "%c%s=%s", separator, sorted.params[i].name,
-				    sorted.params[i].value);
+		buf_printf(out, "%c%s=%s", separator, sorted.params[i].name, sorted.params[i].value);
 		separator = '&';
 	}
-	return failed ? -1 : 0;
 }

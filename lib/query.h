@@ -27,8 +27,8 @@ void query_free(struct query *copy);
 void query_sort(struct query *q);
 
 /* "path?a=1&b=2": the request with its parameters sorted and the API key left out,
- * the same whatever order they were added in. Returns 0, or -1 out of memory. */
+ * the same whatever order they were added in. */
 struct buf;
-int query_request_key(struct buf *out, const char *path, const struct query *q);
+void query_request_key(struct buf *out, const char *path, const struct query *q);
 
 #endif

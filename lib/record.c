@@ -15,14 +15,15 @@ static int keep_in_name(unsigned char c)
 	       c == '-' || c == '_' || c == ',' || c == '=' || c == '&';
 }
 
-static int put_escaped(struct buf *b, const char *s)
+static void put_escaped(struct buf *b, const char *s)
 {
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
-		if (keep_in_name(c) ? buf_putc(b, (char)c) : buf_printf(b, "%%%02X", c))
-			return -1;
+		if (keep_in_name(c))
+			buf_putc(b, (char)c);
+		else
+			buf_printf(b, "%%%02X", c);
 	}
-	return 0;
 }
 
 int record_file_name(struct buf *name, const char *dir, const char *path, const struct query *q,
@@ -34,25 +35,22 @@ int record_file_name(struct buf *name, const char *dir, const char *path, const 
 	}
 	struct query sorted = *q;
 	query_sort(&sorted);
-	int failed = buf_puts(name, dir) || buf_putc(name, '/') ||
-		     buf_puts(name, path + (path[0] == '/'));
-	failed = failed || buf_putc(name, '/');
+	buf_printf(name, "%s/%s/", dir, path + (path[0] == '/'));
 	size_t written = 0;
-	for (size_t i = 0; i < sorted.count && !failed; i++) {
+	for (size_t i = 0; i < sorted.count; i++) {
 		if (strcmp(sorted.params[i].name, "api_key") == 0)
 			continue;
-		failed = (written++ && buf_putc(name, '&')) ||
-			 put_escaped(name, sorted.params[i].name) || buf_putc(name, '=') ||
-			 put_escaped(name, sorted.params[i].value);
+		if (written++)
+			buf_putc(name, '&');
+		put_escaped(name, sorted.params[i].name);
+		buf_putc(name, '=');
+		put_escaped(name, sorted.params[i].value);
 	}
-	if (!failed && written == 0)
-		failed = buf_puts(name, "index");
-	if (!failed && status != 200)
-		failed = buf_printf(name, ".%ld", status);
-	if (failed || buf_puts(name, ".json")) {
-		errno = ENOMEM;
-		return -1;
-	}
+	if (written == 0)
+		buf_puts(name, "index");
+	if (status != 200)
+		buf_printf(name, ".%ld", status);
+	buf_puts(name, ".json");
 	return 0;
 }
 
@@ -72,8 +70,7 @@ static int make_parents(char *file)
 static int write_file_atomically(const char *file, const struct buf *body)
 {
 	struct buf temp = {0};
-	if (buf_printf(&temp, "%s.tmp.%ld", file, (long)getpid()) < 0)
-		return -1;
+	buf_printf(&temp, "%s.tmp.%ld", file, (long)getpid());
 	FILE *fp = fopen(temp.data, "w");
 	int failed = !fp;
 	if (fp) {
@@ -110,11 +107,10 @@ static int read_file(const char *file, struct buf *body)
 		return -1;
 	char chunk[16384];
 	size_t n;
-	int failed = 0;
 	buf_clear(body);
-	while (!failed && (n = fread(chunk, 1, sizeof chunk, fp)) > 0)
-		failed = buf_append(body, chunk, n);
-	failed |= ferror(fp);
+	while ((n = fread(chunk, 1, sizeof chunk, fp)) > 0)
+		buf_append(body, chunk, n);
+	int failed = ferror(fp);
 	fclose(fp);
 	return failed ? -1 : 0;
 }

@@ -11,7 +11,7 @@
 /* The file a request's answer with this status is saved in and loaded from, as above:
  * DIR/PATH/SORTED-QUERY[.STATUS].json (no .STATUS for a 200, "index" for no query), each
  * query byte but [A-Za-z0-9,=&_-] as %XX. Returns 0, or -1 with errno set: EINVAL for a
- * path that could leave DIR, ENOMEM. */
+ * path that could leave DIR. */
 int record_file_name(struct buf *name, const char *dir, const char *path, const struct query *q,
 		     long status);
 

@@ -69,8 +69,7 @@ void state_set_etag(struct state *state, const char *key, const char *etag)
 void state_save(const struct state *state, const char *path)
 {
 	struct buf temp = {0};
-	if (buf_printf(&temp, "%s.tmp.%ld", path, (long)getpid()) < 0)
-		die(EXIT_SOFTWARE, "out of memory");
+	buf_printf(&temp, "%s.tmp.%ld", path, (long)getpid());
 	json_t *root = json_pack("{s i, s O}", "version", STATE_VERSION, "etags", state->etags);
 	int failed = !root || json_dump_file(root, temp.data, JSON_INDENT(1) | JSON_SORT_KEYS) < 0;
 	json_decref(root);

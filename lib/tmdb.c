@@ -298,9 +298,8 @@ static void note_page_failure(struct movie_fetch *fetch, int page,
 		.status = result->status,
 		.etag = "",
 	};
-	if (buf_printf(&fetch->failure.message, "reviews page %d: %s", page,
-		       result->message.data ? result->message.data : "") < 0)
-		die(EXIT_SOFTWARE, "out of memory");
+	buf_printf(&fetch->failure.message, "reviews page %d: %s", page,
+		   result->message.data ? result->message.data : "");
 }
 
 /* The movie with every further page's reviews, and in a sync its ETags, in page order. */

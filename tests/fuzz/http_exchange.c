@@ -144,8 +144,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const char sent_etag[] = "W/\"0b7e6a5e3d4c2b1a\"";
 	pthread_mutex_lock(&response_lock);
 	buf_clear(&response);
-	if (buf_append(&response, data, size) < 0)
-		fuzz_fail("out of memory");
+	buf_append(&response, data, size);
 	pthread_mutex_unlock(&response_lock);
 
 	struct state previous, next;
