@@ -54,10 +54,9 @@ void exchange_free(struct exchange *exchange);
 
 typedef void exchange_done_fn(struct exchange_result *result, void *context);
 
-/* Whether a 200's parsed body is the answer to what was asked (`asked`, the caller's):
- * 0 if so, else -1 with why filled in, e.g. no "credits" object. A body it rejects is an
- * invalid answer: retried, and EXCHANGE_FAILED once the retries are spent. */
-typedef int exchange_check_fn(const json_t *body, const void *asked, struct buf *why);
+/* The transport's answer check (lib/http.h): a body it rejects is an invalid answer,
+ * retried, and EXCHANGE_FAILED once the retries are spent. */
+typedef http_check_fn exchange_check_fn;
 
 /* Queues a GET of path with the query; check may be NULL (any JSON will do). With
  * `conditional`, a request the previous state knows asks "changed since?". done is
