@@ -7,6 +7,7 @@
 
 #include "log.h"
 #include "record.h"
+#include "xalloc.h"
 
 struct exchange {
 	struct exchange_options options;
@@ -28,11 +29,6 @@ struct exchange_call {
 	void *context;
 	struct exchange_call *next;	/* among the replays */
 };
-
-static void out_of_memory(void)
-{
-	die(EXIT_SOFTWARE, "out of memory");
-}
 
 struct exchange *exchange_new(const struct exchange_options *options)
 {
@@ -196,14 +192,13 @@ void exchange_submit(struct exchange *exchange, const char *path, const struct q
 		     exchange_done_fn *done, void *context)
 {
 	const struct exchange_options *o = &exchange->options;
-	struct exchange_call *call = calloc(1, sizeof *call);
-	if (!call)
-		out_of_memory();
+	struct exchange_call *call = xcalloc(1, sizeof *call);
 	*call = (struct exchange_call){.exchange = exchange, .request = request_key(path, q),
 				       .done = done, .context = context};
-	if ((o->record_dir || o->replay_dir) &&
-	    (!(call->path = strdup(path)) || query_copy(&call->query, q) < 0))
-		out_of_memory();
+	if (o->record_dir || o->replay_dir) {
+		call->path = xstrdup(path);
+		query_copy(&call->query, q);
+	}
 	if (o->replay_dir) {
 		call->check = check;
 		call->asked = asked;

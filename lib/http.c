@@ -11,6 +11,7 @@
 
 #include "log.h"
 #include "retry.h"
+#include "xalloc.h"
 
 /* A body larger than this is not a TMDB response; stop before memory runs out. */
 #define MAX_BODY_BYTES (256L * 1024 * 1024)
@@ -45,11 +46,6 @@ struct http_client {
 	long requests;
 	long retries;
 };
-
-static void out_of_memory(void)
-{
-	die(EXIT_SOFTWARE, "out of memory");
-}
 
 static double monotonic_seconds(void)
 {
@@ -255,11 +251,12 @@ void http_submit(struct http_client *client, const char *path, const struct quer
 		 const char *const *headers, http_check_fn *check, const void *asked,
 		 http_done_fn *done, void *context)
 {
-	struct http_request *request = calloc(1, sizeof *request);
-	if (!request || !(request->path = strdup(path)) ||
-	    !(request->url = build_url(client, path, q)) ||
+	struct http_request *request = xcalloc(1, sizeof *request);
+	request->path = xstrdup(path);
+	/* libcurl's escaping and header lists fail only for memory, as xalloc does. */
+	if (!(request->url = build_url(client, path, q)) ||
 	    (headers && *headers && !(request->headers = request_headers(client, headers))))
-		out_of_memory();
+		xalloc_failed();
 	request->client = client;
 	request->check = check;
 	request->asked = asked;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "xalloc.h"
 
 int query_set(struct query *q, const char *name, const char *value)
 {
@@ -27,18 +28,12 @@ const char *query_get(const struct query *q, const char *name)
 	return NULL;
 }
 
-int query_copy(struct query *copy, const struct query *q)
+void query_copy(struct query *copy, const struct query *q)
 {
 	*copy = (struct query){0};
-	for (size_t i = 0; i < q->count; i++) {
-		char *name = strdup(q->params[i].name), *value = strdup(q->params[i].value);
-		copy->params[copy->count++] = (struct query_param){name, value};
-		if (!name || !value) {
-			query_free(copy);
-			return -1;
-		}
-	}
-	return 0;
+	for (size_t i = 0; i < q->count; i++)
+		copy->params[copy->count++] = (struct query_param){xstrdup(q->params[i].name),
+								   xstrdup(q->params[i].value)};
 }
 
 void query_free(struct query *copy)

@@ -18,9 +18,8 @@ struct query {
 int query_set(struct query *q, const char *name, const char *value);
 const char *query_get(const struct query *q, const char *name);
 
-/* Copies q into copy, names and values too; query_free frees them. 0, or -1 out of memory
- * (copy then holds nothing). */
-int query_copy(struct query *copy, const struct query *q);
+/* Copies q into copy, names and values too; query_free frees them. */
+void query_copy(struct query *copy, const struct query *q);
 void query_free(struct query *copy);
 
 /* Orders the parameters by name, so equal requests have equal keys. */
