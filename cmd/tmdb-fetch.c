@@ -21,6 +21,7 @@
 #include "state.h"
 #include "sync.h"
 #include "tmdb.h"
+#include "utc.h"
 
 #define DEFAULT_BASE_URL "https://api.themoviedb.org/3"
 
@@ -46,7 +47,11 @@ static const char usage_text[] =
 	"      --replay DIR      answer every request from DIR, with no network and no credentials\n"
 	"      --state FILE      the last sync's state: print only movies changed since\n"
 	"      --state-out FILE  write the state for the next sync (atomically, on success)\n"
-	"      --summary         end with one line on stderr: fetched, unchanged, not found, requests\n"
+	"      --fresh-since TIME  with --state: a movie the state says was fetched at or after\n"
+	"                        TIME (YYYY-MM-DDTHH:MM:SSZ in UTC, or @SECONDS) is not asked\n"
+	"                        again, as when resuming a run that started at TIME\n"
+	"      --summary         end with one line on stderr: fetched, unchanged (with --fresh-since:\n"
+	"                        how many of them fresh, not asked), not found, requests\n"
 	"      --progress        draw a progress line on stderr even when it is not a terminal\n"
 	"      --no-progress     never draw it (by default it is drawn on a terminal only)\n"
 	CLI_COMMON_USAGE
@@ -66,6 +71,8 @@ struct settings {
 	const char *replay_dir;
 	const char *state_in;
 	const char *state_out;
+	const char *fresh_since_text;	/* --fresh-since as given, or NULL */
+	time_t fresh_since;
 	int summary;
 	enum progress_mode progress;
 	long retries;
@@ -95,7 +102,8 @@ struct run {
 	long submitted;		/* distinct IDs so far: the progress line's total */
 	bool input_done;
 	int fetched;
-	int unchanged;
+	int unchanged;		/* fresh ones included */
+	int fresh;
 	int not_found;
 	int strict;
 	enum progress_mode progress;
@@ -117,7 +125,7 @@ static int parse_options(int argc, char **argv, struct settings *s)
 {
 	enum { OPT_BASE_URL = 256, OPT_LANGUAGE, OPT_RETRIES, OPT_TIMEOUT, OPT_STRICT,
 	       OPT_RECORD, OPT_REPLAY, OPT_STATE, OPT_STATE_OUT, OPT_SUMMARY, OPT_RATE,
-	       OPT_PROGRESS, OPT_NO_PROGRESS };
+	       OPT_PROGRESS, OPT_NO_PROGRESS, OPT_FRESH_SINCE };
 	static const struct option options[] = {
 		{"config", required_argument, NULL, 'c'},
 		{"base-url", required_argument, NULL, OPT_BASE_URL},
@@ -131,6 +139,7 @@ static int parse_options(int argc, char **argv, struct settings *s)
 		{"replay", required_argument, NULL, OPT_REPLAY},
 		{"state", required_argument, NULL, OPT_STATE},
 		{"state-out", required_argument, NULL, OPT_STATE_OUT},
+		{"fresh-since", required_argument, NULL, OPT_FRESH_SINCE},
 		{"summary", no_argument, NULL, OPT_SUMMARY},
 		{"progress", no_argument, NULL, OPT_PROGRESS},
 		{"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
@@ -154,6 +163,12 @@ static int parse_options(int argc, char **argv, struct settings *s)
 		case OPT_REPLAY: s->replay_dir = optarg; break;
 		case OPT_STATE: s->state_in = optarg; break;
 		case OPT_STATE_OUT: s->state_out = optarg; break;
+		case OPT_FRESH_SINCE:
+			if (utc_parse(optarg, &s->fresh_since) < 0)
+				cli_usage_error(usage_text, "--fresh-since: '%s' is not a time "
+						"(YYYY-MM-DDTHH:MM:SSZ in UTC, or @SECONDS)", optarg);
+			s->fresh_since_text = optarg;
+			break;
 		case OPT_SUMMARY: s->summary = 1; break;
 		case OPT_PROGRESS: s->progress = PROGRESS_ON; break;
 		case OPT_NO_PROGRESS: s->progress = PROGRESS_OFF; break;
@@ -165,6 +180,9 @@ static int parse_options(int argc, char **argv, struct settings *s)
 		cli_usage_error(usage_text, "--timeout: the bound must be at least 1 second");
 	if (s->record_dir && s->replay_dir)
 		cli_usage_error(usage_text, "choose one of --record and --replay");
+	if (s->fresh_since_text && !s->state_in)
+		cli_usage_error(usage_text, "--fresh-since '%s': needs --state, which says when each "
+				"movie was fetched", s->fresh_since_text);
 	return optind;
 }
 
@@ -190,7 +208,8 @@ static void slot_done(struct exchange_result *result, void *context)
 {
 	struct slot *slot = context;
 	slot->result = *result;
-	slot->result.request = slot->result.etag = NULL;	/* valid during the call only */
+	/* valid during the call only */
+	slot->result.request = slot->result.etag = slot->result.fetched_at = NULL;
 	result->json = NULL;	/* the slot keeps them until its turn to print */
 	result->message = (struct buf){0};
 	slot->done = true;
@@ -217,7 +236,8 @@ static void print_outcome(struct run *run, struct slot *slot)
 		sync_mark_movie(&run->sync, r->json, slot->id);
 	if (r->outcome == EXCHANGE_OK)
 		jsonl_print(r->json);
-	else if (r->outcome == EXCHANGE_NOT_MODIFIED && syncing(run))
+	else if ((r->outcome == EXCHANGE_NOT_MODIFIED || r->outcome == EXCHANGE_FRESH) &&
+		 syncing(run))
 		print_mark(sync_mark(sync_members_of(&run->sync, slot->id), slot->id, "unchanged"));
 	else if (r->outcome == EXCHANGE_NOT_FOUND && syncing(run) && !run->strict)
 		print_mark(sync_mark(sync_members_of(&run->sync, slot->id), slot->id, "deleted"));
@@ -237,6 +257,11 @@ static void print_finished(struct run *run)
 			log_debug(1, "%s: unchanged since the last sync", what);
 			print_outcome(run, slot);
 			run->unchanged++;
+		} else if (slot->result.outcome == EXCHANGE_FRESH) {
+			log_debug(1, "%s: fetched since --fresh-since, not asked", what);
+			print_outcome(run, slot);
+			run->unchanged++;
+			run->fresh++;
 		} else {
 			report_failure(run, what, &slot->result);
 			print_outcome(run, slot);
@@ -446,6 +471,17 @@ static void get(struct run *run, int argc, char **argv)
 	buf_free(&path);
 }
 
+/* One line: "N fetched, N unchanged, N not found; N requests"; with --fresh-since the
+ * unchanged count says how many of them were fresh, and not asked. */
+static void print_summary(const struct run *run, const struct settings *s)
+{
+	char fresh[64] = "";
+	if (s->fresh_since_text)
+		snprintf(fresh, sizeof fresh, " (%d fresh, not asked)", run->fresh);
+	log_error("%d fetched, %d unchanged%s, %d not found; %ld requests", run->fetched,
+		  run->unchanged, fresh, run->not_found, exchange_request_count(run->api.exchange));
+}
+
 static const char *choose_base_url(const char *option)
 {
 	const char *env = getenv("TMDB_BASE_URL");
@@ -503,6 +539,8 @@ int main(int argc, char **argv)
 		state_load(&previous, s.state_in);
 		exchange.previous = &previous;
 		run.api.incremental = true;
+		run.api.skip_fresh = s.fresh_since_text != NULL;
+		run.api.fresh_since = s.fresh_since;
 		run.sync.old_members = previous.members;
 	}
 	if (s.state_out) {
@@ -524,8 +562,7 @@ int main(int argc, char **argv)
 		finish_sync(&run);
 	jsonl_finish();
 	if (s.summary)
-		log_error("%d fetched, %d unchanged, %d not found; %ld requests", run.fetched,
-			  run.unchanged, run.not_found, exchange_request_count(run.api.exchange));
+		print_summary(&run, &s);
 	/* Only a run that got everything it asked for may move the state on. */
 	if (s.state_out && !(run.not_found && run.strict))
 		state_save(&next, s.state_out);

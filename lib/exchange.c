@@ -7,6 +7,7 @@
 
 #include "log.h"
 #include "record.h"
+#include "utc.h"
 #include "xalloc.h"
 
 struct exchange {
@@ -79,6 +80,41 @@ bool exchange_known(const struct exchange *exchange, const char *path, const str
 	return known;
 }
 
+bool exchange_answered_since(const struct exchange *exchange, const char *path,
+			     const struct query *q, time_t since)
+{
+	if (!exchange->options.previous)
+		return false;
+	char *key = request_key(path, q);
+	const char *fetched = state_fetched(exchange->options.previous, key);
+	time_t when;
+	bool fresh = fetched && utc_parse(fetched, &when) == 0 && when >= since;
+	free(key);
+	return fresh;
+}
+
+void exchange_carry_over(struct exchange *exchange, const char *path, const struct query *q)
+{
+	const struct state *previous = exchange->options.previous;
+	struct state *next = exchange->options.next;
+	if (!previous || !next)
+		return;
+	char *key = request_key(path, q);
+	const char *etag = state_etag(previous, key), *fetched = state_fetched(previous, key);
+	if (etag)
+		state_set_etag(next, key, etag);
+	if (etag && fetched)
+		state_set_fetched(next, key, fetched);
+	free(key);
+}
+
+/* The time an answer that came now is stamped with. */
+static void stamp_now(const struct exchange *exchange, char when[UTC_TEXT_SIZE])
+{
+	time_t (*clock)(void) = exchange->options.wall_clock;
+	utc_format(clock ? clock() : time(NULL), when);
+}
+
 static void call_free(struct exchange_call *call)
 {
 	free(call->request);
@@ -87,14 +123,17 @@ static void call_free(struct exchange_call *call)
 	free(call);
 }
 
-/* The ETag the next sync will ask about: the new one, or the old one when unchanged. */
+/* The ETag the next sync will ask about: the new one, or the old one when unchanged;
+ * and when it was answered. */
 static void remember_etag(const struct exchange_call *call, const struct exchange_result *result)
 {
 	struct state *next = call->exchange->options.next;
 	const char *etag = result->outcome == EXCHANGE_NOT_MODIFIED ? call->etag_sent :
 			   result->outcome == EXCHANGE_OK && result->etag[0] ? result->etag : NULL;
-	if (next && etag)
+	if (next && etag) {
 		state_set_etag(next, call->request, etag);
+		state_set_fetched(next, call->request, result->fetched_at);
+	}
 }
 
 static void save_recording(const struct exchange_call *call, const struct exchange_result *result,
@@ -132,6 +171,8 @@ static enum exchange_outcome outcome_of(enum http_outcome outcome)
 static void answered(struct http_result *answer, void *context)
 {
 	struct exchange_call *call = context;
+	char now[UTC_TEXT_SIZE];
+	stamp_now(call->exchange, now);
 	struct exchange_result result = {
 		.outcome = outcome_of(answer->outcome),
 		.status = answer->status,
@@ -139,6 +180,7 @@ static void answered(struct http_result *answer, void *context)
 		.message = answer->message,
 		.request = call->request,
 		.etag = answer->etag,
+		.fetched_at = now,
 	};
 	answer->json = NULL;
 	answer->message = (struct buf){0};
@@ -152,8 +194,10 @@ static void replay(struct exchange_call *call)
 {
 	const char *dir = call->exchange->options.replay_dir;
 	struct buf body = {0};
+	char now[UTC_TEXT_SIZE];
+	stamp_now(call->exchange, now);
 	struct exchange_result result = {.outcome = EXCHANGE_FAILED, .request = call->request,
-					 .etag = ""};
+					 .etag = "", .fetched_at = now};
 	if (record_load(dir, call->path, &call->query, &result.status, &body) < 0) {
 		if (errno == ENOENT) {
 			result.outcome = EXCHANGE_NOT_RECORDED;
@@ -241,6 +285,7 @@ static void keep_result(struct exchange_result *result, void *context)
 	*call->result = *result;
 	call->result->request = NULL;
 	call->result->etag = NULL;
+	call->result->fetched_at = NULL;
 	result->json = NULL;	/* handed to the caller, as the message is */
 	result->message = (struct buf){0};
 	call->done = true;

@@ -2,13 +2,16 @@
  * for the endpoints (lib/tmdb.c) above.
  *   - Conditional requests: a request the previous sync's state has an ETag for may ask
  *     "changed since?" (If-None-Match); the ETag each answer comes with, or the one a 304
- *     confirmed, goes into the state for the next sync.
+ *     confirmed, goes into the state for the next sync with the time it was answered.
+ *   - Freshness: whether the previous state says a request was answered since a time,
+ *     so a resumed run need not ask it again.
  *   - Recording: every final answer, a 200 or a 404, is saved in a folder (lib/record.c).
  *   - Replay: every request is answered from such a folder, with no network. */
 #ifndef TMDB_EXCHANGE_H
 #define TMDB_EXCHANGE_H
 
 #include <stdbool.h>
+#include <time.h>
 #include <jansson.h>
 
 #include "buf.h"
@@ -22,6 +25,8 @@ struct exchange_options {
 	const char *replay_dir;		/* answer from here with no network, or NULL */
 	const struct state *previous;	/* ETags of the last sync, or NULL */
 	struct state *next;		/* ETags for the next sync, or NULL */
+	time_t (*wall_clock)(void);	/* UTC seconds answers are stamped with, or NULL for
+					   time(2) (a test's may stand still) */
 };
 
 enum exchange_outcome {
@@ -31,6 +36,8 @@ enum exchange_outcome {
 	EXCHANGE_NOT_MODIFIED,	/* 304: unchanged since the ETag asked about */
 	EXCHANGE_FAILED,	/* anything else, after every retry */
 	EXCHANGE_NOT_RECORDED,	/* replaying: the folder holds no answer to it */
+	EXCHANGE_FRESH,		/* not asked: the previous state says it was answered since
+				   the time the run was told (lib/tmdb.c decides, for movies) */
 };
 
 /* One request's final answer, handed to its callback; what the callback leaves in it is
@@ -44,6 +51,8 @@ struct exchange_result {
 	const char *request;	/* path?sorted-query, no credential, as the state knows the
 				   request; valid during the call */
 	const char *etag;	/* the answer's ETag, "" when it had none; valid during the call */
+	const char *fetched_at;	/* when the answer came, "YYYY-MM-DDTHH:MM:SSZ" (lib/utc.h);
+				   valid during the call */
 };
 
 struct exchange;
@@ -76,6 +85,14 @@ void exchange_get(struct exchange *exchange, const char *path, const struct quer
 
 /* Whether the previous state has an ETag for this request. */
 bool exchange_known(const struct exchange *exchange, const char *path, const struct query *q);
+
+/* Whether the previous state says this request was answered at or after since. */
+bool exchange_answered_since(const struct exchange *exchange, const char *path,
+			     const struct query *q, time_t since);
+
+/* A request not asked this time: the next state keeps what the previous one had of it
+ * (its ETag and time), so it is not lost for the sync after. */
+void exchange_carry_over(struct exchange *exchange, const char *path, const struct query *q);
 
 /* How many requests went to the network (not to a recording), and how many of those
  * were retries. */

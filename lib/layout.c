@@ -180,6 +180,11 @@ int layout_same_key(const struct layout *layout, const json_t *message)
 	return 1;
 }
 
+int layout_is_bookkeeping(const struct layout *layout)
+{
+	return layout->known && table_is_sync(layout->known);
+}
+
 int layout_is_key_column(const struct layout *layout, size_t column)
 {
 	for (size_t k = 0; k < layout->key_count; k++)

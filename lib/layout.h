@@ -55,6 +55,9 @@ size_t layout_column_index(const struct layout *layout, const char *name);
 /* The same for a name of len bytes, looked for from column hint on (where it usually is). */
 size_t layout_column_find(const struct layout *layout, const char *name, size_t len, size_t hint);
 size_t layout_add_column(struct layout *layout, const char *name, enum value_kind kind);
+/* Whether the table is the toolkit's own sync bookkeeping (memberships, sync_state):
+ * a destination made by an older version gets the columns it lacks without --alter. */
+int layout_is_bookkeeping(const struct layout *layout);
 /* Whether the column is one of the key's. */
 int layout_is_key_column(const struct layout *layout, size_t column);
 void layout_free(struct layout *layout);

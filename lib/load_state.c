@@ -12,18 +12,27 @@
 void load_state_init(struct load_state *state)
 {
 	state->etags = json_object();
+	state->fetched = json_object();
 	state->members = json_array();
-	if (!state->etags || !state->members)
+	if (!state->etags || !state->fetched || !state->members)
 		die(EXIT_SOFTWARE, "out of memory");
 }
 
-void load_state_add_etag(struct load_state *state, const char *request, const char *etag)
+/* Whether the value went in: text that is not UTF-8 does not. */
+static int set_text(json_t *object, const char *key, const char *text)
 {
-	json_t *value = json_string(etag);
-	if (value && json_object_set_new(state->etags, request, value) < 0)
-		value = NULL;	/* set_new freed it: the request is not UTF-8 */
-	if (!value)
+	json_t *value = json_string(text);
+	/* set_new frees the value when the key is not UTF-8 */
+	return value && json_object_set_new(object, key, value) == 0;
+}
+
+void load_state_add_etag(struct load_state *state, const char *request, const char *etag,
+			 const char *fetched_at)
+{
+	if (!set_text(state->etags, request, etag))
 		log_debug(1, "state: the ETag of a request that is not UTF-8 is left out");
+	else if (fetched_at)
+		set_text(state->fetched, request, fetched_at);
 }
 
 void load_state_add_member(struct load_state *state, const char *person_id, const char *job,
@@ -46,9 +55,10 @@ static void rows_of_movies(struct buf *sql, const char *columns, const char *tab
 			" WHERE m.movie_id = s.movie_id)", columns, schema, table, schema);
 }
 
-void load_state_etags_sql(struct buf *sql, const char *schema)
+void load_state_etags_sql(struct buf *sql, const char *schema, int has_fetched_at)
 {
-	rows_of_movies(sql, "s.request, s.etag", "sync_state", schema);
+	rows_of_movies(sql, has_fetched_at ? "s.request, s.etag, s.fetched_at" : "s.request, s.etag, NULL",
+		       "sync_state", schema);
 }
 
 void load_state_members_sql(struct buf *sql, const char *schema)
@@ -74,8 +84,9 @@ static int compare_key(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* A copy of the ETags with the requests in order: objects print in insertion order. */
-static json_t *sorted_etags(const json_t *etags)
+/* A copy of an object by request with the requests in order: objects print in
+ * insertion order. */
+static json_t *sorted_by_request(const json_t *etags)
 {
 	size_t count = json_object_size(etags), n = 0;
 	const char **keys = xcalloc(count ? count : 1, sizeof *keys);
@@ -109,10 +120,12 @@ static json_t *sorted_members(const json_t *members)
 
 void load_state_print(struct load_state *state)
 {
-	json_t *etags = sorted_etags(state->etags), *members = sorted_members(state->members);
-	json_t *line = etags && members ? json_pack("{s i, s o, s o}", "version", STATE_VERSION, "etags",
-						    etags, "members", members) : NULL;
-	if (!line)
+	json_t *etags = sorted_by_request(state->etags), *members = sorted_members(state->members);
+	json_t *line = etags ? json_pack("{s i, s o}", "version", STATE_VERSION, "etags", etags) : NULL;
+	if (!line || !members ||
+	    (json_object_size(state->fetched) &&
+	     json_object_set_new(line, "fetched", sorted_by_request(state->fetched)) < 0) ||
+	    json_object_set_new(line, "members", members) < 0)
 		die(EXIT_SOFTWARE, "out of memory");
 	jsonl_print(line);
 	jsonl_finish();
@@ -122,6 +135,7 @@ void load_state_print(struct load_state *state)
 void load_state_free(struct load_state *state)
 {
 	json_decref(state->etags);
+	json_decref(state->fetched);
 	json_decref(state->members);
 	*state = (struct load_state){0};
 }

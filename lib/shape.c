@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "jsonl.h"
+#include "utc.h"
 
 /* Follows a dotted path such as "author_details.rating"; NULL when any step is missing. */
 static const struct jdoc_node *lookup(const struct jdoc *doc, const struct jdoc_node *object,
@@ -77,13 +78,9 @@ static int write_typed_value(struct buf *out, const struct column *column, int k
 /* When this run marks rows deleted: one time for the whole run, as Singer taps do. */
 static const char *deleted_at(void)
 {
-	static char when[32];
-	if (!when[0]) {
-		time_t now = time(NULL);
-		struct tm utc;
-		if (!gmtime_r(&now, &utc) || !strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &utc))
-			snprintf(when, sizeof when, "1970-01-01T00:00:00Z");
-	}
+	static char when[UTC_TEXT_SIZE];
+	if (!when[0])
+		utc_format(time(NULL), when);
 	return when;
 }
 

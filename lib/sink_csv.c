@@ -85,8 +85,18 @@ static void describe_columns(struct buf *why, const char *const *names, size_t c
 	}
 }
 
+/* Whether every column the header names is one of the table's. */
+static int header_within_layout(const struct csv_record *header, const struct layout *layout)
+{
+	for (size_t j = 0; j < header->count; j++)
+		if (!header->fields[j] || layout_column_index(layout, header->fields[j]) == LAYOUT_NONE)
+			return 0;
+	return 1;
+}
+
 /* The file's header must be the table's columns; --alter takes the union instead:
- * the file's columns in its order, then the table's others. */
+ * the file's columns in its order, then the table's others. The toolkit's bookkeeping
+ * takes the columns its file (of an older version) lacks without --alter. */
 static int adopt_header(struct csv_sink *s, struct csv_table *t, const struct csv_record *header,
 			struct buf *why)
 {
@@ -96,7 +106,7 @@ static int adopt_header(struct csv_sink *s, struct csv_table *t, const struct cs
 		same = header->fields[j] && strcmp(header->fields[j], layout->columns[j].name) == 0;
 	if (same)
 		return 0;
-	if (!s->alter) {
+	if (!s->alter && !(layout_is_bookkeeping(layout) && header_within_layout(header, layout))) {
 		buf_printf(why, "%s: the header (", t->path);
 		describe_columns(why, (const char *const *)header->fields, header->count);
 		buf_printf(why, ") is not the columns of table %s (--alter merges them)", layout->name);
@@ -676,8 +686,10 @@ int sink_csv_stdout_open(const char *table_name, struct sink **sink, struct buf 
 /* The columns of one state file, picked by name from each record. */
 struct state_file {
 	const char *table;
-	const char *columns[3];
+	const char *columns[4];
 	size_t count;		/* columns named */
+	size_t required;	/* the first ones, which the header must have; a file of an older
+				   version lacks the others, null in every record */
 	char **values;		/* count per record */
 	size_t records, cap;
 };
@@ -697,7 +709,7 @@ static int state_file_positions(struct state_file *file, const char *path, const
 		for (size_t j = 0; j < header->count; j++)
 			if (header->fields[j] && strcmp(header->fields[j], file->columns[c]) == 0)
 				position[c] = j;
-		if (position[c] == header->count) {
+		if (position[c] == header->count && c < file->required) {
 			buf_printf(why, "%s: the header has no column %s", path, file->columns[c]);
 			return EXIT_DATAERR;
 		}
@@ -720,7 +732,7 @@ static int read_state_records(struct state_file *file, const char *path, FILE *f
 	struct csv_reader reader;
 	struct csv_record record = {0};
 	struct buf problem = {0};
-	size_t position[3];
+	size_t position[4];
 	int status = 0;
 	csv_reader_init(&reader, fp);
 	for (enum csv_result got; !status && (got = csv_read_record(&reader, &record, &problem)) != CSV_END;) {
@@ -772,7 +784,7 @@ static void add_state_rows(const struct state_file *file, size_t movie, const st
 		if (!v[0] || !v[1] || !v[2] || !strmap_get(movies, v[movie], NULL))
 			continue;
 		if (etags)
-			load_state_add_etag(state, v[0], v[2]);
+			load_state_add_etag(state, v[0], v[2], v[3]);
 		else
 			load_state_add_member(state, v[0], v[1], v[2]);
 	}
@@ -783,9 +795,10 @@ int sink_csv_read_state(const char *dir, struct load_state *state, struct buf *w
 	struct stat st;
 	if (stat(dir, &st) < 0 && errno == ENOENT)
 		return 0;	/* nothing to read, and nothing is made */
-	struct state_file etags = {"sync_state", {"request", "movie_id", "etag"}, 3, NULL, 0, 0};
-	struct state_file members = {"memberships", {"person_id", "job", "movie_id"}, 3, NULL, 0, 0};
-	struct state_file movies = {"movies", {"movie_id"}, 1, NULL, 0, 0};
+	struct state_file etags = {"sync_state", {"request", "movie_id", "etag", "fetched_at"}, 4, 3,
+				   NULL, 0, 0};
+	struct state_file members = {"memberships", {"person_id", "job", "movie_id"}, 3, 3, NULL, 0, 0};
+	struct state_file movies = {"movies", {"movie_id"}, 1, 1, NULL, 0, 0};
 	struct strmap movie_ids = {0};
 	int status = read_state_file(dir, &etags, why);
 	if (!status)

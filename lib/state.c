@@ -13,8 +13,8 @@
 
 void state_init(struct state *state)
 {
-	*state = (struct state){.etags = json_object()};
-	if (!state->etags)
+	*state = (struct state){.etags = json_object(), .fetched = json_object()};
+	if (!state->etags || !state->fetched)
 		die(EXIT_SOFTWARE, "out of memory");
 }
 
@@ -43,8 +43,15 @@ void state_load(struct state *state, const char *path)
 	json_t *members = json_object_get(root, "members");
 	if (members && !json_is_array(members))
 		die(EXIT_CONFIG, "%s: \"members\" is not a list", path);
+	/* A state from before the times were kept has none: its requests are not fresh. */
+	json_t *fetched = json_object_get(root, "fetched");
+	if (fetched && !json_is_object(fetched))
+		die(EXIT_CONFIG, "%s: \"fetched\" is not an object", path);
 	state->etags = json_incref(etags);
+	state->fetched = fetched ? json_incref(fetched) : json_object();
 	state->members = json_incref(members);
+	if (!state->fetched)
+		die(EXIT_SOFTWARE, "out of memory");
 	json_decref(root);
 }
 
@@ -53,17 +60,32 @@ const char *state_etag(const struct state *state, const char *key)
 	return json_string_value(json_object_get(state->etags, key));
 }
 
-void state_set_etag(struct state *state, const char *key, const char *etag)
+/* JSON holds only UTF-8: a request or an ETag that is not (HTTP allows Latin-1 in an
+ * ETag) is not kept, and that request goes out unconditionally next time. */
+static void set_text(json_t *object, const char *key, const char *text)
 {
 	json_error_t error;
-	json_t *entry = json_pack_ex(&error, 0, "{s s}", key, etag);
-	/* JSON holds only UTF-8: a request or an ETag that is not (HTTP allows Latin-1 in
-	 * an ETag) is not kept, and that request goes out unconditionally next time. */
+	json_t *entry = json_pack_ex(&error, 0, "{s s}", key, text);
 	if (!entry && json_error_code(&error) == json_error_invalid_utf8)
 		return;
-	if (!entry || json_object_update(state->etags, entry) < 0)
+	if (!entry || json_object_update(object, entry) < 0)
 		die(EXIT_SOFTWARE, "out of memory");
 	json_decref(entry);
+}
+
+void state_set_etag(struct state *state, const char *key, const char *etag)
+{
+	set_text(state->etags, key, etag);
+}
+
+const char *state_fetched(const struct state *state, const char *key)
+{
+	return json_string_value(json_object_get(state->fetched, key));
+}
+
+void state_set_fetched(struct state *state, const char *key, const char *when)
+{
+	set_text(state->fetched, key, when);
 }
 
 void state_save(const struct state *state, const char *path)
@@ -71,6 +93,9 @@ void state_save(const struct state *state, const char *path)
 	struct buf temp = {0};
 	buf_printf(&temp, "%s.tmp.%ld", path, (long)getpid());
 	json_t *root = json_pack("{s i, s O}", "version", STATE_VERSION, "etags", state->etags);
+	if (root && json_object_size(state->fetched) &&
+	    json_object_set(root, "fetched", state->fetched) < 0)
+		die(EXIT_SOFTWARE, "out of memory");
 	int failed = !root || json_dump_file(root, temp.data, JSON_INDENT(1) | JSON_SORT_KEYS) < 0;
 	json_decref(root);
 	if (failed || rename(temp.data, path) < 0) {
@@ -84,7 +109,7 @@ void state_save(const struct state *state, const char *path)
 void state_free(struct state *state)
 {
 	json_decref(state->etags);
+	json_decref(state->fetched);
 	json_decref(state->members);
-	state->etags = NULL;
-	state->members = NULL;
+	*state = (struct state){0};
 }

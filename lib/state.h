@@ -1,6 +1,10 @@
 /* Sync state between runs: the ETag of every movie request, so the next run can ask
- * "changed since?" (If-None-Match) and skip what did not change, and, in a state that
- * tmdb-load --print-state read from a destination, which person and job hold each movie. */
+ * "changed since?" (If-None-Match) and skip what did not change; when each was answered,
+ * so a run resumed with --fresh-since skips what was fetched since; and, in a state that
+ * tmdb-load --print-state read from a destination, which person and job hold each movie.
+ *   {"version":1,"etags":{REQUEST:ETAG},"fetched":{REQUEST:TIME},"members":[...]}
+ * "fetched" (TIME as lib/utc.h writes it) is absent when no request has a time: a state
+ * written before there were times reads as one without them. */
 #ifndef TMDB_STATE_H
 #define TMDB_STATE_H
 
@@ -8,6 +12,7 @@
 
 struct state {
 	json_t *etags;		/* request key -> ETag */
+	json_t *fetched;	/* request key -> when its answer came, "YYYY-MM-DDTHH:MM:SSZ" */
 	json_t *members;	/* [{person_id, job, movie_id}] the destination holds, or NULL */
 };
 
@@ -17,6 +22,9 @@ void state_load(struct state *state, const char *path);
 void state_init(struct state *state);
 const char *state_etag(const struct state *state, const char *key);
 void state_set_etag(struct state *state, const char *key, const char *etag);
+/* When the request was answered, NULL when the state does not say. */
+const char *state_fetched(const struct state *state, const char *key);
+void state_set_fetched(struct state *state, const char *key, const char *when);
 /* Writes atomically (temp file + rename); exits 73 when it cannot. */
 void state_save(const struct state *state, const char *path);
 void state_free(struct state *state);

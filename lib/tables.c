@@ -57,7 +57,9 @@ static const struct column genre_columns[] = {
 
 /* Sync bookkeeping, shaped from the "_sync" member tmdb-fetch adds in a sync (see
  * tmdb-director --sync): which person and job brought each movie, and the ETag of each
- * of a movie's requests, kept in the destination so they commit with the rows. */
+ * of a movie's requests with when it was answered, kept in the destination so they
+ * commit with the rows. A warehouse made before a column here existed gets it without
+ * --alter (layout_is_bookkeeping). */
 static const struct column membership_columns[] = {
 	{"person_id", KIND_STRING, FROM_ITEM, "person_id", 0, 0},
 	{"job", KIND_STRING, FROM_ITEM, "job", 0, 0},
@@ -68,6 +70,7 @@ static const struct column sync_state_columns[] = {
 	{"request", KIND_STRING, FROM_ITEM, "request", 0, 0},
 	{"movie_id", KIND_STRING, FROM_MOVIE, "id", 0, 1},
 	{"etag", KIND_STRING, FROM_ITEM, "etag", 0, 0},
+	{"fetched_at", KIND_STRING, FROM_ITEM, "fetched_at", 0, 0},
 };
 
 #define KEY(...) {__VA_ARGS__}

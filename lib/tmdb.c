@@ -244,14 +244,16 @@ static int known_pages(const struct movie_fetch *fetch)
 	return known;
 }
 
-/* Sync: {request, etag}, the ETag an answer came with under the key the state knows the
- * request by; NULL when not syncing or there is none to keep. */
+/* Sync: {request, etag, fetched_at}, the ETag an answer came with under the key the
+ * state knows the request by, and when it came; NULL when not syncing or there is none
+ * to keep. */
 static json_t *etag_entry(const struct movie_fetch *fetch, const struct exchange_result *result)
 {
 	if (!fetch->api->sync || !result->etag[0])
 		return NULL;
 	/* An ETag that is not UTF-8 (HTTP allows Latin-1) is not kept, as in the state. */
-	return json_pack("{s s, s s}", "request", result->request, "etag", result->etag);
+	return json_pack("{s s, s s, s s}", "request", result->request, "etag", result->etag,
+			 "fetched_at", result->fetched_at);
 }
 
 static void append_etag(json_t *etags, json_t *entry)
@@ -340,10 +342,37 @@ static void movie_finish_with(struct movie_fetch *fetch, enum exchange_outcome o
 			      json_t *movie)
 {
 	struct exchange_result result = {.outcome = outcome, .json = movie, .etag = "",
-					 .status = outcome == EXCHANGE_OK ? 200 : 304};
+					 .status = outcome == EXCHANGE_OK ? 200 :
+						   outcome == EXCHANGE_NOT_MODIFIED ? 304 : 0};
 	movie_finish(fetch, &result);
 	json_decref(result.json);
 	buf_free(&result.message);
+}
+
+/* Whether the previous state says page 1 was answered since the run's fresh_since: the
+ * movie then was fetched by an earlier run that the destination committed. */
+static bool is_fresh(const struct movie_fetch *fetch)
+{
+	char path[64];
+	struct query q;
+	if (!fetch->api->skip_fresh)
+		return false;
+	first_page_request(fetch, path, &q);
+	return exchange_answered_since(fetch->api->exchange, path, &q, fetch->api->fresh_since);
+}
+
+/* A fresh movie is not asked: the next state keeps what the previous one had of its
+ * page 1 and of the further pages it knew. */
+static void carry_over_pages(struct movie_fetch *fetch)
+{
+	char path[64], number[16];
+	struct query q;
+	first_page_request(fetch, path, &q);
+	exchange_carry_over(fetch->api->exchange, path, &q);
+	for (int page = 2, known = known_pages(fetch); page <= known; page++) {
+		review_page_request(fetch, page, path, number, &q);
+		exchange_carry_over(fetch->api->exchange, path, &q);
+	}
 }
 
 /* A movie's whole life, one answer at a time (page says which: 1, or a further page of
@@ -352,6 +381,11 @@ static void movie_step(struct movie_fetch *fetch, int page, struct exchange_resu
 {
 	switch (fetch->state) {
 	case MOVIE_NEW:
+		if (is_fresh(fetch)) {
+			carry_over_pages(fetch);
+			movie_finish_with(fetch, EXCHANGE_FRESH, NULL);
+			return;
+		}
 		ask_first_page(fetch, fetch->api->incremental);
 		fetch->state = MOVIE_FIRST_PAGE;
 		return;

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "log.h"
 #include "xalloc.h"
@@ -181,15 +182,15 @@ static int key_mismatch(const struct warehouse *w, const struct layout *layout, 
 	return EXIT_DATAERR;
 }
 
-/* Each of the layout's first columns the table lacks is added with --alter, else
- * refused naming it. */
+/* Each of the layout's first columns the table lacks is added with --alter (always to
+ * the toolkit's bookkeeping, made perhaps by an older version), else refused naming it. */
 static int add_missing_columns(struct warehouse *w, const struct table_reading *r, struct buf *why)
 {
 	int status = 0;
 	for (size_t i = 0; i < r->declared && !status; i++) {
 		if (r->present[i])
 			continue;
-		if (!w->alter) {
+		if (!w->alter && !layout_is_bookkeeping(r->layout)) {
 			layout_describe_unknown_column(why, r->layout, r->layout->columns[i].name);
 			status = EXIT_DATAERR;
 		} else {
@@ -290,8 +291,10 @@ int warehouse_finish(struct warehouse *w, struct buf *why)
 /* What --print-state has read so far. */
 struct state_reading {
 	struct load_state *state;
-	int etags;		/* the rows are (request, etag), else (person_id, job, movie_id) */
+	int etags;		/* the rows are (request, etag, fetched_at), else (person_id, job,
+				   movie_id) */
 	int movies, sync_state, memberships;	/* which tables the warehouse has */
+	int fetched_at;		/* sync_state has the column (an older version's has not) */
 };
 
 static int note_state_table(void *arg, const char *const *values, struct buf *why)
@@ -305,6 +308,14 @@ static int note_state_table(void *arg, const char *const *values, struct buf *wh
 	return 0;
 }
 
+static int note_fetched_at(void *arg, const char *const *values, struct buf *why)
+{
+	struct state_reading *r = arg;
+	(void)why;
+	r->fetched_at |= values[0] && strcasecmp(values[0], "fetched_at") == 0;
+	return 0;
+}
+
 static int add_state_row(void *arg, const char *const *values, struct buf *why)
 {
 	struct state_reading *r = arg;
@@ -312,7 +323,7 @@ static int add_state_row(void *arg, const char *const *values, struct buf *why)
 	if (!values[0] || !values[1] || (!r->etags && !values[2]))
 		return 0;	/* no ETag to claim; SQLite lets a key column hold null */
 	if (r->etags)
-		load_state_add_etag(r->state, values[0], values[1]);
+		load_state_add_etag(r->state, values[0], values[1], values[2]);
 	else
 		load_state_add_member(r->state, values[0], values[1], values[2]);
 	return 0;
@@ -325,15 +336,18 @@ int warehouse_read_state(struct warehouse *w, struct load_state *state, struct b
 	struct state_reading r = {.state = state};
 	int status = d->query(w->db, d->state_tables_sql, 1, &w->schema_name, 1, note_state_table, &r,
 			      what, why);
+	const char *sync_state[] = {w->schema_name, "sync_state"};
+	if (!status && r.sync_state)
+		status = d->query(w->db, d->columns_sql, 2, sync_state, 2, note_fetched_at, &r, what, why);
 	for (r.etags = 1; r.etags >= 0 && !status; r.etags--) {
 		if (!r.movies || !(r.etags ? r.sync_state : r.memberships))
 			continue;
 		struct buf sql = {0};
 		if (r.etags)
-			load_state_etags_sql(&sql, w->schema);
+			load_state_etags_sql(&sql, w->schema, r.fetched_at);
 		else
 			load_state_members_sql(&sql, w->schema);
-		status = d->query(w->db, sql.data, 0, NULL, r.etags ? 2 : 3, add_state_row, &r, what, why);
+		status = d->query(w->db, sql.data, 0, NULL, 3, add_state_row, &r, what, why);
 		buf_free(&sql);
 	}
 	return status;

@@ -48,7 +48,9 @@ config.json's folder.
 
 Each connection lives in ${TMDB_DEPLOY_HOME:-~/.local/state/tmdb-toolkit}/CONNECTION:
 state.json, sync.log, settings.json, cron.log and the lock that serializes its runs;
-the crontab entry carries TMDB_DEPLOY_HOME, so a cron run uses the same folder.
+the crontab entry carries TMDB_DEPLOY_HOME, so a cron run uses the same folder. A sync
+that did not finish leaves sync.started there, the time it began; the next run resumes
+it: movies the destination committed since that time are not fetched again.
 Exit: 0 ok, 64 usage or missing value, 69 a needed tool is missing, 75 the connection is
 already syncing, 78 config.json missing, not valid JSON, or without the account or
 destination; a failed sync exits with the failing program's status.
@@ -310,6 +312,7 @@ run_sync() {
 		wait=(--wait)
 	fi
 	save_settings
+	sync_marker=$home/sync.started
 	{
 		echo "== $(date -u +%Y-%m-%dT%H:%M:%SZ) sync of $connection into $destination"
 		resolve_director "$director"

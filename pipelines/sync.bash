@@ -126,11 +126,39 @@ lock_destination() {
 	export TMDB_LOCK_FD=8
 }
 
+# The file that says a sync began and has not finished: its one line is the time the run
+# began (UTC, as tmdb-fetch --fresh-since takes it). The caller names it, beside the state
+# it keeps (debug.sh: files/sync.started, deploy.sh: the connection's folder); empty: none.
+sync_marker=
+
+# sync_begin: sets resume_options. A marker left by a run that did not finish: that run is
+# resumed, --fresh-since its start, so the movies the destination committed since are not
+# asked again (the marker keeps its time until a run finishes). Else this run's start goes
+# into the marker, before anything is fetched, so every movie it commits is fresh since.
+resume_options=()
+sync_begin() {
+	local started=''
+	resume_options=()
+	[[ -n $sync_marker ]] || return 0
+	if [[ -f $sync_marker ]]; then
+		read -r started <"$sync_marker" || true
+	fi
+	if [[ $started =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$ ]]; then
+		resume_options=(--fresh-since "$started")
+		echo "Resuming the sync started at $started that did not finish: movies fetched since are not asked again"
+		return 0
+	fi
+	sync_temporaries+=("$sync_marker.new")
+	date -u +%Y-%m-%dT%H:%M:%SZ >"$sync_marker.new"
+	mv "$sync_marker.new" "$sync_marker"
+}
+
 # sync_director ID JOB TYPE TARGET [LOAD-OPTION...]
 # fetch -> director -> fetch movies -> shape -> load. The state the fetch starts from is
 # read from the destination itself (tmdb-load --print-state), where each movie's ETags and
 # memberships commit with its rows: it never claims what the destination lacks, whatever
-# happened to it since, and a failed run leaves nothing to undo.
+# happened to it since, and a failed run leaves nothing to undo. With sync_marker set, a
+# run that did not finish is resumed (sync_begin); the marker goes once the load committed.
 sync_director() {
 	local id=$1 job=$2 type=$3 target=$4
 	shift 4
@@ -138,12 +166,14 @@ sync_director() {
 	before=$(mktemp "${TMPDIR:-/tmp}/tmdb-state.XXXXXX")
 	sync_temporaries+=("$before")
 	tmdb-load --print-state "$type" "$target" >"$before"
+	sync_begin
 	echo "Syncing person $id, job $job..."
 	sync_fetch "${fetch_options[@]}" --summary person "$id" |
 		tmdb-director --sync --job "$job" |
-		sync_fetch "${fetch_options[@]}" --summary --state "$before" movie |
+		sync_fetch "${fetch_options[@]}" --summary --state "$before" "${resume_options[@]}" movie |
 		tmdb-shape --all |
 		tmdb-load "$@" "$type" "$target"
+	[[ -z $sync_marker ]] || rm -f "$sync_marker"
 }
 
 # copy_state TYPE TARGET STATE: a copy of the committed state, for people to read; the

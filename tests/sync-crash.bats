@@ -32,7 +32,7 @@ dump() {
 	local table
 	for table in movies credits reviews crew genres memberships sync_state; do
 		echo "== $table"
-		sqlite3 "$1" "SELECT * FROM \"$table\" ORDER BY 1, 2"
+		sqlite3 "$1" "SELECT $(dump_columns "$table") FROM \"$table\" ORDER BY 1, 2"
 	done
 }
 

@@ -155,3 +155,25 @@ $(diff <(printf '%s\n' "$a") <(printf '%s\n' "$b"))"
     return 1
   fi
 }
+
+# When each request was answered (sync_state.fetched_at, a state's "fetched") differs from
+# run to run: comparisons of a warehouse or a state with a clean sync's leave it out.
+
+# dump_columns TABLE: the columns to select of a warehouse table, fetched_at left out.
+dump_columns() {
+  case $1 in
+  sync_state) echo 'request, movie_id, etag' ;;
+  *) echo '*' ;;
+  esac
+}
+
+# dump_without_times DB: sqlite3's .dump of DB with every fetched_at null.
+dump_without_times() {
+  sqlite3 "$1" .dump |
+    sed -E "/^INSERT INTO sync_state VALUES/s/'[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z'\);$/NULL);/"
+}
+
+# state_without_times FILE: the state FILE holds, without its "fetched" times.
+state_without_times() {
+  jq -S 'del(.fetched)' "$1"
+}

@@ -114,7 +114,7 @@ dump() {
 	assert_equal "$(info crew)" "credit_id:TEXT:1 movie_id:TEXT:0 person_id:TEXT:0 person_name:TEXT:0 department:TEXT:0 job:TEXT:0"
 	assert_equal "$(info genres)" "movie_id:TEXT:1 genre_id:INTEGER:2 name:TEXT:0"
 	assert_equal "$(info memberships)" "person_id:TEXT:1 job:TEXT:2 movie_id:TEXT:3"
-	assert_equal "$(info sync_state)" "request:TEXT:1 movie_id:TEXT:0 etag:TEXT:0"
+	assert_equal "$(info sync_state)" "request:TEXT:1 movie_id:TEXT:0 etag:TEXT:0 fetched_at:TEXT:0"
 	assert_equal "$(sqlite3 "$DB" "SELECT count(*) FROM crew; SELECT count(*) FROM genres; SELECT count(*) FROM memberships")" "0
 0
 0"
