@@ -147,6 +147,14 @@ movies_in() {
 	run --separate-stderr deploy --account acme --destination lite --connection c1
 	assert_failure
 	cmp "$TMDB_DEPLOY_HOME/c1/state.json" "$BATS_TEST_TMPDIR/state.before"
+	# The unfinished sync is noted in the connection's folder; the next run resumes it.
+	started=$(<"$TMDB_DEPLOY_HOME/c1/sync.started")
+	[[ $started =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$ ]]
+	run --separate-stderr deploy --account acme --destination lite --connection c1
+	assert_success
+	assert_output --partial "Resuming the sync started at $started"
+	[ ! -e "$TMDB_DEPLOY_HOME/c1/sync.started" ]
+	[ "$(sqlite3 "$BATS_TEST_TMPDIR/project/warehouse/tmdb.db" "SELECT budget FROM movies WHERE movie_id = '155'")" -eq 1 ]
 }
 
 @test "the shipped example config.json works once its key is filled in" {

@@ -361,7 +361,11 @@ FIXTURES="$BATS_TEST_DIRNAME/fixtures/tmdb"
 	[[ $stderr == *"0 fetched, 2 unchanged, 0 not found; 5 requests"* ]]
 	[ "$(fake_requests 'select(.status != 304)' | wc -l)" -eq 0 ]
 	[ "$(fake_requests 'select(.headers["if-none-match"] != null)' | wc -l)" -eq 5 ]
-	cmp "$BATS_TEST_TMPDIR/s1" "$BATS_TEST_TMPDIR/s2"
+	# The same ETags, each answered again (a 304 is an answer): no earlier than before.
+	assert_equal "$(jq -c .etags "$BATS_TEST_TMPDIR/s2")" "$(jq -c .etags "$BATS_TEST_TMPDIR/s1")"
+	jq -e --slurpfile s1 "$BATS_TEST_TMPDIR/s1" \
+		'(.fetched | keys) == (.etags | keys) and all(.fetched | to_entries[]; .value >= $s1[0].fetched[.key])' \
+		"$BATS_TEST_TMPDIR/s2"
 }
 
 @test "with --state a changed movie, or a change on a later review page, is fetched whole again" {
@@ -562,6 +566,108 @@ declare_set() {
 	assert_success
 	[ "$(jq -r '._sync.etags | map(.request | capture("page=(?<p>[0-9]+)").p // "1") | join(" ")' <<<"$output")" = "1 2 3 4" ] ||
 		fail "$(jq -c '._sync.etags | map(.request)' <<<"$output")"
+}
+
+# asked_movies: the movies the fake TMDB was asked about, by id, sorted, on one line.
+asked_movies() {
+	fake_requests '.path' | jq -r 'capture("^/3/movie/(?<id>[0-9]+)").id // empty' | sort -un | paste -sd' ' -
+}
+
+# utc_now: the time now as --fresh-since takes it.
+utc_now() {
+	date -u +%Y-%m-%dT%H:%M:%SZ
+}
+
+@test "--state-out notes when each request was answered, beside its ETag" {
+	before=$(utc_now)
+	tmdb-fetch --state-out "$BATS_TEST_TMPDIR/s1" movie 155 550 >/dev/null
+	after=$(utc_now)
+	jq -e --arg before "$before" --arg after "$after" '(.fetched | keys) == (.etags | keys) and
+		all(.fetched[]; test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$") and . >= $before and . <= $after)' \
+		"$BATS_TEST_TMPDIR/s1"
+	# In a sync each ETag a movie carries has its time too.
+	run --separate-stderr tmdb-fetch movie < <(declare_set 525 Director 155; echo 155)
+	assert_success
+	jq -e --arg before "$before" '._sync.etags | length == 4 and all(.fetched_at >= $before)' <<<"$output"
+}
+
+@test "--fresh-since outside a sync: a fresh movie is not asked and prints nothing; --state-out keeps what the state had of it" {
+	tmdb-fetch --state-out "$BATS_TEST_TMPDIR/s1" movie 155 550 >/dev/null
+	# 550 was answered long ago, 155 (and its review pages) since the time given.
+	jq '.fetched |= with_entries(if (.key | startswith("/movie/550")) then .value = "2001-01-01T00:00:00Z" else . end)' \
+		"$BATS_TEST_TMPDIR/s1" >"$BATS_TEST_TMPDIR/s2"
+	fake_reset
+	run --separate-stderr tmdb-fetch --summary --state "$BATS_TEST_TMPDIR/s2" --state-out "$BATS_TEST_TMPDIR/s3" \
+		--fresh-since 2020-01-01T00:00:00Z movie 155 550 27205
+	assert_success
+	# 550 unchanged (a 304: nothing printed), 27205 new, 155 not asked at all.
+	assert_equal "$(jq -c .id <<<"$output" | paste -sd' ' -)" "27205"
+	assert_equal "$(asked_movies)" "550 27205"
+	[[ $stderr == *"1 fetched, 2 unchanged (1 fresh, not asked), 0 not found; 3 requests"* ]] || fail "$stderr"
+	# The next state still has 155's four requests, as they were.
+	jq -e --slurpfile s2 "$BATS_TEST_TMPDIR/s2" '[.etags, .fetched | with_entries(select(.key | startswith("/movie/155")))] ==
+		[$s2[0].etags, $s2[0].fetched | with_entries(select(.key | startswith("/movie/155")))]' "$BATS_TEST_TMPDIR/s3"
+	jq -e '[.etags | keys[] | select(startswith("/movie/155"))] | length == 4' "$BATS_TEST_TMPDIR/s3"
+	jq -e '.fetched["/movie/550?append_to_response=credits,reviews&language=en-US"] > "2020"' "$BATS_TEST_TMPDIR/s3"
+	# @SECONDS: everything the state has a time for is fresh since the epoch.
+	fake_reset
+	run --separate-stderr tmdb-fetch --summary --state "$BATS_TEST_TMPDIR/s3" --fresh-since @0 movie 155 550 27205
+	assert_success
+	[ -z "$output" ]
+	[[ $stderr == *"0 fetched, 3 unchanged (3 fresh, not asked), 0 not found; 0 requests"* ]] || fail "$stderr"
+	# A state of an older version has no times: nothing in it is fresh.
+	jq 'del(.fetched)' "$BATS_TEST_TMPDIR/s3" >"$BATS_TEST_TMPDIR/old"
+	fake_reset
+	run --separate-stderr tmdb-fetch --summary --state "$BATS_TEST_TMPDIR/old" --fresh-since @0 movie 155 550
+	assert_success
+	[[ $stderr == *"0 fetched, 2 unchanged (0 fresh, not asked)"* ]] || fail "$stderr"
+	assert_equal "$(asked_movies)" "155 550"
+}
+
+@test "--fresh-since resumes a sync: only the movies not committed are asked, fresh ones keep their memberships, the warehouse ends as a clean one" {
+	set -o pipefail
+	cd "$BATS_TEST_TMPDIR" || return
+	t0=$(utc_now)
+	tmdb-fetch person 525 | tmdb-director --sync >ids
+	all=$(jq -r '._sync.movies // empty | sort | map(tostring) | join(" ")' ids)
+	[ "$(wc -w <<<"$all")" -eq 13 ]
+	# A run cut short after 6 of the 13 movies, like a killed one whose load committed them.
+	run -65 --separate-stderr tmdb-fetch --state none movie < <(head -7 ids)
+	printf '%s\n' "$output" | tmdb-shape --all | tmdb-load -q sqlite resumed.db
+	committed=$(sqlite3 resumed.db 'SELECT movie_id FROM movies ORDER BY movie_id + 0' | paste -sd' ' -)
+	[ "$(wc -w <<<"$committed")" -eq 6 ]
+	tmdb-load --print-state sqlite resumed.db >state.json
+	jq -e --arg t0 "$t0" '(.fetched | keys) == (.etags | keys) and all(.fetched[]; . >= $t0)' state.json
+	fake_reset
+	run --separate-stderr tmdb-fetch --summary --state state.json --fresh-since "$t0" movie <ids
+	assert_success
+	[[ $stderr == *"7 fetched, 6 unchanged (6 fresh, not asked), 0 not found"* ]] || fail "$stderr"
+	assert_equal "$(asked_movies)" "$(comm -23 <(tr ' ' '\n' <<<"$all" | sort) <(tr ' ' '\n' <<<"$committed" | sort) | sort -n | paste -sd' ' -)"
+	# The committed ones are marked unchanged with their member, and nothing departs.
+	assert_equal "$(jq -r 'select(._sync.unchanged) | select(._sync.members == [{"person_id": "525", "job": "Director"}]) | .id' <<<"$output" | sort -n | paste -sd' ' -)" "$committed"
+	printf '%s\n' "$output" >resumed.jsonl
+	run ! grep -q '"deleted"' resumed.jsonl
+	tmdb-shape --all resumed.jsonl | tmdb-load -q sqlite resumed.db
+	tmdb-fetch movie <ids | tmdb-shape --all | tmdb-load -q sqlite clean.db
+	for table in movies credits reviews crew genres memberships sync_state; do
+		query="SELECT $(dump_columns "$table") FROM \"$table\" ORDER BY 1, 2"
+		diff <(sqlite3 clean.db "$query") <(sqlite3 resumed.db "$query") || fail "$table differs from a clean sync's"
+	done
+	[ "$(sqlite3 resumed.db 'SELECT count(*) FROM memberships')" -eq 13 ]
+	[ "$(sqlite3 resumed.db "SELECT count(*) FROM sync_state WHERE fetched_at IS NULL OR fetched_at < '$t0'")" -eq 0 ]
+}
+
+@test "--fresh-since takes a UTC time or @SECONDS and needs --state; anything else is a usage error naming it" {
+	for bad in 2025-01-01 2025-02-30T00:00:00Z 2025-01-01T24:00:00Z '2025-01-01 00:00:00Z' \
+		2025-01-01T00:00:00+01:00 1969-12-31T23:59:59Z yesterday @ @-5 @12x ''; do
+		run -64 --separate-stderr tmdb-fetch --state "$BATS_TEST_TMPDIR/none" --fresh-since "$bad" movie 155
+		[[ $stderr == *"tmdb-fetch: --fresh-since: '$bad' is not a time"* ]] || fail "$bad: $stderr"
+	done
+	run -64 --separate-stderr tmdb-fetch --fresh-since 2025-01-01T00:00:00Z movie 155
+	[[ $stderr == *"--fresh-since '2025-01-01T00:00:00Z': needs --state"* ]] || fail "$stderr"
+	[ "$(fake_requests | wc -l)" -eq 0 ]
+	run --separate-stderr tmdb-fetch --state "$BATS_TEST_TMPDIR/none" --fresh-since 2024-02-29T23:59:59Z movie 155
+	assert_success
 }
 
 @test "a line that is not one JSON object is refused as every program refuses it: 65, -:N, the same reason" {

@@ -673,3 +673,50 @@ sync_stream() {
 	[ -z "$output" ]
 	[[ $stderr == *"0 fetched, 2 unchanged, 0 not found"* ]]
 }
+
+@test "--fresh-since resumes a sync into PostgreSQL: only the movies not committed are asked, and it ends as a clean sync" {
+	set -o pipefail
+	cd "$BATS_TEST_TMPDIR" || return
+	t0=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+	tmdb-fetch person 525 | tmdb-director --sync >ids
+	# A run cut short after 6 of the 13 movies, like a killed one whose load committed them.
+	run -65 --separate-stderr tmdb-fetch --state none movie < <(head -7 ids)
+	printf '%s\n' "$output" | tmdb-shape --all | load_pg -q
+	committed=$(pg_query 'SELECT movie_id FROM movies ORDER BY movie_id::int' | paste -sd' ' -)
+	[ "$(wc -w <<<"$committed")" -eq 6 ]
+	tmdb-load --print-state postgres "$PG_DSN" >state.json
+	jq -e --arg t0 "$t0" '(.fetched | length) > 6 and (.fetched | keys) == (.etags | keys) and all(.fetched[]; . >= $t0)' state.json
+	fake_reset
+	run --separate-stderr tmdb-fetch --summary --state state.json --fresh-since "$t0" movie <ids
+	assert_success
+	[[ $stderr == *"7 fetched, 6 unchanged (6 fresh, not asked), 0 not found"* ]] || fail "$stderr"
+	asked=$(fake_requests '.path' | jq -r 'capture("^/3/movie/(?<id>[0-9]+)").id // empty' | sort -u)
+	assert_equal "$(comm -12 <(echo "$asked") <(tr ' ' '\n' <<<"$committed" | sort))" ""
+	[ "$(wc -l <<<"$asked")" -eq 7 ]
+	printf '%s\n' "$output" | tmdb-shape --all | load_pg -q
+	tmdb-fetch movie <ids | tmdb-shape --all | tmdb-load -q sqlite "$DB"
+	for table in movies credits reviews crew genres memberships sync_state; do
+		columns=$(dump_columns "$table")
+		sqlite3 -csv "$DB" "SELECT $columns FROM $table" | sorted_csv >"sqlite.$table"
+		"$PG_BIN/psql" -X -q --csv -t -c "SELECT $columns FROM $table" | sorted_csv >"pg.$table"
+		diff "sqlite.$table" "pg.$table" || fail "$table differs from a clean sync's"
+	done
+	[ "$(pg_query 'SELECT count(*) FROM memberships')" -eq 13 ]
+	[ "$(pg_query "SELECT count(*) FROM sync_state WHERE fetched_at IS NULL OR fetched_at < '$t0'")" -eq 0 ]
+}
+
+@test "a sync_state made before fetched_at gets the column without --alter; --print-state reads it before and after" {
+	sync_stream | load_pg -q
+	pg_query 'ALTER TABLE sync_state DROP COLUMN fetched_at'
+	run --separate-stderr tmdb-load --print-state postgres "$PG_DSN"
+	assert_success
+	jq -e '.fetched == null and (.etags | length) == 4' <<<"$output"
+	run --separate-stderr load_pg < <(schema sync_state; etag /movie/2 2 'W/"e2b"' 2026-03-01T10:00:00Z | record sync_state)
+	assert_success
+	[[ $stderr == *"sync_state: 0 inserted, 1 updated"* ]] || fail "$stderr"
+	assert_equal "$(column_types sync_state)" "request:text movie_id:text etag:text fetched_at:text"
+	run --separate-stderr tmdb-load --print-state postgres "$PG_DSN"
+	assert_success
+	assert_equal "$(jq -c .fetched <<<"$output")" '{"/movie/2":"2026-03-01T10:00:00Z"}'
+	assert_equal "$(jq -r '.etags["/movie/2"]' <<<"$output")" 'W/"e2b"'
+}

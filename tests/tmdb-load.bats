@@ -830,6 +830,44 @@ keys() {
 	[ -z "$output" ]
 }
 
+@test "--print-state lists when each request was answered, for the rows that say (sqlite, csv)" {
+	for sink in sqlite csv; do
+		run --separate-stderr tmdb-load "$sink" "$(target "$sink")" < <(schema movies; schema sync_state
+			{ movie 1 Inception 1 2; movie 2 Following 3 4; } | record movies
+			{ etag /movie/1 1 'W/"e1"' 2026-03-01T10:00:00Z; etag /movie/1/reviews 1 'W/"e1b"' 2026-03-01T10:00:01Z
+			  etag /movie/2 2 'W/"e2"'; etag /movie/9 9 'W/"e9"' 2026-03-01T10:00:02Z; } | record sync_state)
+		assert_success
+		run --separate-stderr tmdb-load --print-state "$sink" "$(target "$sink")"
+		assert_success
+		# /movie/2 has no time (a row of an older version); /movie/9's movie is not there.
+		assert_equal "$output" '{"version":1,"etags":{"/movie/1":"W/\"e1\"","/movie/1/reviews":"W/\"e1b\"","/movie/2":"W/\"e2\""},"fetched":{"/movie/1":"2026-03-01T10:00:00Z","/movie/1/reviews":"2026-03-01T10:00:01Z"},"members":[]}'
+	done
+}
+
+@test "a sync_state made before fetched_at gets the column without --alter; --print-state reads it before and after (sqlite, csv)" {
+	for sink in sqlite csv; do
+		sync_stream | tmdb-load -q "$sink" "$(target "$sink")"
+		without_fetched_at "$sink" "$(target "$sink")"
+		run --separate-stderr tmdb-load --print-state "$sink" "$(target "$sink")"
+		assert_success
+		jq -e '.fetched == null and (.etags | length) == 4' <<<"$output"
+		run --separate-stderr tmdb-load "$sink" "$(target "$sink")" < <(schema sync_state
+			etag '/movie/2?append_to_response=credits,reviews' 2 'W/"e2b"' 2026-03-01T10:00:00Z | record sync_state)
+		assert_success
+		[[ $stderr == *"sync_state: 0 inserted, 1 updated"* ]] || fail "$sink: $stderr"
+		run --separate-stderr tmdb-load --print-state "$sink" "$(target "$sink")"
+		jq -e '.fetched == {"/movie/2?append_to_response=credits,reviews": "2026-03-01T10:00:00Z"} and
+			.etags["/movie/2?append_to_response=credits,reviews"] == "W/\"e2b\"" and (.etags | length) == 4' <<<"$output" ||
+			fail "$sink: $output"
+	done
+	assert_equal "$(sqlite3 "$DB" "SELECT group_concat(name, ',') FROM pragma_table_info('sync_state')")" "request,movie_id,etag,fetched_at"
+	assert_equal "$(head -1 "$DIR/sync_state.csv" | tr -d '\r')" "request,movie_id,etag,fetched_at"
+	# The toolkit's other tables still take no column they lack without --alter.
+	sqlite3 "$DB" 'ALTER TABLE genres DROP COLUMN name'
+	run -65 --separate-stderr tmdb-load sqlite "$DB" genres <<<'{"movie_id": "1", "genre_id": 18, "name": "Drama"}'
+	[[ $stderr == *"--alter"* ]]
+}
+
 # One writer per destination: DB.lock beside a database, DIR/.lock in a folder.
 
 # lock_file sqlite|csv: the lock file of $DB or $DIR.
