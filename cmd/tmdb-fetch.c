@@ -163,12 +163,7 @@ static int parse_options(int argc, char **argv, struct settings *s)
 		case OPT_REPLAY: s->replay_dir = optarg; break;
 		case OPT_STATE: s->state_in = optarg; break;
 		case OPT_STATE_OUT: s->state_out = optarg; break;
-		case OPT_FRESH_SINCE:
-			if (utc_parse(optarg, &s->fresh_since) < 0)
-				cli_usage_error(usage_text, "--fresh-since: '%s' is not a time "
-						"(YYYY-MM-DDTHH:MM:SSZ in UTC, or @SECONDS)", optarg);
-			s->fresh_since_text = optarg;
-			break;
+		case OPT_FRESH_SINCE: s->fresh_since_text = optarg; break;
 		case OPT_SUMMARY: s->summary = 1; break;
 		case OPT_PROGRESS: s->progress = PROGRESS_ON; break;
 		case OPT_NO_PROGRESS: s->progress = PROGRESS_OFF; break;
@@ -180,6 +175,9 @@ static int parse_options(int argc, char **argv, struct settings *s)
 		cli_usage_error(usage_text, "--timeout: the bound must be at least 1 second");
 	if (s->record_dir && s->replay_dir)
 		cli_usage_error(usage_text, "choose one of --record and --replay");
+	if (s->fresh_since_text && utc_parse(s->fresh_since_text, &s->fresh_since) < 0)
+		cli_usage_error(usage_text, "--fresh-since: '%s' is not a time "
+				"(YYYY-MM-DDTHH:MM:SSZ in UTC, or @SECONDS)", s->fresh_since_text);
 	if (s->fresh_since_text && !s->state_in)
 		cli_usage_error(usage_text, "--fresh-since '%s': needs --state, which says when each "
 				"movie was fetched", s->fresh_since_text);

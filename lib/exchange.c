@@ -102,9 +102,7 @@ void exchange_carry_over(struct exchange *exchange, const char *path, const stru
 	char *key = request_key(path, q);
 	const char *etag = state_etag(previous, key), *fetched = state_fetched(previous, key);
 	if (etag)
-		state_set_etag(next, key, etag);
-	if (etag && fetched)
-		state_set_fetched(next, key, fetched);
+		state_set_etag(next, key, etag, fetched);
 	free(key);
 }
 
@@ -130,10 +128,8 @@ static void remember_etag(const struct exchange_call *call, const struct exchang
 	struct state *next = call->exchange->options.next;
 	const char *etag = result->outcome == EXCHANGE_NOT_MODIFIED ? call->etag_sent :
 			   result->outcome == EXCHANGE_OK && result->etag[0] ? result->etag : NULL;
-	if (next && etag) {
-		state_set_etag(next, call->request, etag);
-		state_set_fetched(next, call->request, result->fetched_at);
-	}
+	if (next && etag)
+		state_set_etag(next, call->request, etag, result->fetched_at);
 }
 
 static void save_recording(const struct exchange_call *call, const struct exchange_result *result,

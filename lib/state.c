@@ -1,6 +1,7 @@
 #include "state.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -61,31 +62,29 @@ const char *state_etag(const struct state *state, const char *key)
 }
 
 /* JSON holds only UTF-8: a request or an ETag that is not (HTTP allows Latin-1 in an
- * ETag) is not kept, and that request goes out unconditionally next time. */
-static void set_text(json_t *object, const char *key, const char *text)
+ * ETag) is not kept, and that request goes out unconditionally next time. Returns
+ * whether it was kept. */
+static bool set_text(json_t *object, const char *key, const char *text)
 {
 	json_error_t error;
 	json_t *entry = json_pack_ex(&error, 0, "{s s}", key, text);
 	if (!entry && json_error_code(&error) == json_error_invalid_utf8)
-		return;
+		return false;
 	if (!entry || json_object_update(object, entry) < 0)
 		die(EXIT_SOFTWARE, "out of memory");
 	json_decref(entry);
+	return true;
 }
 
-void state_set_etag(struct state *state, const char *key, const char *etag)
+void state_set_etag(struct state *state, const char *key, const char *etag, const char *fetched_at)
 {
-	set_text(state->etags, key, etag);
+	if (set_text(state->etags, key, etag) && fetched_at)
+		set_text(state->fetched, key, fetched_at);
 }
 
 const char *state_fetched(const struct state *state, const char *key)
 {
 	return json_string_value(json_object_get(state->fetched, key));
-}
-
-void state_set_fetched(struct state *state, const char *key, const char *when)
-{
-	set_text(state->fetched, key, when);
 }
 
 void state_save(const struct state *state, const char *path)

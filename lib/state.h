@@ -21,10 +21,11 @@ struct state {
 void state_load(struct state *state, const char *path);
 void state_init(struct state *state);
 const char *state_etag(const struct state *state, const char *key);
-void state_set_etag(struct state *state, const char *key, const char *etag);
+/* Keeps the request's ETag and when it was answered (fetched_at NULL: not said); text
+ * that is not UTF-8 is not kept, and a time never without its ETag. */
+void state_set_etag(struct state *state, const char *key, const char *etag, const char *fetched_at);
 /* When the request was answered, NULL when the state does not say. */
 const char *state_fetched(const struct state *state, const char *key);
-void state_set_fetched(struct state *state, const char *key, const char *when);
 /* Writes atomically (temp file + rename); exits 73 when it cannot. */
 void state_save(const struct state *state, const char *path);
 void state_free(struct state *state);

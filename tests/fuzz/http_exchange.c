@@ -4,7 +4,8 @@
  * libcurl parses the status line and headers (ETag, Retry-After, Content-Length,
  * Content-Encoding, chunks), the transport classifies and retries after what Retry-After
  * asks, and the exchange keeps ETags. The transport's clock (http_options.clock) jumps
- * 1000 s at every reading, so no backoff is waited for. The request ends once with a
+ * 1000 s at every reading, so no backoff is waited for; the wall clock answers are
+ * stamped with (exchange_options.wall_clock) stands still. The request ends once with a
  * result consistent with itself. */
 #include <poll.h>
 #include <pthread.h>
@@ -35,6 +36,12 @@ static double skip_clock(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	skipped += 1000;
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9 + skipped;
+}
+
+/* 2026-11-25T03:00:00Z */
+static time_t still_clock(void)
+{
+	return 1795575600;
 }
 
 static int listener;
@@ -150,7 +157,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct state previous, next;
 	state_init(&previous);
 	state_init(&next);
-	state_set_etag(&previous, "/movie/550?language=en-US", sent_etag);
+	state_set_etag(&previous, "/movie/550?language=en-US", sent_etag, NULL);
 	char secret[] = "fuzz_api_key";
 	struct credential cred = {CRED_API_KEY, secret};
 	struct exchange_options options = {
@@ -158,6 +165,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			 .timeout_s = 5, .retries = 2, .jobs = 1, .rate = 0, .clock = skip_clock},
 		.previous = &previous,
 		.next = &next,
+		.wall_clock = still_clock,
 	};
 	struct exchange *exchange = exchange_new(&options);
 	if (!exchange)
@@ -193,6 +201,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if ((kept == NULL) != (should == NULL) || (kept && strcmp(kept, should) != 0))
 		fuzz_fail("the next state keeps ETag %s, not %s", kept ? kept : "(none)",
 			  should ? should : "(none)");
+	/* With the ETag, when it was answered: the clock's time. */
+	const char *fetched = state_fetched(&next, "/movie/550?language=en-US");
+	if ((fetched == NULL) != (kept == NULL) || (fetched && strcmp(fetched, "2026-11-25T03:00:00Z") != 0))
+		fuzz_fail("the next state says it was answered at %s", fetched ? fetched : "(none)");
 	state_free(&previous);
 	state_free(&next);
 	return 0;

@@ -1,8 +1,9 @@
 /* The state file reader (lib/state.c state_load, which takes a path: the input is
- * written to a file first). It takes exactly {"version": 1, "etags": {...}} and dies
- * with 78 on anything else; a state it took, saved with state_save, loads back equal.
- * Any request key and ETag (here the input's first two lines, whatever their bytes) can
- * be set in a state without ending the run, and it still saves and loads back.
+ * written to a file first). It takes exactly {"version": 1, "etags": {...}}, with
+ * "fetched" an object and "members" a list if there, and dies with 78 on anything else;
+ * a state it took, saved with state_save, loads back equal. Any request key, ETag and
+ * time (here the input's first two lines, whatever their bytes) can be set in a state
+ * without ending the run, and it still saves and loads back.
  *
  * On a JSON file of the wrong version state_load dies holding the parsed file, which
  * exit() makes harmless and the harness's jump back would report as a leak: that one
@@ -22,7 +23,7 @@ struct set_call {
 static void call_state_set_etag(void *context)
 {
 	struct set_call *call = context;
-	state_set_etag(call->state, call->key, call->etag);
+	state_set_etag(call->state, call->key, call->etag, call->etag);
 }
 
 struct load_call {
@@ -43,8 +44,10 @@ static int kind_of_input(const uint8_t *data, size_t size)
 	if (!root)
 		return -1;
 	json_t *version = json_object_get(root, "version");
+	json_t *fetched = json_object_get(root, "fetched"), *members = json_object_get(root, "members");
 	int is_state = json_is_integer(version) && json_integer_value(version) == 1 &&
-		       json_is_object(json_object_get(root, "etags"));
+		       json_is_object(json_object_get(root, "etags")) &&
+		       (!fetched || json_is_object(fetched)) && (!members || json_is_array(members));
 	json_decref(root);
 	return is_state;
 }
@@ -97,7 +100,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	call = (struct load_call){&again, saved};
 	if (fuzz_catch_exit(call_state_load, &call))
 		fuzz_fail("refused the state it saved");
-	if (!json_equal(state.etags, again.etags))
+	if (!json_equal(state.etags, again.etags) || !json_equal(state.fetched, again.fetched))
 		fuzz_fail("the state saved loads back as another");
 	state_free(&again);
 	state_free(&state);
