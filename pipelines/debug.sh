@@ -30,9 +30,10 @@ Credentials: TMDB_API_KEY, TMDB_ACCESS_TOKEN, or configuration.json here
 A full run builds the new warehouse beside the old one and puts it in place only once
 the sync has committed; credentials and the person are checked before anything is
 touched. The state lives in the warehouse; files/state.json is a copy of it.
-A sync that did not finish (killed, or failed) leaves files/sync.started, the time it
-began; the next --incremental run resumes it: movies the warehouse committed since that
-time are not fetched again. A full run starts from an empty warehouse, so it fetches all.
+An --incremental sync that did not finish (killed, or failed) leaves files/sync.started,
+the time it began; the next --incremental run resumes it: movies the warehouse committed
+since that time are not fetched again. A full run starts from an empty warehouse, so it
+fetches all, and once its warehouse is in place it removes the file.
 
 Exit: 0 ok, 64 usage, 65 no such person (or, --offline, not in the sample), 73 files/
 cannot be written, 75 the warehouse is in use, 77/78 credentials refused/missing; a failed
@@ -229,13 +230,15 @@ main() {
 	set_destination
 	lock_destination "$type" "$target" "$wait_for_lock"
 	prepare_files
-	sync_marker=files/sync.started
 	if ((incremental)); then
+		sync_marker=files/sync.started
 		sync_into "$target"
 	else
 		build_fresh
 		sync_into "$fresh"
 		swap_fresh
+		# A new warehouse: what an unfinished incremental sync left has nothing to resume.
+		rm -f files/sync.started
 	fi
 	copy_state "$type" "$target" files/state.json
 	if [[ -z $csv_dir && -x $here/report.sh ]]; then

@@ -150,6 +150,12 @@ not_committed() {
 	refute_output --partial "Resuming"
 	[ "$(asked_movies | wc -l)" -eq 13 ]
 	[ ! -e files/sync.started ]
+	# A full run has nothing to resume: it ignores the file, and removes it once it is done.
+	echo "$started" >files/sync.started
+	run --separate-stderr bash "$DEBUG"
+	assert_success
+	refute_output --partial "Resuming"
+	[ ! -e files/sync.started ]
 }
 
 @test "a sync killed before its load committed is resumed: the next run asks only what the warehouse lacks" {
