@@ -1,21 +1,33 @@
-/* The PostgreSQL sink: one transaction per run, serialized between runs by an advisory
- * lock; each table's rows COPYed into a temporary staging table as they come, merged
- * by key at the end; children of every parent seen replaced. */
+/* The PostgreSQL sink: one transaction per batch of movies; each table's rows COPYed
+ * into a temporary staging table as they come, merged by key when the batch commits;
+ * children of every parent seen replaced. A session advisory lock keeps loads apart:
+ * exclusive, or shared between --shared loads, which lock each movie they write (in one
+ * order, so they cannot deadlock each other) and retry a batch PostgreSQL aborted as a
+ * deadlock or serialization failure. */
 #include "sink.h"
 
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "batch.h"
 #include "dialect_postgres.h"
 #include "lock.h"
 #include "log.h"
 #include "warehouse.h"
 #include "xalloc.h"
 
-/* The transaction-level advisory lock every run holds from BEGIN to COMMIT: "tmdb-loa"
- * in ASCII, as a bigint. Documented in tmdb-load(1) so other writers can take it too. */
+/* The session advisory lock every run holds from start to end, exclusive or (--shared)
+ * shared: "tmdb-loa" in ASCII, as a bigint. Documented in tmdb-load(1) so other writers
+ * can take it too. */
 #define LOAD_LOCK_KEY "8389472053692755809"
+/* --shared loads make tables, columns and the view one at a time under this one. */
+#define SCHEMA_LOCK_KEY "8389472053692755810"
+/* A movie a --shared load writes: (this, hashtext(movie id)), the two-key form. */
+#define MOVIE_LOCK_CLASS "1953326178"
+/* How often a batch aborted as a deadlock or serialization failure is tried. */
+#define BATCH_ATTEMPTS 8
 
 #define NO_TABLE ((size_t)-1)
 
@@ -26,9 +38,12 @@ struct pg_table {
 	struct layout *layout;
 	char *target;	/* "schema"."table", quoted */
 	char *stage;	/* pg_temp.tmdb_load_stage_N */
-	long staged;	/* rows sent to the stage */
+	long staged;	/* rows sent to the stage in this batch */
 	long merged;	/* of them, merged into the target already (a deletion merges first) */
 	long merged_seq;	/* the last seq merged */
+	/* At the batch's commit, for trying it again. */
+	struct load_counts counts_before;
+	long merged_before, merged_seq_before;
 };
 
 struct pg_sink {
@@ -40,6 +55,9 @@ struct pg_sink {
 	size_t copying;		/* the table whose COPY is open, or NO_TABLE */
 	long rows;		/* rows of the run so far: each staged row's seq */
 	struct buf line;	/* one COPY line, reused */
+	int shared;		/* --shared: no transaction while rows stream in */
+	int busy_timeout_ms;
+	int view_checked;	/* --shared: the view is as this version makes it */
 };
 
 static void sql_identifier(struct pg_sink *s, struct buf *sql, const char *name)
@@ -131,7 +149,7 @@ static int create_stage(struct pg_sink *s, struct pg_table *t, struct buf *why)
 {
 	const struct layout *layout = t->layout;
 	struct buf sql = {0};
-	sql_printf(&sql, "CREATE TEMPORARY TABLE tmdb_load_stage_%zu ON COMMIT DROP AS SELECT ",
+	sql_printf(&sql, "CREATE TEMPORARY TABLE tmdb_load_stage_%zu AS SELECT ",
 		   (size_t)(t - s->tables));
 	for (size_t i = 0; i < layout->column_count; i++) {
 		sql_puts(&sql, "t.");
@@ -161,12 +179,35 @@ static char *target_name(struct pg_sink *s, const struct layout *layout)
 	return name.data;
 }
 
-static int pg_open_table(struct sink *sink, struct layout *layout, struct buf *why)
+static int ensure_transaction(struct pg_sink *s, struct buf *why)
 {
-	struct pg_sink *s = (struct pg_sink *)sink;
-	int status = pg_check_names(layout, NULL, why);
-	if (!status)
-		status = warehouse_open_table(&s->warehouse, layout, why);
+	return s->db.in_transaction ? 0 : pg_begin(&s->db, "BEGIN", why);
+}
+
+/* Where tables, columns and the view change: in the run's transaction; with --shared,
+ * each statement committed at once under the schema lock, so that two loads never race
+ * to make the same table and none holds a table's lock for a whole batch. */
+static int start_schema_change(struct pg_sink *s, int *locked, struct buf *why)
+{
+	*locked = s->shared && !s->db.in_transaction;
+	if (!*locked)
+		return ensure_transaction(s, why);
+	return pg_run(&s->db, "SELECT pg_advisory_lock(" SCHEMA_LOCK_KEY ")", 0, NULL, PGRES_TUPLES_OK,
+		      NULL, "cannot take the schema lock", why);
+}
+
+/* A failed run ends, and the session with it lets go of the lock. */
+static int end_schema_change(struct pg_sink *s, int locked, int status, struct buf *why)
+{
+	if (!locked || status)
+		return status;
+	return pg_run(&s->db, "SELECT pg_advisory_unlock(" SCHEMA_LOCK_KEY ")", 0, NULL, PGRES_TUPLES_OK,
+		      NULL, "cannot let go of the schema lock", why);
+}
+
+static int open_table(struct pg_sink *s, struct layout *layout, struct buf *why)
+{
+	int status = warehouse_open_table(&s->warehouse, layout, why);
 	if (status)
 		return status;
 	s->tables = xgrow(s->tables, &s->cap, s->count, sizeof *s->tables);
@@ -180,13 +221,22 @@ static int pg_open_table(struct sink *sink, struct layout *layout, struct buf *w
 	return create_stage(s, t, why);
 }
 
-static int pg_add_column(struct sink *sink, struct layout *layout, size_t column, struct buf *why)
+static int pg_open_table(struct sink *sink, struct layout *layout, struct buf *why)
 {
 	struct pg_sink *s = (struct pg_sink *)sink;
-	const struct pg_table *t = &s->tables[table_index(s, layout)];
-	int status = pg_check_names(layout, layout->columns[column].name, why);
+	int locked = 0;
+	int status = pg_check_names(layout, NULL, why);
 	if (!status)
-		status = warehouse_add_column(&s->warehouse, layout, column, why);
+		status = start_schema_change(s, &locked, why);
+	if (!status)
+		status = open_table(s, layout, why);
+	return end_schema_change(s, locked, status, why);
+}
+
+static int add_column(struct pg_sink *s, struct layout *layout, size_t column, struct buf *why)
+{
+	const struct pg_table *t = &s->tables[table_index(s, layout)];
+	int status = warehouse_add_column(&s->warehouse, layout, column, why);
 	if (status)
 		return status;
 	struct buf sql = {0};
@@ -195,6 +245,18 @@ static int pg_add_column(struct sink *sink, struct layout *layout, size_t column
 	status = pg_exec(&s->db, sql.data, "cannot add a column", why);
 	buf_free(&sql);
 	return status;
+}
+
+static int pg_add_column(struct sink *sink, struct layout *layout, size_t column, struct buf *why)
+{
+	struct pg_sink *s = (struct pg_sink *)sink;
+	int locked = 0;
+	int status = pg_check_names(layout, layout->columns[column].name, why);
+	if (!status)
+		status = start_schema_change(s, &locked, why);
+	if (!status)
+		status = add_column(s, layout, column, why);
+	return end_schema_change(s, locked, status, why);
 }
 
 /* Opens a COPY into the table's stage, ending another table's first: rows of several
@@ -272,7 +334,8 @@ static int pg_put_row(struct sink *sink, struct layout *layout, const struct cel
  * table's; each later row of the same key is updated when it differs from the row before
  * it (lag over seq), else unchanged. A pre-check join rather than RETURNING (xmax = 0):
  * RETURNING sees one outcome per key, so a key given twice would be miscounted. Nothing
- * else can write between this and the merge: the run holds the load lock. */
+ * else writes these rows between this and the merge: the run holds the load lock, or
+ * with --shared the locks of the movies they belong to. */
 static int count_outcomes(struct pg_sink *s, struct pg_table *t, struct buf *why)
 {
 	struct layout *layout = t->layout;
@@ -370,9 +433,52 @@ static int merge_table(struct pg_sink *s, struct pg_table *t, struct buf *why)
 	return status;
 }
 
+/* --shared: every movie the stages hold, locked in one order (of their lock keys) by
+ * every load, so two loads never wait on each other crosswise. */
+static int lock_staged_movies(struct pg_sink *s, struct buf *why)
+{
+	struct buf sql = {0};
+	sql_puts(&sql, "SELECT count(pg_advisory_xact_lock(" MOVIE_LOCK_CLASS ", h)) FROM (");
+	int first = 1;
+	for (size_t i = 0; i < s->count; i++) {
+		size_t column = batch_movie_column(s->tables[i].layout);
+		if (column == LAYOUT_NONE || s->tables[i].staged == 0)
+			continue;
+		sql_printf(&sql, "%sSELECT hashtext(c%zu::text) AS h FROM %s", first ? "" : " UNION ", column,
+			   s->tables[i].stage);
+		first = 0;
+	}
+	sql_puts(&sql, " ORDER BY h OFFSET 0) movies");
+	int status = first ? 0 : pg_run(&s->db, sql.data, 0, NULL, PGRES_TUPLES_OK, NULL,
+				       "cannot lock the batch's movies", why);
+	buf_free(&sql);
+	return status;
+}
+
+/* --shared: the movie a deletion names, when it names one. */
+static int lock_movie_of(struct pg_sink *s, const struct layout *layout, const struct cells *match,
+			 struct buf *why)
+{
+	size_t column = batch_movie_column(layout);
+	if (column == LAYOUT_NONE || column >= match->count || match->cell[column].type == CELL_NULL)
+		return 0;
+	struct buf movie = {0};
+	cell_format(&match->cell[column], &movie);
+	const char *params[] = {movie.data ? movie.data : ""};
+	int status = pg_run(&s->db, "SELECT pg_advisory_xact_lock(" MOVIE_LOCK_CLASS ", hashtext($1))", 1,
+			    params, PGRES_TUPLES_OK, NULL, "cannot lock a movie", why);
+	buf_free(&movie);
+	return status;
+}
+
+/* Merges what the stages hold, in the batch's transaction (begun here with --shared). */
 static int merge_tables(struct pg_sink *s, struct buf *why)
 {
 	int status = end_copy(s, why);
+	if (!status)
+		status = ensure_transaction(s, why);
+	if (!status && s->shared)
+		status = lock_staged_movies(s, why);
 	for (size_t i = 0; i < s->count && !status; i++)
 		status = merge_table(s, &s->tables[i], why);
 	return status;
@@ -384,6 +490,8 @@ static int run_match(struct pg_sink *s, const struct pg_table *t, const char *he
 		     const struct cells *match, ExecStatusType expect, PGresult **result, struct buf *why)
 {
 	int status = merge_tables(s, why);
+	if (!status && s->shared)
+		status = lock_movie_of(s, t->layout, match, why);
 	if (status)
 		return status;
 	const struct layout *layout = t->layout;
@@ -487,20 +595,121 @@ static int replace_children(struct pg_sink *s, const struct pg_table *t, struct 
 	return 0;
 }
 
-static int pg_finish(struct sink *sink, struct buf *why)
+/* The batch's writes, then its commit. */
+static int write_batch(struct pg_sink *s, struct buf *why)
 {
-	struct pg_sink *s = (struct pg_sink *)sink;
 	int status = merge_tables(s, why);
 	for (size_t i = 0; i < s->count && !status; i++)
 		if (s->tables[i].layout->parent != LAYOUT_NONE)
 			status = replace_children(s, &s->tables[i], why);
-	if (!status)
+	if (!status && !s->shared)
 		status = warehouse_finish(&s->warehouse, why);
 	if (!status)
 		status = pg_exec(&s->db, "COMMIT", "cannot commit", why);
 	if (!status)
 		s->db.in_transaction = 0;
 	return status;
+}
+
+/* What a batch that is tried again starts from: its counts and merges undone. */
+static void save_batch(struct pg_sink *s)
+{
+	for (size_t i = 0; i < s->count; i++) {
+		struct pg_table *t = &s->tables[i];
+		t->counts_before = t->layout->counts;
+		t->merged_before = t->merged;
+		t->merged_seq_before = t->merged_seq;
+	}
+}
+
+static void undo_batch(struct pg_sink *s)
+{
+	for (size_t i = 0; i < s->count; i++) {
+		struct pg_table *t = &s->tables[i];
+		t->layout->counts = t->counts_before;
+		t->merged = t->merged_before;
+		t->merged_seq = t->merged_seq_before;
+	}
+}
+
+static int roll_back(struct pg_sink *s, struct buf *why)
+{
+	int status = pg_exec(&s->db, "ROLLBACK", "cannot roll back", why);
+	s->db.in_transaction = 0;
+	return status;
+}
+
+/* A pause before trying again that grows, with some spread so that the loads that
+ * collided do not collide again in step. */
+static void pause_before_retry(int attempt)
+{
+	long ms = (10L << (attempt < 6 ? attempt : 6)) + rand() % 50;
+	struct timespec pause = {ms / 1000, (ms % 1000) * 1000000L};
+	nanosleep(&pause, NULL);
+}
+
+/* The stages start over for the next batch. */
+static int empty_stages(struct pg_sink *s, struct buf *why)
+{
+	struct buf sql = {0};
+	sql_puts(&sql, "TRUNCATE ");
+	for (size_t i = 0; i < s->count; i++) {
+		sql_printf(&sql, "%s%s", i ? ", " : "", s->tables[i].stage);
+		s->tables[i].staged = s->tables[i].merged = 0;
+	}
+	int status = s->count ? pg_exec(&s->db, sql.data, "cannot empty the staging tables", why) : 0;
+	buf_free(&sql);
+	return status;
+}
+
+/* --shared: the view, made (under the schema lock) before the first batch's
+ * transaction rather than in it, so loads never replace it at once. */
+static int check_view(struct pg_sink *s, struct buf *why)
+{
+	if (!s->shared || s->view_checked)
+		return 0;
+	int locked = 0;
+	int status = start_schema_change(s, &locked, why);
+	if (!status)
+		status = warehouse_finish(&s->warehouse, why);
+	s->view_checked = !status;
+	return end_schema_change(s, locked, status, why);
+}
+
+/* Commits the batch. When its transaction begins here, everything it writes is still
+ * in the stages: PostgreSQL aborting it as a deadlock or serialization failure has it
+ * tried again, counts and all, from there. */
+static int commit_batch(struct pg_sink *s, struct buf *why)
+{
+	int status = end_copy(s, why);
+	if (!status)
+		status = check_view(s, why);
+	if (status)
+		return status;
+	int again = !s->db.in_transaction;
+	save_batch(s);
+	for (int attempt = 1;; attempt++) {
+		status = write_batch(s, why);
+		if (!status || !again || !pg_failure_is_transient(&s->db) || attempt == BATCH_ATTEMPTS)
+			break;
+		log_debug(1, "%s; the batch is tried again", why->data);
+		buf_clear(why);
+		undo_batch(s);
+		if ((status = roll_back(s, why)))
+			return status;
+		pause_before_retry(attempt);
+	}
+	return status ? status : empty_stages(s, why);
+}
+
+static int pg_commit(struct sink *sink, struct buf *why)
+{
+	return commit_batch((struct pg_sink *)sink, why);
+}
+
+static int pg_finish(struct sink *sink, struct buf *why)
+{
+	return commit_batch((struct pg_sink *)sink, why);
 }
 
 /* Ends what a failed run left open, then the connection rolls it back; the server
@@ -527,6 +736,7 @@ static void pg_close(struct sink *sink)
 
 static const struct sink_ops postgres_ops = {
 	pg_open_table, pg_add_column, pg_put_row, pg_delete_rows, pg_has_rows, pg_finish, pg_close,
+	pg_commit,
 };
 
 /* The load lock's holder as pg_locks and pg_stat_activity show it: a bigint advisory
@@ -562,8 +772,9 @@ static void describe_lock_holder(struct pg_sink *s, struct buf *holder)
 static int take_load_lock(struct pg_sink *s, int wait, struct buf *why)
 {
 	PGresult *res;
-	int status = pg_run(&s->db, "SELECT pg_try_advisory_xact_lock(" LOAD_LOCK_KEY ")", 0, NULL,
-			    PGRES_TUPLES_OK, &res, "cannot take the load lock", why);
+	const char *try = s->shared ? "SELECT pg_try_advisory_lock_shared(" LOAD_LOCK_KEY ")"
+				    : "SELECT pg_try_advisory_lock(" LOAD_LOCK_KEY ")";
+	int status = pg_run(&s->db, try, 0, NULL, PGRES_TUPLES_OK, &res, "cannot take the load lock", why);
 	if (status)
 		return status;
 	int taken = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
@@ -580,33 +791,35 @@ static int take_load_lock(struct pg_sink *s, int wait, struct buf *why)
 	log_warn("%s: in use by %s; waiting for it", s->db.name,
 		 holder.data ? holder.data : "another process");
 	buf_free(&holder);
-	return pg_run(&s->db, "SELECT pg_advisory_xact_lock(" LOAD_LOCK_KEY ")", 0, NULL,
-		      PGRES_TUPLES_OK, NULL, "cannot take the load lock", why);
+	return pg_run(&s->db, s->shared ? "SELECT pg_advisory_lock_shared(" LOAD_LOCK_KEY ")"
+				   : "SELECT pg_advisory_lock(" LOAD_LOCK_KEY ")",
+		      0, NULL, PGRES_TUPLES_OK, NULL, "cannot take the load lock", why);
 }
 
-/* One transaction for the run. First the load lock, a transaction-level advisory lock,
- * the destination's lock: one run at a time, another exits 75 or (--wait) follows it.
- * Table locks (LOCK TABLE ... SHARE ROW EXCLUSIVE) would not do: the tables may not
- * exist yet (two CREATE TABLE IF NOT EXISTS at once can fail), and a stream names its
- * tables as it goes, so two runs could lock them in different orders and deadlock. One
- * lock taken first cannot deadlock, and with it no run's counts or child replacement see
- * another's half-done work. Its wait has no lock_timeout; lock_timeout then bounds the
- * wait for a table another writer locks, as --busy-timeout does for SQLite (0:
- * PostgreSQL's 0 would mean forever, so 1 ms). */
+/* First the load lock, a session advisory lock, the destination's lock: one run at a
+ * time, another exits 75 or (--wait) follows it; or with --shared, any number of
+ * --shared runs, which lock each movie as they write it. Table locks (LOCK TABLE ...
+ * SHARE ROW EXCLUSIVE) would not do: the tables may not exist yet (two CREATE TABLE IF
+ * NOT EXISTS at once can fail), and a stream names its tables as it goes, so two runs
+ * could lock them in different orders and deadlock. Its wait has no lock_timeout;
+ * lock_timeout then bounds the wait for a table another writer locks, as --busy-timeout
+ * does for SQLite (0: PostgreSQL's 0 would mean forever, so 1 ms). Without --shared the
+ * first batch's transaction begins at once, so that the tables a failed first run made
+ * go with it. */
 static int busy_timeout(const struct sink_options *options)
 {
 	return options->busy_timeout_ms > 0 ? options->busy_timeout_ms : 1;
 }
 
-static int start_transaction(struct pg_sink *s, const struct sink_options *options, struct buf *why)
+static int start_load(struct pg_sink *s, const struct sink_options *options, struct buf *why)
 {
-	int status = pg_begin(&s->db, "BEGIN", why);
-	if (!status)
-		status = pg_set_lock_timeout(&s->db, 0, why);
+	int status = pg_set_lock_timeout(&s->db, 0, why);
 	if (!status)
 		status = take_load_lock(s, options->wait, why);
 	if (!status)
 		status = pg_set_lock_timeout(&s->db, busy_timeout(options), why);
+	if (!status && !s->shared)
+		status = pg_begin(&s->db, "BEGIN", why);
 	if (!status)
 		status = pg_read_schema(&s->db, why);
 	if (!status && !s->db.schema) {
@@ -640,14 +853,17 @@ int sink_postgres_open(const char *dsn, const struct sink_options *options, stru
 {
 	int status;
 	struct pg_sink *s = pg_sink_connect(dsn, &status, why);
+	s->shared = options->shared;
 	if (!status)
-		status = start_transaction(s, options, why);
+		status = start_load(s, options, why);
 	if (status) {
 		pg_close(&s->base);
 		return status;
 	}
 	init_warehouse(s, options->alter);
-	log_debug(1, "%s: one transaction for the run, tables in schema %s", s->db.name, s->db.schema);
+	log_debug(1, "%s: tables in schema %s; a transaction per %ld movies or %g seconds%s", s->db.name,
+		  s->db.schema, options->batch_movies, options->batch_seconds,
+		  s->shared ? ", shared with other loads" : "");
 	*sink = &s->base;
 	return 0;
 }
