@@ -57,7 +57,7 @@ contents() {
 	pg_query "SELECT 'm', movie_id, title FROM movies UNION ALL
 		SELECT 'c', credit_id, movie_id FROM credits UNION ALL
 		SELECT 'r', review_id, movie_id FROM reviews UNION ALL
-		SELECT 's', request, movie_id FROM sync_state ORDER BY 1, 2, 3" "$@"
+		SELECT 's', request, movie_id FROM sync_state ORDER BY 1, 2, 3"
 }
 
 # Movies whose rows are not all there: fewer than 3 cast, 2 reviews or 1 state row.
