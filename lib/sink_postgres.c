@@ -595,10 +595,45 @@ static int replace_children(struct pg_sink *s, const struct pg_table *t, struct 
 	return 0;
 }
 
+/* A holding row (a membership) staged in this batch must find its held row (the movie)
+ * once the batch is merged: a sync that found a movie unchanged sends only the
+ * membership, trusting the movie to be there, and another load may have removed it
+ * since this run read its state. Committing would leave a membership of nothing and a
+ * warehouse without the movie: 75, run again (its state no longer names the movie). */
+static int check_held_rows(struct pg_sink *s, const struct pg_table *t, struct buf *why)
+{
+	const struct layout *layout = t->layout;
+	const struct table *held = layout->known && layout->known->holds ? table_find(layout->known->holds)
+									 : NULL;
+	size_t link = held ? layout_column_index(layout, held->key[0]) : LAYOUT_NONE;
+	if (link == LAYOUT_NONE || t->staged == 0)
+		return 0;
+	struct buf sql = {0};
+	sql_printf(&sql, "SELECT s.c%zu FROM %s s WHERE NOT EXISTS (SELECT 1 FROM ", link, t->stage);
+	warehouse_table(&s->warehouse, &sql, held->name);
+	sql_puts(&sql, " h WHERE h.");
+	sql_identifier(s, &sql, held->key[0]);
+	sql_printf(&sql, " = s.c%zu) LIMIT 1", link);
+	PGresult *res;
+	int status = pg_run(&s->db, sql.data, 0, NULL, PGRES_TUPLES_OK, &res, layout->name, why);
+	buf_free(&sql);
+	if (status)
+		return status;
+	if (PQntuples(res) > 0) {
+		buf_printf(why, "%s: %s: %s %s is not in %s (removed since this run read the state?); run"
+			   " it again", s->db.name, layout->name, held->key[0], PQgetvalue(res, 0, 0), held->name);
+		status = EXIT_TEMPFAIL;
+	}
+	PQclear(res);
+	return status;
+}
+
 /* The batch's writes, then its commit. */
 static int write_batch(struct pg_sink *s, struct buf *why)
 {
 	int status = merge_tables(s, why);
+	for (size_t i = 0; i < s->count && !status; i++)
+		status = check_held_rows(s, &s->tables[i], why);
 	for (size_t i = 0; i < s->count && !status; i++)
 		if (s->tables[i].layout->parent != LAYOUT_NONE)
 			status = replace_children(s, &s->tables[i], why);

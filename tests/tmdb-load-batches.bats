@@ -216,3 +216,17 @@ wait_for() {
 	assert_equal "$(broken_movies)" ""
 	grep -q 'movies: 0 inserted, 1 updated, 0 unchanged, 0 deleted' "$BATS_TEST_TMPDIR/load.err"
 }
+
+@test "a membership of a movie another load removed (the sync found it unchanged): 75, the batch not written" {
+	stream 1 2 | tmdb-load -q postgres "$PG_DSN"
+	member() {
+		jq -nc --arg movie "$1" '{type: "RECORD", stream: "memberships",
+			record: {person_id: "7", job: "Director", movie_id: $movie}}'
+	}
+	members='{"type":"SCHEMA","stream":"memberships","schema":{"properties":{}},"key_properties":["person_id","job","movie_id"]}'
+	run -0 tmdb-load -q postgres "$PG_DSN" < <(echo "$members"; member 1)
+	run -75 --separate-stderr tmdb-load -q --batch 1 postgres "$PG_DSN" < <(echo "$members"; member 2; member 9)
+	[[ $stderr == *": memberships: movie_id 9 is not in movies (removed since this run read the state?); run it again" ]] ||
+		fail "$stderr"
+	assert_equal "$(pg_query "SELECT string_agg(movie_id, ',' ORDER BY movie_id) FROM memberships")" "1,2"
+}
