@@ -1,4 +1,4 @@
-/* flock(2) is BSD's, not POSIX's. */
+/* LOCK_EX and LOCK_UN, for flock(2), are BSD's, not POSIX's. */
 #define _DEFAULT_SOURCE
 #include "rate_file.h"
 
@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lock.h"
 #include "log.h"
 #include "regfile.h"
 #include "token_bucket.h"
@@ -24,22 +25,6 @@ struct rate_file {
 	int fd;
 	char *path;
 };
-
-const char *rate_file_path(const struct rate_file *file)
-{
-	return file->path;
-}
-
-/* flock, again when a signal interrupts the wait (for a holder that is only ever
- * reading and rewriting one line). */
-static int lock_file(int fd, int operation)
-{
-	int rc;
-	do
-		rc = flock(fd, operation);
-	while (rc < 0 && errno == EINTR);
-	return rc;
-}
 
 /* The file's text, NUL-terminated, in line (MAX_LINE + 1 bytes); its length, or -1. */
 static ssize_t read_line(int fd, char *line)
@@ -100,7 +85,7 @@ static int store_bucket(struct rate_file *file, const struct token_bucket *bucke
 
 int rate_file_take(struct rate_file *file, double rate, double now, double *wait, struct buf *why)
 {
-	if (lock_file(file->fd, LOCK_EX) < 0) {
+	if (lock_flock(file->fd, LOCK_EX) < 0) {
 		buf_printf(why, "%s: cannot lock: %s", file->path, strerror(errno));
 		return EXIT_IOERR;
 	}
@@ -110,7 +95,7 @@ int rate_file_take(struct rate_file *file, double rate, double now, double *wait
 		*wait = token_bucket_take(&bucket, rate, now);
 		status = store_bucket(file, &bucket, why);
 	}
-	if (lock_file(file->fd, LOCK_UN) < 0 && !status) {
+	if (lock_flock(file->fd, LOCK_UN) < 0 && !status) {
 		buf_printf(why, "%s: cannot unlock: %s", file->path, strerror(errno));
 		status = EXIT_IOERR;
 	}
@@ -122,7 +107,7 @@ int rate_file_take(struct rate_file *file, double rate, double now, double *wait
 static int check_usable(const struct rate_file *file, struct buf *why)
 {
 	char line[MAX_LINE + 1];
-	if (lock_file(file->fd, LOCK_EX) < 0) {
+	if (lock_flock(file->fd, LOCK_EX) < 0) {
 		buf_printf(why, "%s: cannot lock the rate file: %s", file->path, strerror(errno));
 		return EXIT_CANTCREAT;
 	}
@@ -131,7 +116,7 @@ static int check_usable(const struct rate_file *file, struct buf *why)
 		buf_printf(why, "%s: cannot read the rate file: %s", file->path, strerror(errno));
 		status = EXIT_IOERR;
 	}
-	lock_file(file->fd, LOCK_UN);
+	lock_flock(file->fd, LOCK_UN);
 	return status;
 }
 

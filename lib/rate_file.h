@@ -21,9 +21,6 @@ int rate_file_open(struct rate_file **file, const char *path, struct buf *why);
  * filled in when the file cannot be locked, read or written. */
 int rate_file_take(struct rate_file *file, double rate, double now, double *wait, struct buf *why);
 
-/* The path as opened, for messages. */
-const char *rate_file_path(const struct rate_file *file);
-
 void rate_file_close(struct rate_file *file);
 
 #endif
