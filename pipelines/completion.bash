@@ -134,7 +134,7 @@ _tmdb_toolkit() {
 		fi
 	fi
 	case $prev in
-	--config | -c | --record | --replay | --state | --state-out | --out | --csv | --input)
+	--config | -c | --record | --replay | --state | --state-out | --rate-file | --out | --csv | --input)
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		return
 		;;

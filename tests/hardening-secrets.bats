@@ -102,7 +102,8 @@ wait_for_request() {
 		fake_fault '{"match": "^/3/movie/155/reviews$", "kind": "reset"}'
 		fake_fault '{"match": "^/3/search/person$", "kind": "status", "status": 503}'
 		fetch "$way-person" 0 --record rec-$way --state-out out/$way-person.state person 525
-		fetch "$way-movies" 0 --summary --record rec-$way --state-out out/$way-movies.state movie 155 550
+		fetch "$way-movies" 0 --summary --record rec-$way --state-out out/$way-movies.state \
+			--rate-file out/$way.rate movie 155 550
 		fetch "$way-again" 0 --state out/$way-movies.state --state-out out/$way-again.state movie 155 550
 		fetch "$way-search" 0 search Christopher Nolan
 		fetch "$way-get" 0 get /movie/550/credits
@@ -117,7 +118,7 @@ wait_for_request() {
 		grep -q '> GET /3/movie/155' "out/$way-movies.err"
 		grep -q 'If-None-Match' "out/$way-again.err"
 		grep -q 'refused the credentials' "out/$way-401.err"
-		[ -s "out/$way-movies.state" ] && [ -n "$(find "rec-$way" -name '*.json')" ]
+		[ -s "out/$way-movies.state" ] && [ -s "out/$way.rate" ] && [ -n "$(find "rec-$way" -name '*.json')" ]
 	done
 	# The search can fail: the credential stores hold the secrets it looks for.
 	grep -qF "$FAKE_TOKEN" configuration.json
