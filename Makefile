@@ -101,7 +101,8 @@ mutants: deps
 	bash tests/mutants.sh $(MUTANTS_ARGS)
 
 # A benchmark, not a test (so not part of test or check): against the fake TMDB on
-# 127.0.0.1, it writes bench/RESULTS.md. BENCH_RUNS=N, BENCH_QUICK=1 for a smoke run.
+# 127.0.0.1, it writes bench/RESULTS.md. BENCH_RUNS=N, BENCH_QUICK=1 for a smoke run,
+# BENCH_SECTIONS="5" for some sections only (into bench/RESULTS-partial.md).
 bench: deps
 	@$(MAKE) --no-print-directory all
 	bash bench/run.sh
