@@ -15,6 +15,7 @@
 #include "dialect_postgres.h"
 #include "lock.h"
 #include "log.h"
+#include "strmap.h"
 #include "warehouse.h"
 #include "xalloc.h"
 
@@ -44,6 +45,13 @@ struct pg_table {
 	/* At the batch's commit, for trying it again. */
 	struct load_counts counts_before;
 	long merged_before, merged_seq_before;
+	struct buf pending;	/* COPY lines not sent yet */
+	size_t pending_columns;	/* how many columns they have (--alter adds more) */
+	/* The keys staged in this batch, and whether one came twice: only then must the
+	 * merge pick each key's last row and count row by row (see merge_table). */
+	struct strmap keys;
+	int repeated;
+	struct buf key;		/* one key as text, reused */
 };
 
 struct pg_sink {
@@ -233,10 +241,16 @@ static int pg_open_table(struct sink *sink, struct layout *layout, struct buf *w
 	return end_schema_change(s, locked, status, why);
 }
 
+static int flush_table(struct pg_sink *s, size_t index, struct buf *why);
+
+/* The rows waiting have the columns before this one: they go first. */
 static int add_column(struct pg_sink *s, struct layout *layout, size_t column, struct buf *why)
 {
-	const struct pg_table *t = &s->tables[table_index(s, layout)];
-	int status = warehouse_add_column(&s->warehouse, layout, column, why);
+	size_t index = table_index(s, layout);
+	const struct pg_table *t = &s->tables[index];
+	int status = flush_table(s, index, why);
+	if (!status)
+		status = warehouse_add_column(&s->warehouse, layout, column, why);
 	if (status)
 		return status;
 	struct buf sql = {0};
@@ -259,8 +273,8 @@ static int pg_add_column(struct sink *sink, struct layout *layout, size_t column
 	return end_schema_change(s, locked, status, why);
 }
 
-/* Opens a COPY into the table's stage, ending another table's first: rows of several
- * tables interleave in a Singer stream, and a connection copies into one at a time. */
+/* Opens a COPY into the table's stage, ending another table's first: a connection
+ * copies into one at a time. */
 static int start_copy(struct pg_sink *s, size_t index, struct buf *why)
 {
 	if (s->copying == index)
@@ -268,8 +282,9 @@ static int start_copy(struct pg_sink *s, size_t index, struct buf *why)
 	const struct pg_table *t = &s->tables[index];
 	struct buf sql = {0};
 	sql_printf(&sql, "COPY %s (", t->stage);
-	sql_stage_columns(&sql, t->layout, "", ALL_COLUMNS);
-	sql_puts(&sql, ", seq) FROM STDIN");
+	for (size_t i = 0; i < t->pending_columns; i++)
+		sql_printf(&sql, "c%zu, ", i);
+	sql_puts(&sql, "seq) FROM STDIN");
 	int status = pg_run(&s->db, sql.data, 0, NULL, PGRES_COPY_IN, NULL, t->layout->name, why);
 	buf_free(&sql);
 	if (!status)
@@ -304,34 +319,83 @@ static void copy_cell(struct buf *line, const struct cell *cell)
 		cell_format(cell, line);	/* digits, or a real's shortest exact form */
 }
 
-/* Sends the row to the table's stage; the merge at the end upserts and counts it. */
+/* Rows wait in memory up to this many bytes a table: the rows of a movie's tables
+ * interleave in a Singer stream, and one COPY each would be a round trip each. */
+#define PENDING_MAX (1 << 20)
+
+/* Sends the table's waiting rows to its stage in one COPY. */
+static int flush_table(struct pg_sink *s, size_t index, struct buf *why)
+{
+	struct pg_table *t = &s->tables[index];
+	if (t->pending.len == 0)
+		return 0;
+	int status = start_copy(s, index, why);
+	if (!status && PQputCopyData(s->db.conn, t->pending.data, (int)t->pending.len) != 1)
+		status = pg_failed(&s->db, NULL, t->layout->name, why);
+	if (!status)
+		status = end_copy(s, why);
+	buf_clear(&t->pending);
+	return status;
+}
+
+/* Every table's waiting rows into its stage: before anything reads the stages. */
+static int flush_rows(struct pg_sink *s, struct buf *why)
+{
+	int status = 0;
+	for (size_t i = 0; i < s->count && !status; i++)
+		status = flush_table(s, i, why);
+	return status;
+}
+
+/* Notes the row's key among the batch's; a separator that text may hold could only
+ * make two keys look alike, never two alike look apart: at worst the slow merge. */
+static void note_key(struct pg_table *t, const struct cells *row)
+{
+	if (t->repeated)
+		return;
+	const struct layout *layout = t->layout;
+	buf_clear(&t->key);
+	for (size_t k = 0; k < layout->key_count; k++) {
+		cell_format(&row->cell[layout->key[k]], &t->key);
+		buf_putc(&t->key, '\x1f');
+	}
+	if (strmap_get(&t->keys, t->key.data, NULL))
+		t->repeated = 1;
+	else
+		strmap_put(&t->keys, t->key.data, 0);
+}
+
+/* Puts the row in the table's stage (by way of memory); the merge when the batch ends
+ * upserts and counts it. */
 static int pg_put_row(struct sink *sink, struct layout *layout, const struct cells *row,
 		      struct buf *why)
 {
 	struct pg_sink *s = (struct pg_sink *)sink;
 	size_t index = table_index(s, layout);
-	int status = start_copy(s, index, why);
-	if (status)
-		return status;
+	struct pg_table *t = &s->tables[index];
 	buf_clear(&s->line);
 	for (size_t i = 0; i < row->count; i++) {
 		copy_cell(&s->line, &row->cell[i]);
 		sql_puts(&s->line, "\t");
 	}
 	sql_printf(&s->line, "%ld\n", ++s->rows);
-	if (s->line.len > INT_MAX) {
+	if (s->line.len > INT_MAX - PENDING_MAX) {
 		buf_printf(why, "%s: a row of %zu bytes, more than COPY takes", layout->name, s->line.len);
 		return EXIT_DATAERR;
 	}
-	if (PQputCopyData(s->db.conn, s->line.data, (int)s->line.len) != 1)
-		return pg_failed(&s->db, NULL, layout->name, why);
-	s->tables[index].staged++;
+	int status = t->pending.len + s->line.len > PENDING_MAX ? flush_table(s, index, why) : 0;
+	if (status)
+		return status;
+	buf_append(&t->pending, s->line.data, s->line.len);
+	t->pending_columns = row->count;
+	t->staged++;
+	note_key(t, row);
 	return 0;
 }
 
-/* Counts the staged rows as SQLite's row-by-row upsert would: a key's first row is
- * inserted when the table lacks the key, else updated when some value differs from the
- * table's; each later row of the same key is updated when it differs from the row before
+/* A key given twice in the batch: counts the staged rows as SQLite's row-by-row upsert
+ * would: a key's first row is inserted when the table lacks the key, else updated when
+ * some value differs from the table's; each later row of the same key is updated when it differs from the row before
  * it (lag over seq), else unchanged. A pre-check join rather than RETURNING (xmax = 0):
  * RETURNING sees one outcome per key, so a key given twice would be miscounted. Nothing
  * else writes these rows between this and the merge: the run holds the load lock, or
@@ -384,36 +448,72 @@ static int count_outcomes(struct pg_sink *s, struct pg_table *t, struct buf *why
 /* One upsert for the whole stage: a key's last row wins (DISTINCT ON, newest seq first,
  * as ON CONFLICT may touch a row once), and a row is rewritten only when some value
  * differs (IS DISTINCT FROM: null equals null). */
-static int merge_stage(struct pg_sink *s, const struct pg_table *t, struct buf *why)
+static void sql_merge(struct pg_sink *s, struct buf *sql, const struct pg_table *t, int repeated)
 {
 	const struct layout *layout = t->layout;
-	struct buf sql = {0};
-	sql_printf(&sql, "INSERT INTO %s AS t (", t->target);
-	sql_columns(s, &sql, layout, "", ALL_COLUMNS);
-	sql_puts(&sql, ") SELECT DISTINCT ON (");
-	sql_stage_columns(&sql, layout, "s.", KEY_COLUMNS);
-	sql_puts(&sql, ") ");
-	sql_stage_columns(&sql, layout, "s.", ALL_COLUMNS);
-	sql_printf(&sql, " FROM %s s WHERE s.seq > %ld ORDER BY ", t->stage, t->merged_seq);
-	sql_stage_columns(&sql, layout, "s.", KEY_COLUMNS);
-	sql_puts(&sql, ", s.seq DESC ON CONFLICT (");
-	sql_columns(s, &sql, layout, "", KEY_COLUMNS);
-	if (has_value_columns(layout)) {
-		sql_puts(&sql, ") DO UPDATE SET (");
-		sql_columns(s, &sql, layout, "", VALUE_COLUMNS);
-		sql_puts(&sql, ") = ROW(");
-		sql_columns(s, &sql, layout, "EXCLUDED.", VALUE_COLUMNS);
-		sql_puts(&sql, ") WHERE ROW(");
-		sql_columns(s, &sql, layout, "t.", VALUE_COLUMNS);
-		sql_puts(&sql, ") IS DISTINCT FROM ROW(");
-		sql_columns(s, &sql, layout, "EXCLUDED.", VALUE_COLUMNS);
-		sql_puts(&sql, ")");
-	} else {
-		sql_puts(&sql, ") DO NOTHING");
+	sql_printf(sql, "INSERT INTO %s AS t (", t->target);
+	sql_columns(s, sql, layout, "", ALL_COLUMNS);
+	sql_puts(sql, ") SELECT ");
+	if (repeated) {
+		sql_puts(sql, "DISTINCT ON (");
+		sql_stage_columns(sql, layout, "s.", KEY_COLUMNS);
+		sql_puts(sql, ") ");
 	}
-	int status = pg_exec(&s->db, sql.data, layout->name, why);
+	sql_stage_columns(sql, layout, "s.", ALL_COLUMNS);
+	sql_printf(sql, " FROM %s s WHERE s.seq > %ld", t->stage, t->merged_seq);
+	if (repeated) {
+		sql_puts(sql, " ORDER BY ");
+		sql_stage_columns(sql, layout, "s.", KEY_COLUMNS);
+		sql_puts(sql, ", s.seq DESC");
+	}
+	sql_puts(sql, " ON CONFLICT (");
+	sql_columns(s, sql, layout, "", KEY_COLUMNS);
+	if (has_value_columns(layout)) {
+		sql_puts(sql, ") DO UPDATE SET (");
+		sql_columns(s, sql, layout, "", VALUE_COLUMNS);
+		sql_puts(sql, ") = ROW(");
+		sql_columns(s, sql, layout, "EXCLUDED.", VALUE_COLUMNS);
+		sql_puts(sql, ") WHERE ROW(");
+		sql_columns(s, sql, layout, "t.", VALUE_COLUMNS);
+		sql_puts(sql, ") IS DISTINCT FROM ROW(");
+		sql_columns(s, sql, layout, "EXCLUDED.", VALUE_COLUMNS);
+		sql_puts(sql, ")");
+	} else {
+		sql_puts(sql, ") DO NOTHING");
+	}
+}
+
+static int merge_stage(struct pg_sink *s, const struct pg_table *t, struct buf *why)
+{
+	struct buf sql = {0};
+	sql_merge(s, &sql, t, 1);
+	int status = pg_exec(&s->db, sql.data, t->layout->name, why);
 	buf_free(&sql);
 	return status;
+}
+
+/* No key twice: the upsert itself says what it did. A row it wrote is inserted when its
+ * version has no xmax (an update's has: ON CONFLICT locked the old row first), updated
+ * otherwise; a row it left alone (no value differed) is unchanged. */
+static int merge_counted(struct pg_sink *s, const struct pg_table *t, struct buf *why)
+{
+	struct layout *layout = t->layout;
+	struct buf sql = {0};
+	sql_puts(&sql, "WITH merged AS (");
+	sql_merge(s, &sql, t, 0);
+	sql_puts(&sql, " RETURNING t.xmax = 0 AS inserted) SELECT count(*) FILTER (WHERE inserted),"
+		       " count(*) FROM merged");
+	PGresult *res;
+	int status = pg_run(&s->db, sql.data, 0, NULL, PGRES_TUPLES_OK, &res, layout->name, why);
+	buf_free(&sql);
+	if (status)
+		return status;
+	long inserted = atol(PQgetvalue(res, 0, 0)), written = atol(PQgetvalue(res, 0, 1));
+	layout->counts.inserted += inserted;
+	layout->counts.updated += written - inserted;
+	layout->counts.unchanged += t->staged - t->merged - written;
+	PQclear(res);
+	return 0;
 }
 
 /* Merges the rows staged since the last merge: at the end, or before a deletion, which
@@ -423,9 +523,14 @@ static int merge_table(struct pg_sink *s, struct pg_table *t, struct buf *why)
 {
 	if (t->staged == t->merged)
 		return 0;
-	int status = count_outcomes(s, t, why);
-	if (!status)
-		status = merge_stage(s, t, why);
+	int status;
+	if (!t->repeated) {
+		status = merge_counted(s, t, why);
+	} else {
+		status = count_outcomes(s, t, why);
+		if (!status)
+			status = merge_stage(s, t, why);
+	}
 	if (!status) {
 		t->merged = t->staged;
 		t->merged_seq = s->rows;
@@ -474,7 +579,7 @@ static int lock_movie_of(struct pg_sink *s, const struct layout *layout, const s
 /* Merges what the stages hold, in the batch's transaction (begun here with --shared). */
 static int merge_tables(struct pg_sink *s, struct buf *why)
 {
-	int status = end_copy(s, why);
+	int status = flush_rows(s, why);
 	if (!status)
 		status = ensure_transaction(s, why);
 	if (!status && s->shared)
@@ -560,15 +665,17 @@ static void sql_seen_parents(struct pg_sink *s, struct buf *sql, const char *par
 			if (column[c] == LAYOUT_NONE ||
 			    strcmp(layout->columns[column[c]].name, parent_column) != 0)
 				continue;
-			sql_printf(sql, "%sSELECT c%zu FROM ", first ? "" : " UNION ALL ", column[c]);
+			sql_printf(sql, "%sSELECT c%zu FROM ", first ? "" : " UNION ", column[c]);
 			sql_puts(sql, s->tables[i].stage);
 			first = 0;
 		}
 	}
 }
 
-/* Deletes the rows of a child table whose parent was seen in this run but whose own
- * key (of one column or several) was not: what the source no longer has. */
+/* Deletes the rows of a child table whose parent was seen in this batch but whose own
+ * key (of one column or several) was not: what the source no longer has. The parents
+ * as an array, so that the planner, which cannot know how few they are, looks them up
+ * in the parent column's index rather than reading the whole table every batch. */
 static int replace_children(struct pg_sink *s, const struct pg_table *t, struct buf *why)
 {
 	struct layout *layout = t->layout;
@@ -576,9 +683,9 @@ static int replace_children(struct pg_sink *s, const struct pg_table *t, struct 
 	struct buf sql = {0};
 	sql_printf(&sql, "DELETE FROM %s AS t WHERE t.", t->target);
 	sql_identifier(s, &sql, parent);
-	sql_puts(&sql, " IN (");
+	sql_puts(&sql, " = ANY (ARRAY(");
 	sql_seen_parents(s, &sql, parent);
-	sql_printf(&sql, ") AND NOT EXISTS (SELECT 1 FROM %s s WHERE ", t->stage);
+	sql_printf(&sql, ")) AND NOT EXISTS (SELECT 1 FROM %s s WHERE ", t->stage);
 	for (size_t k = 0; k < layout->key_count; k++) {
 		sql_printf(&sql, "%ss.c%zu = t.", k ? " AND " : "", layout->key[k]);
 		sql_identifier(s, &sql, layout->columns[layout->key[k]].name);
@@ -689,8 +796,11 @@ static int empty_stages(struct pg_sink *s, struct buf *why)
 	struct buf sql = {0};
 	sql_puts(&sql, "TRUNCATE ");
 	for (size_t i = 0; i < s->count; i++) {
-		sql_printf(&sql, "%s%s", i ? ", " : "", s->tables[i].stage);
-		s->tables[i].staged = s->tables[i].merged = 0;
+		struct pg_table *t = &s->tables[i];
+		sql_printf(&sql, "%s%s", i ? ", " : "", t->stage);
+		t->staged = t->merged = 0;
+		strmap_free(&t->keys);
+		t->repeated = 0;
 	}
 	int status = s->count ? pg_exec(&s->db, sql.data, "cannot empty the staging tables", why) : 0;
 	buf_free(&sql);
@@ -716,7 +826,7 @@ static int check_view(struct pg_sink *s, struct buf *why)
  * tried again, counts and all, from there. */
 static int commit_batch(struct pg_sink *s, struct buf *why)
 {
-	int status = end_copy(s, why);
+	int status = flush_rows(s, why);
 	if (!status)
 		status = check_view(s, why);
 	if (status)
@@ -763,6 +873,9 @@ static void pg_close(struct sink *sink)
 	for (size_t i = 0; i < s->count; i++) {
 		free(s->tables[i].target);
 		free(s->tables[i].stage);
+		buf_free(&s->tables[i].pending);
+		buf_free(&s->tables[i].key);
+		strmap_free(&s->tables[i].keys);
 	}
 	free(s->tables);
 	buf_free(&s->line);
