@@ -177,11 +177,12 @@ report_blocks() {
 		$7 == 0 && $8 == 0 { loaded++; next }
 		{ failed = failed (failed == "" ? "" : ", ") "block " $1 " (" ($8 ? "signal " $8 : "exit " $7) ")" }
 		END {
+			loaded = loaded + 0 " block" (loaded == 1 ? "" : "s") " loaded"
 			if (failed != "")
-				printf "%s: %d blocks loaded, failed: %s; blocks still running were stopped, their loads rolled back\n",
+				printf "%s: %s, failed: %s; blocks still running were stopped, their loads rolled back\n",
 					prog, loaded, failed
 			else if (!quiet)
-				printf "%s: %d blocks loaded\n", prog, loaded
+				printf "%s: %s\n", prog, loaded
 		}' "$1" >&2
 }
 
