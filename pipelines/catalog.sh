@@ -92,6 +92,7 @@ parse_options() {
 	[[ $block =~ ^[1-9][0-9]*[kKmMgG]?$ ]] || fail "--block '$block': not a size (256k, 1M)"
 	((${#operands[@]} >= 1)) || fail "missing DSN"
 	((${#operands[@]} <= 2)) || fail "too many operands: '${operands[2]}'"
+	jobs=$((10#$jobs)) rate=$((10#$rate))
 	dsn=${operands[0]}
 	input=${operands[1]:--}
 }
@@ -101,7 +102,7 @@ count_workers() {
 	local login entry count=0
 	local -a entries
 	if ((${#sshlogins[@]} == 0)); then
-		echo "$((10#$jobs))"
+		echo "$jobs"
 		return
 	fi
 	for login in "${sshlogins[@]}"; do
@@ -110,7 +111,7 @@ count_workers() {
 			if [[ $entry =~ ^([0-9]+)/ ]]; then
 				count=$((count + 10#${BASH_REMATCH[1]}))
 			elif [[ -n $entry ]]; then
-				count=$((count + 10#$jobs))
+				count=$((count + jobs))
 			fi
 		done
 	done
@@ -118,14 +119,15 @@ count_workers() {
 }
 
 # What each worker's tmdb-fetch and tmdb-load take besides the IDs and the DSN. A worker
-# sees only these arrays: a new option of either program (resuming, batched commits, a
-# shared rate) is one more word here.
+# sees only these arrays: a new option of either program is one more word here (batched
+# commits, tmdb-load --batch N --batch-seconds S; resuming, tmdb-fetch --fresh-since TIME;
+# one rate for a host's workers, tmdb-fetch --rate-file FILE).
 set_worker_options() {
 	local workers per_worker
 	workers=$(count_workers)
 	((workers > 0)) || fail "--sshlogin names no host"
-	per_worker=$((10#$rate / workers))
-	if ((10#$rate > 0 && per_worker == 0)); then
+	per_worker=$((rate / workers))
+	if ((rate > 0 && per_worker == 0)); then
 		fail "--rate $rate is less than one request a second for each of the $workers workers"
 	fi
 	fetch_options+=(--rate "$per_worker")
