@@ -117,7 +117,7 @@ demo:
 # The pipelines live in DATADIR with their helpers and sample; bin/ gets a tmdb-NAME
 # link to each, and the scripts find the programs in bin/ beside them. report.sh finds its
 # query, chart scripts and templates in report/ beside it.
-PIPELINES = debug deploy report
+PIPELINES = debug deploy report catalog
 REPORT_FILES = $(wildcard pipelines/report/*)
 install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(DATADIR)/pipelines/report \

@@ -149,4 +149,4 @@ _tmdb_toolkit() {
 }
 
 complete -F _tmdb_toolkit tmdb-fetch tmdb-director tmdb-shape tmdb-load tmdb-debug tmdb-deploy tmdb-report \
-	debug.sh deploy.sh report.sh
+	tmdb-catalog debug.sh deploy.sh report.sh catalog.sh

@@ -69,30 +69,6 @@ fetch() {
 	((status == expect)) || fail "$name: exit $status, expected $expect: $(cat "out/$name.err")"
 }
 
-# cmdlines_of PID: the argument lists of PID and every process below it, one a line.
-cmdlines_of() {
-	local -a todo=("$1")
-	local pid child
-	while ((${#todo[@]})); do
-		pid=${todo[0]}
-		todo=("${todo[@]:1}")
-		tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null && echo
-		for child in $(ps -o pid= --ppid "$pid" 2>/dev/null); do
-			todo+=("$child")
-		done
-	done
-}
-
-# wait_for_request REGEX: until the fake server has logged a request to a matching path.
-wait_for_request() {
-	local tries
-	for ((tries = 0; tries < 200; tries++)); do
-		[ "$(fake_count "$1")" -ge 1 ] && return 0
-		sleep 0.05
-	done
-	fail "no request to $1 within 10 s"
-}
-
 @test "tmdb-fetch at -vvv, with every credential way, retries, 401 and 404: no key or token in any output or file" {
 	for way in env-key env-token config-key config-token; do
 		fake_reset
