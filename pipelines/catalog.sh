@@ -15,7 +15,8 @@ input, also -) is TMDB's daily export (movie_ids_MM_DD_YYYY.json.gz: one JSON ob
 an "id" a line) or any list of IDs or such objects, gzip-compressed or plain. GNU parallel
 cuts it into blocks of lines and runs, for each block, on this machine or a --sshlogin host:
 
-  tmdb-fetch --rate R/W movie | tmdb-shape --all | tmdb-load --wait postgres DSN
+  tmdb-fetch --rate R --rate-file F movie | tmdb-shape --all |
+      tmdb-load --shared --wait postgres DSN
 
 options:
   -j, --jobs N          workers at once on each host (default 4)
@@ -23,8 +24,9 @@ options:
                         [N/][user@]host separated by commas, ':' for this machine;
                         repeatable. Each host needs the toolkit installed and its own
                         credentials (environment or --config FILE there)
-      --rate R          requests per second of all W workers together (default 40): each
-                        tmdb-fetch gets --rate R/W, rounded down; 0 for no limit
+      --rate R          requests per second of all W workers together (default 40): on
+                        this machine alone they share one budget of R (--rate-file);
+                        with --sshlogin each gets --rate R/W, rounded down; 0: no limit
       --block SIZE      bytes of ID lines per block (default 256k; k, M, G), each block
                         one fetch | shape | load and one transaction
   -c, --config FILE     tmdb-fetch's credentials file, at that path on every host
@@ -118,25 +120,36 @@ count_workers() {
 	echo "$count"
 }
 
+# The rate of the workers on this machine alone: one token bucket in a file they share,
+# so a worker waiting on its load leaves its share to the others.
+local_rate_options() {
+	local file
+	file=$(mktemp "${TMPDIR:-/tmp}/tmdb-catalog-rate.XXXXXX")
+	sync_temporaries+=("$file")
+	fetch_options+=(--rate "$rate" --rate-file "$file")
+}
+
 # What each worker's tmdb-fetch and tmdb-load take besides the IDs and the DSN. A worker
-# sees only these arrays: a new option of either program is one more word here (batched
-# commits, tmdb-load --batch N --batch-seconds S; resuming, tmdb-fetch --fresh-since TIME;
-# one rate for a host's workers, tmdb-fetch --rate-file FILE).
+# sees only these arrays: a new option of either program is one more word here.
 set_worker_options() {
 	local workers per_worker
 	workers=$(count_workers)
 	((workers > 0)) || fail "--sshlogin names no host"
 	per_worker=$((rate / workers))
-	if ((rate > 0 && per_worker == 0)); then
+	if ((${#sshlogins[@]} == 0 && rate > 0)); then
+		local_rate_options
+	elif ((rate > 0 && per_worker == 0)); then
 		fail "--rate $rate is less than one request a second for each of the $workers workers"
+	else
+		fetch_options+=(--rate "$per_worker")
 	fi
-	fetch_options+=(--rate "$per_worker")
 	# The environment's endpoint travels with the workers, to other hosts too.
 	if [[ -n ${TMDB_BASE_URL:-} ]]; then
 		fetch_options+=(--base-url "$TMDB_BASE_URL")
 	fi
-	# Until loads into one database can run side by side, each waits for the one before.
-	load_options=(--wait)
+	# The loads run side by side, each batch's movies locked (--shared), and wait for a
+	# load that is not one of them (--wait).
+	load_options=(--shared --wait)
 	if ((quiet)); then
 		fetch_options+=(-q)
 		load_options+=(-q)

@@ -188,7 +188,7 @@ fetched_movies() {
 	pg_equals_reference held
 }
 
-@test "the key is on no process's command line and only tmdb-fetch has it; each of 4 workers gets a quarter of --rate" {
+@test "the key is on no process's command line and only tmdb-fetch has it; 4 workers share --rate through one file" {
 	fake_fault '{"match": "^/3/movie/550$", "kind": "slow", "delay": 2}'
 	zcat "$EXPORT" | head -20 >some.jsonl
 	bash "$CATALOG" -j 4 --rate 40 --block 300 "$PG_DSN" <some.jsonl >out 2>err 3>&- &
@@ -202,8 +202,9 @@ fetched_movies() {
 		esac
 	done
 	wait "$pid" || fail "catalog.sh failed: $(cat err)"
-	grep -q 'tmdb-fetch --rate 10 .*movie' cmdlines || fail "$(cat cmdlines)"
-	grep -q 'tmdb-load --wait postgres' cmdlines || fail "$(cat cmdlines)"
+	grep -q 'tmdb-fetch --rate 40 --rate-file [^ ]*tmdb-catalog-rate[^ ]* .*movie' cmdlines || fail "$(cat cmdlines)"
+	[ "$(grep -o 'rate-file [^ ]*' cmdlines | sort -u | wc -l)" -eq 1 ] || fail "not one rate file: $(cat cmdlines)"
+	grep -q 'tmdb-load --shared --wait postgres' cmdlines || fail "$(cat cmdlines)"
 	run grep -F -e "$FAKE_API_KEY" cmdlines
 	assert_failure
 	grep -qx "TMDB_API_KEY=$FAKE_API_KEY" fetch.environ
@@ -267,7 +268,7 @@ Try 'catalog.sh --help' for more information." ]
 	[[ $stderr == *"--jobs '0'"* ]]
 	run -64 --separate-stderr bash "$CATALOG" --rate fast "$PG_DSN"
 	run -64 --separate-stderr bash "$CATALOG" --block 1T "$PG_DSN"
-	run -64 --separate-stderr bash "$CATALOG" --rate 3 -j 4 "$PG_DSN"
+	run -64 --separate-stderr bash "$CATALOG" --rate 3 -j 4 --sshlogin : "$PG_DSN"
 	[[ $stderr == *"less than one request a second for each of the 4 workers"* ]]
 	run -64 --separate-stderr bash "$CATALOG" --rate 6 -j 2 --sshlogin 3/hostA,: --sshlogin hostB "$PG_DSN"
 	[[ $stderr == *"each of the 7 workers"* ]] || fail "$stderr"
