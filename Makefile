@@ -101,7 +101,8 @@ mutants: deps
 	bash tests/mutants.sh $(MUTANTS_ARGS)
 
 # A benchmark, not a test (so not part of test or check): against the fake TMDB on
-# 127.0.0.1, it writes bench/RESULTS.md. BENCH_RUNS=N, BENCH_QUICK=1 for a smoke run.
+# 127.0.0.1, it writes bench/RESULTS.md. BENCH_RUNS=N, BENCH_QUICK=1 for a smoke run,
+# BENCH_SECTIONS="5" for some sections only (into bench/RESULTS-partial.md).
 bench: deps
 	@$(MAKE) --no-print-directory all
 	bash bench/run.sh
@@ -116,7 +117,7 @@ demo:
 # The pipelines live in DATADIR with their helpers and sample; bin/ gets a tmdb-NAME
 # link to each, and the scripts find the programs in bin/ beside them. report.sh finds its
 # query, chart scripts and templates in report/ beside it.
-PIPELINES = debug deploy report
+PIPELINES = debug deploy report catalog
 REPORT_FILES = $(wildcard pipelines/report/*)
 install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(DATADIR)/pipelines/report \

@@ -26,13 +26,27 @@ def director_of(index):
     return FIRST_DIRECTOR_ID + index // MOVIES_PER_DIRECTOR
 
 
-def movie_line(index):
-    movie_id = FIRST_MOVIE_ID + index
+def movie_details(index):
+    return synth.movie_details(FIRST_MOVIE_ID + index)
+
+
+def movie_credits(index):
+    """/movie/ID/credits without its "id"."""
     director_id = director_of(index)
-    movie = synth.movie_details(movie_id)
-    movie["credits"] = synth.movie_credits(movie_id, director_id,
-                                           synth.person_name(director_id - FIRST_DIRECTOR_ID))
-    reviews = synth.movie_reviews(movie_id, synth.review_count(movie_id, "few"))
+    return synth.movie_credits(FIRST_MOVIE_ID + index, director_id,
+                               synth.person_name(director_id - FIRST_DIRECTOR_ID))
+
+
+def movie_reviews(index):
+    """Every review of the movie (at most 12: one page)."""
+    movie_id = FIRST_MOVIE_ID + index
+    return synth.movie_reviews(movie_id, synth.review_count(movie_id, "few"))
+
+
+def movie_line(index):
+    movie = movie_details(index)
+    movie["credits"] = movie_credits(index)
+    reviews = movie_reviews(index)
     movie["reviews"] = {"page": 1, "results": reviews,
                         "total_pages": max(1, -(-len(reviews) // 20)),
                         "total_results": len(reviews)}

@@ -11,8 +11,20 @@
 #   BENCH_SYNTH_PEOPLE=N sizes (defaults 100000, 10000, 10000, 500, 25)
 #   BENCH_JQ_FULL=0      skip the one jq + sqlite-utils run at BENCH_MOVIES
 #   BENCH_TIMEOUT=S      bound on any one timed command (default 1800 s; jq's: BENCH_JQ_TIMEOUT, 900)
+#   BENCH_SECTIONS="N…"  run only these sections (default "1 2 3 4 5"; 4 needs 2 and 3), the
+#                        report then in bench/RESULTS-partial.md
 #   BENCH_RESULTS=FILE   where to write the report
 #   TMDB_BIN=DIR         the programs (default bin/)
+# Section 5 (several loads into one PostgreSQL, a killed sync resumed):
+#   BENCH_WORKERS=N      loads at once (default 4)
+#   BENCH_SHARD=N        (a): movies a worker loads at fetch speed (default 500)
+#   BENCH_PACE_MS=MS     (a): fetch speed, a movie every MS ms (default 20)
+#   BENCH_MANY_MOVIES=N  (b) and (d): movies loaded (default 10000)
+#   BENCH_RESUME_MOVIES=N  (c): the sync killed and resumed (default 100000), also at N/10
+#   BENCH_BATCH=N, BENCH_BATCH_SECONDS=S  tmdb-load --batch N --batch-seconds S where the
+#                        build has them (default 500 and 10); --wait and --shared too
+#   BENCH_LABEL=TEXT     the heading of section 5's figures (default "This build"); a
+#                        "### Before …" subsection of section 5 in bench/RESULTS.md is kept
 set -euo pipefail
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -28,6 +40,9 @@ if [[ $QUICK == 1 ]]; then
 	SYNTH_MOVIES=${BENCH_SYNTH_MOVIES:-100}
 	SYNTH_PEOPLE=${BENCH_SYNTH_PEOPLE:-5}
 	JQ_FULL=${BENCH_JQ_FULL:-0}
+	SHARD=${BENCH_SHARD:-50}
+	MANY_MOVIES=${BENCH_MANY_MOVIES:-1000}
+	RESUME_MOVIES=${BENCH_RESUME_MOVIES:-2000}
 	RESULTS=${BENCH_RESULTS:-$BENCH_DIR/RESULTS-quick.md}
 else
 	RUNS=${BENCH_RUNS:-5}
@@ -37,13 +52,26 @@ else
 	SYNTH_MOVIES=${BENCH_SYNTH_MOVIES:-500}
 	SYNTH_PEOPLE=${BENCH_SYNTH_PEOPLE:-25}
 	JQ_FULL=${BENCH_JQ_FULL:-1}
+	SHARD=${BENCH_SHARD:-500}
+	MANY_MOVIES=${BENCH_MANY_MOVIES:-10000}
+	RESUME_MOVIES=${BENCH_RESUME_MOVIES:-100000}
 	RESULTS=${BENCH_RESULTS:-$BENCH_DIR/RESULTS.md}
+fi
+ALL_SECTIONS="1 2 3 4 5"
+SECTIONS=${BENCH_SECTIONS:-$ALL_SECTIONS}
+if [[ $SECTIONS != "$ALL_SECTIONS" && $QUICK != 1 ]]; then
+	RESULTS=${BENCH_RESULTS:-$BENCH_DIR/RESULTS-partial.md}
 fi
 LATENCY_MS=${BENCH_LATENCY_MS:-50}
 RATE=${BENCH_RATE:-100}
 JOBS=8
 TIMEOUT=${BENCH_TIMEOUT:-1800}
 JQ_TIMEOUT=${BENCH_JQ_TIMEOUT:-900}
+WORKERS=${BENCH_WORKERS:-4}
+PACE_MS=${BENCH_PACE_MS:-20}
+BATCH=${BENCH_BATCH:-500}
+BATCH_SECONDS=${BENCH_BATCH_SECONDS:-10}
+LABEL=${BENCH_LABEL:-This build}
 
 # Only loopback: no proxy may carry the traffic elsewhere, no real credential is used.
 unset TMDB_ACCESS_TOKEN http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy
@@ -60,12 +88,19 @@ REPORT=$WORK/RESULTS.md
 ERRORS=$WORK/stderr.log
 : >"$SAMPLES"
 
+# Section 5's throwaway PostgreSQL cluster: the test suites' own (start_postgres, stop_postgres, pg_query).
+# shellcheck source=tests/postgres.bash
+source "$ROOT/tests/postgres.bash"
+KILLED_GROUP=
+
 cleanup() {
 	local pid
+	[[ -z $KILLED_GROUP ]] || kill -KILL -- "-$KILLED_GROUP" 2>/dev/null || true
 	for pid in "${SERVER_PIDS[@]}"; do
 		kill "$pid" 2>/dev/null || true
 		wait "$pid" 2>/dev/null || true
 	done
+	stop_postgres
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -80,11 +115,14 @@ die() {
 
 # --- the fake server ---------------------------------------------------------
 
-# start_server STATE FIXTURES: the fake TMDB at LATENCY_MS, its URL in STATE/url.
+# start_server STATE FIXTURES [SERVER...]: the fake TMDB at LATENCY_MS, its URL in STATE/url.
+# SERVER: tests/fake_tmdb.py serve (the default), or one built on it (bench/fake_catalog.py --movies N).
 start_server() {
 	local state=$1 fixtures=$2 tries=0
+	shift 2
+	(($#)) || set -- "$ROOT/tests/fake_tmdb.py" serve
 	mkdir -p "$state"
-	python3 "$ROOT/tests/fake_tmdb.py" serve --fixtures "$fixtures" --state-dir "$state" \
+	python3 "$@" --fixtures "$fixtures" --state-dir "$state" \
 		--api-key "$TMDB_API_KEY" --latency-ms "$LATENCY_MS" >"$state/server.log" 2>&1 &
 	SERVER_PIDS+=("$!")
 	until [[ -s $state/port ]]; do
@@ -96,6 +134,12 @@ start_server() {
 }
 
 requests_logged() { wc -l <"$1/requests.jsonl"; }
+
+# forget_requests STATE: an empty request log (the server's reset; it has no faults to clear).
+forget_requests() {
+	python3 "$ROOT/tests/fake_tmdb.py" ctl "$(sed 's|/3$||' "$1/url")" reset >/dev/null ||
+		die "cannot reset the fake server of $1"
+}
 
 # --- measuring ---------------------------------------------------------------
 
@@ -131,14 +175,26 @@ children_cpu() {
 		END { printf "%.4f\n", sum }')
 }
 
-# CPU seconds the fake servers used so far (they end only at cleanup).
+# CPU seconds the fake servers and PostgreSQL used so far (they end only at cleanup):
+# PostgreSQL's postmaster with the backends it has reaped, and its processes still running.
 server_cpu() {
-	local pid total=0 ticks
+	local pid total=0
 	for pid in "${SERVER_PIDS[@]}"; do
-		ticks=$(awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null || echo 0)
-		total=$((total + ticks))
+		total=$((total + $(process_ticks "$pid" 14 15)))
 	done
+	if [[ -n ${PG_PID:-} ]]; then
+		total=$((total + $(process_ticks "$PG_PID" 16 17)))
+		for pid in "$PG_PID" $(ps -o pid= --ppid "$PG_PID"); do
+			total=$((total + $(process_ticks "$pid" 14 15)))
+		done
+	fi
 	calc '%.4f' "$total / $CLOCK_TICKS"
+}
+
+# process_ticks PID FIELD FIELD: the sum of two fields of /proc/PID/stat (14 15: user and
+# system CPU ticks; 16 17: those of the children it has waited for), 0 once PID is gone.
+process_ticks() {
+	awk -v a="$2" -v b="$3" '{ print $a + $b }' "/proc/$1/stat" 2>/dev/null || echo 0
 }
 
 # CPU seconds the whole machine has been busy since boot (every CPU, steal included).
@@ -213,6 +269,18 @@ listen_overflows() {
 
 out() { printf '%s\n' "$@" >>"$REPORT"; }
 
+# toolkit_build: the programs' version and the checkout's commit, and the commit of their
+# sources (cmd/, lib/) when it is an older one.
+toolkit_build() {
+	local head sources
+	head=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
+	sources=$(git -C "$ROOT" log -1 --format=%h -- cmd lib 2>/dev/null || echo "$head")
+	printf '%s, commit %s%s%s%s\n' "$(tmdb-fetch --version | head -n 1)" "$head" \
+		"$([[ $sources == "$head" ]] || echo " (cmd/ and lib/ as of $sources)")" \
+		"$(git -C "$ROOT" status --porcelain -- cmd lib 2>/dev/null | grep -q . && echo ' plus uncommitted changes in cmd/ or lib/')" \
+		"$([[ $BIN == "$ROOT/bin" ]] || echo ", programs from TMDB_BIN=$BIN")"
+}
+
 machine_section() {
 	local cc=${CC:-cc}
 	out "# Benchmark results" "" \
@@ -233,8 +301,12 @@ machine_section() {
 		"| sqlite-utils | $(sqlite-utils --version | awk '{ print $NF }') |" \
 		"| python3 | $(python3 --version | cut -d ' ' -f 2) |" \
 		"| GNU time | $(dpkg-query -W -f '${Version}' time 2>/dev/null || echo unknown) |" \
-		"| toolkit | $(tmdb-fetch --version | head -n 1), commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$ROOT" status --porcelain -- cmd lib 2>/dev/null | grep -q . && echo ' plus uncommitted changes in cmd/ or lib/') |" \
-		"| build | \`make\`: CFLAGS -O2 -g (the Makefile's default) |" ""
+		"| toolkit | $(toolkit_build) |" \
+		"| build | \`make\`: CFLAGS -O2 -g (the Makefile's default) |"
+	if [[ -n ${PG_BIN:-} ]]; then
+		out "| PostgreSQL | $("$PG_BIN/postgres" --version | awk '{ print $3 }') (section 5) |"
+	fi
+	out ""
 	out "The fake server is \`tests/fake_tmdb.py\`, the test suites' own. Its listen backlog is 128, not" \
 		"Python's default 5: with 5, the 8 connections \`tmdb-fetch -j 8\` opens at once would overflow it" \
 		"and the dropped SYNs would be retried by the kernel after 1 s, so every run would measure that" \
@@ -249,7 +321,7 @@ machine_section() {
 
 section_sync_525() {
 	local state=$WORK/server-525 before after i
-	say "1/4: person 525 at ${LATENCY_MS} ms, toolkit vs seed model, $RUNS runs each"
+	say "1/5: person 525 at ${LATENCY_MS} ms, toolkit vs seed model, $RUNS runs each"
 	start_server "$state" "$ROOT/tests/fixtures/tmdb"
 	export TMDB_BASE_URL DB=$WORK/s1.db
 	TMDB_BASE_URL=$(cat "$state/url")
@@ -301,7 +373,7 @@ report_sync_525() {
 
 section_rate_limit() {
 	local state=$WORK/server-synth fixtures=$WORK/synthetic before after i
-	say "2/4: $SYNTH_MOVIES synthetic movies at --rate $RATE, $RUNS runs"
+	say "2/5: $SYNTH_MOVIES synthetic movies at --rate $RATE, $RUNS runs"
 	python3 "$BENCH_DIR/make_synthetic.py" "$fixtures" --people "$SYNTH_PEOPLE" --movies "$SYNTH_MOVIES" \
 		>"$WORK/synthetic-people.txt"
 	start_server "$state" "$fixtures"
@@ -363,7 +435,7 @@ report_rate_limit() {
 
 section_shape_load() {
 	local i
-	say "3/4: generating $MOVIES_BIG movies"
+	say "3/5: generating $MOVIES_BIG movies"
 	export MOVIES_BIG_FILE=$WORK/movies-big.jsonl MOVIES_SMALL_FILE=$WORK/movies-small.jsonl
 	export MOVIES_JQ_FILE=$WORK/movies-jq.jsonl DB=$WORK/s3.db CSV=$WORK/csv BENCH_DIR
 	timed s3.generate "$TIMEOUT" "python3 \"\$BENCH_DIR/make_movies.py\" movies $MOVIES_BIG > \"\$MOVIES_BIG_FILE\""
@@ -380,11 +452,11 @@ jq -c -f \"\$BENCH_DIR/jq/genres.jq\" < \"\$MOVIES\" | sqlite-utils insert \"\$D
 	S3_IMPORT="sqlite3 \"\$DB\" \".import --csv --skip 1 \$CSV/movies.csv movies\" \".import --csv --skip 1 \$CSV/credits.csv credits\" \".import --csv --skip 1 \$CSV/reviews.csv reviews\" \".import --csv --skip 1 \$CSV/crew.csv crew\" \".import --csv --skip 1 \$CSV/genres.csv genres\""
 
 	# The floor's input, untimed: (a)'s database as CSV, and its schema for an empty database.
-	say "3/4: preparing the .import floor's CSV"
+	say "3/5: preparing the .import floor's CSV"
 	prepare_floor small "$MOVIES_SMALL_FILE"
 	prepare_floor big "$MOVIES_BIG_FILE"
 
-	say "3/4: $MOVIES_SMALL and $JQ_MOVIES movies: toolkit, jq + sqlite-utils, .import; $RUNS runs each"
+	say "3/5: $MOVIES_SMALL and $JQ_MOVIES movies: toolkit, jq + sqlite-utils, .import; $RUNS runs each"
 	for ((i = 1; i <= RUNS; i++)); do
 		run_toolkit small "$MOVIES_SMALL_FILE"
 		[[ $JQ_MOVIES == "$MOVIES_SMALL" ]] || run_toolkit jq "$MOVIES_JQ_FILE"
@@ -398,13 +470,13 @@ jq -c -f \"\$BENCH_DIR/jq/genres.jq\" < \"\$MOVIES\" | sqlite-utils insert \"\$D
 		cp_samples s3.toolkit.small.cpu s3.toolkit.jq.cpu
 	fi
 
-	say "3/4: $MOVIES_BIG movies: toolkit and .import; $RUNS runs each"
+	say "3/5: $MOVIES_BIG movies: toolkit and .import; $RUNS runs each"
 	for ((i = 1; i <= RUNS; i++)); do
 		run_toolkit big "$MOVIES_BIG_FILE"
 		run_floor big
 	done
 	if [[ $JQ_FULL == 1 ]]; then
-		say "3/4: one jq + sqlite-utils run at $MOVIES_BIG movies (bound ${JQ_TIMEOUT} s)"
+		say "3/5: one jq + sqlite-utils run at $MOVIES_BIG movies (bound ${JQ_TIMEOUT} s)"
 		fresh_db "$DB"
 		MOVIES=$MOVIES_BIG_FILE timed s3.jq.big "$JQ_TIMEOUT" "$S3_JQ"
 	fi
@@ -510,7 +582,7 @@ rows_total() { values "s3.rows.$1" | awk -F ' / ' '{ for (i = 1; i <= NF; i++) s
 
 section_memory() {
 	local size file count
-	say "4/4: peak RSS at $MOVIES_SMALL and $MOVIES_BIG movies"
+	say "4/5: peak RSS at $MOVIES_SMALL and $MOVIES_BIG movies"
 	export PEOPLE DB=$WORK/s4.db RSS=$WORK/rss CSV_DIR=$WORK/s4-csv
 	mkdir -p "$RSS"
 	S4_DIRECTOR="/usr/bin/time -f %M -o \"\$RSS/director\" tmdb-director < \"\$PEOPLE\" > /dev/null"
@@ -579,17 +651,24 @@ report_memory() {
 
 mib() { calc '%.1f MiB' "$1 / 1024"; }
 
+# others_share SECTION: the percentage of the machine other processes took during SECTION.
+others_share() {
+	local elapsed busy own
+	read -r elapsed busy own <<<"$(values "machine.$1")"
+	calc '%.0f' "($busy > $own ? $busy - $own : 0) * 100 / ($elapsed * $CPUS)"
+}
+
 # Other processes on the machine (a shared one runs other people's tests and builds) make
 # wall times longer and noisier: say how much CPU they took during each section.
 report_machine_load() {
 	local section elapsed busy own others worst=0
 	out "## This run" "" \
 		"CPU the machine spent during each section ($CPUS CPUs, from /proc/stat) against what this benchmark's" \
-		"own processes used (its commands and the fake servers); the rest went to other processes:" "" \
+		"own processes used (its commands, the fake servers and PostgreSQL); the rest went to other processes:" "" \
 		"| section | elapsed | machine busy | this benchmark | other processes |" "|---|---|---|---|---|"
-	for section in 1 2 3 4; do
+	for section in $SECTIONS; do
 		read -r elapsed busy own <<<"$(values "machine.$section")"
-		others=$(calc '%.0f' "($busy > $own ? $busy - $own : 0) * 100 / ($elapsed * $CPUS)")
+		others=$(others_share "$section")
 		if ((others > worst)); then worst=$others; fi
 		out "| $section | $elapsed s | $busy CPU·s | $own CPU·s | $others % of the machine |"
 	done
@@ -601,35 +680,415 @@ report_machine_load() {
 	fi
 }
 
+# --- 5. more than one machine: loads into one PostgreSQL, a killed sync resumed ------------
+
+section_many() {
+	local i
+	say "5/5: a throwaway PostgreSQL, the inputs ($WORKERS shards of $SHARD movies, $MANY_MOVIES movies)"
+	BATS_FILE_TMPDIR=$WORK start_postgres 2>>"$ERRORS" || die "cannot start PostgreSQL (tests/postgres.bash)"
+	export DSN=$PG_DSN SHARDS STREAM=$WORK/b-all.stream COPY_SQL=$WORK/copy.sql PG_BIN
+	many_options
+	many_inputs
+	local load="tmdb-load -q ${LOAD_OPTS:+$LOAD_OPTS }postgres \"\$DSN\""
+	S5_A_ONE="python3 bench/pace_movies.py $PACE_MS < \"\$SHARDS.1\" | $load"
+	S5_A_MANY=$(at_once "python3 bench/pace_movies.py $PACE_MS < \"\$shard\" | $load")
+	S5_B_ONE="$load < \"\$STREAM\""
+	S5_B_MANY=$(at_once "$load < \"\$shard\"")
+	S5_D_COPY="\"\$PG_BIN/psql\" -X -q -v ON_ERROR_STOP=1 -1 -d \"\$DSN\" -f \"\$COPY_SQL\""
+	say "5/5: (a) $WORKERS loads at a movie every $PACE_MS ms vs one, (b) $MANY_MOVIES movies by 1 and $WORKERS loads, (d) \\copy; $RUNS runs each"
+	for ((i = 1; i <= RUNS; i++)); do
+		empty_tables
+		SHARDS=$WORK/a-shard timed s5.a.one "$TIMEOUT" "$S5_A_ONE"
+		empty_tables
+		SHARDS=$WORK/a-shard timed s5.a.many "$TIMEOUT" "$S5_A_MANY"
+		((i < RUNS)) || record s5.a.rows "$(pg_rows_all tmdb)"
+		empty_tables
+		timed s5.b.one "$TIMEOUT" "$S5_B_ONE"
+		((i < RUNS)) || record s5.b.one.rows "$(pg_rows_all tmdb)"
+		empty_tables
+		SHARDS=$WORK/b-shard timed s5.b.many "$TIMEOUT" "$S5_B_MANY"
+		((i < RUNS)) || record s5.b.many.rows "$(pg_rows_all tmdb)"
+		empty_tables
+		timed s5.d.copy "$TIMEOUT" "$S5_D_COPY"
+		((i < RUNS)) || record s5.d.rows "$(pg_rows_all tmdb)"
+	done
+	section_resume
+}
+
+# many_options: issue 16's options, used when this build's --help lists them. LOAD_OPTS for
+# every tmdb-load postgres, FRESH_SINCE=1 when tmdb-fetch has --fresh-since; OPTIONS_SEEN
+# says which were there.
+many_options() {
+	local load_help fetch_help
+	load_help=$(tmdb-load --help)
+	fetch_help=$(tmdb-fetch --help)
+	LOAD_OPTS=
+	OPTIONS_SEEN=()
+	if has_option "$load_help" --wait; then
+		LOAD_OPTS="--wait"
+		OPTIONS_SEEN+=("\`tmdb-load --wait\` (wait while another load holds the destination): used")
+	fi
+	if has_option "$load_help" --shared; then
+		LOAD_OPTS+="${LOAD_OPTS:+ }--shared"
+		OPTIONS_SEEN+=("\`tmdb-load --shared\` (loads of one job side by side, each movie locked while written): used by every load")
+	else
+		OPTIONS_SEEN+=("loads side by side: tmdb-load --help lists no \`--shared\`, so each load holds the destination alone")
+	fi
+	if has_option "$load_help" --batch && has_option "$load_help" --batch-seconds; then
+		LOAD_OPTS+="${LOAD_OPTS:+ }--batch $BATCH --batch-seconds $BATCH_SECONDS"
+		OPTIONS_SEEN+=("batched commits, \`tmdb-load --batch $BATCH --batch-seconds $BATCH_SECONDS\`: used")
+	else
+		OPTIONS_SEEN+=("batched commits: tmdb-load --help lists no \`--batch\` and \`--batch-seconds\`, so every load is one transaction")
+	fi
+	FRESH_SINCE=0
+	if has_option "$fetch_help" --fresh-since; then
+		FRESH_SINCE=1
+		OPTIONS_SEEN+=("\`tmdb-fetch --fresh-since TIME\` (skip movies fetched since TIME): used by (c)'s resumed run")
+	else
+		OPTIONS_SEEN+=("\`tmdb-fetch --fresh-since\`: not in tmdb-fetch --help, so the resumed run asks again for every movie")
+	fi
+}
+
+# has_option HELP OPTION: HELP lists OPTION itself (--batch, not only --batch-seconds).
+has_option() { grep -Eq -- "(^|[ ,])$2([ =]|\$)" <<<"$1"; }
+
+# at_once COMMAND: a command running COMMAND once for each of the files "$SHARDS".*, named
+# $shard in it, all at once; it ends when all have, failing if any failed.
+at_once() {
+	# shellcheck disable=SC2016 # expanded by the bash that runs the command
+	printf 'pids=(); for shard in "$SHARDS".*; do %s & pids+=($!); done; for pid in "${pids[@]}"; do wait "$pid" || exit; done' "$1"
+}
+
+# many_inputs: section 5's movies as Singer streams, untimed. (a): WORKERS shards of SHARD
+# movies; (b): MANY_MOVIES movies whole and in WORKERS shards; (d): those as CSV, and the
+# psql script that copies them in.
+many_inputs() {
+	local count=$((WORKERS * SHARD > MANY_MOVIES ? WORKERS * SHARD : MANY_MOVIES))
+	local movies=$WORK/many-movies.jsonl
+	if [[ -s ${MOVIES_BIG_FILE:-} ]] && ((MOVIES_BIG >= count)); then
+		head -n "$count" "$MOVIES_BIG_FILE" >"$movies"  # section 3's: the same lines
+	else
+		python3 "$BENCH_DIR/make_movies.py" movies "$count" >"$movies"
+	fi
+	shard_streams "$movies" $((WORKERS * SHARD)) "$SHARD" "$WORK/a-shard"
+	shard_streams "$movies" "$MANY_MOVIES" $(((MANY_MOVIES + WORKERS - 1) / WORKERS)) "$WORK/b-shard"
+	head -n "$MANY_MOVIES" "$movies" | tmdb-shape --all >"$STREAM"
+	grep '^{"type":"SCHEMA"' "$STREAM" >"$WORK/schema.stream"
+	rm "$movies"
+	tmdb-load -q csv "$WORK/many-csv" <"$STREAM" 2>>"$ERRORS" || die "cannot write (d)'s CSV"
+	copy_script "$WORK/many-csv" >"$COPY_SQL"
+}
+
+# shard_streams FILE MOVIES SIZE PREFIX: FILE's first MOVIES movies in shards of SIZE, each
+# shaped into a Singer stream: PREFIX.1, PREFIX.2, ...
+shard_streams() {
+	local part
+	awk -v n="$2" -v size="$3" -v prefix="$4" 'NR > n { exit }
+		{ shard = int((NR - 1) / size) + 1; print > (prefix "." shard ".jsonl") }' "$1"
+	for part in "$4".*.jsonl; do
+		tmdb-shape --all <"$part" >"${part%.jsonl}"
+		rm "$part"
+	done
+}
+
+# copy_script DIR: a psql script that copies each DIR/TABLE.csv into TABLE, by the header's columns.
+copy_script() {
+	local file columns
+	for file in "$1"/*.csv; do
+		columns=$(head -n 1 "$file" | tr -d '\r' | sed 's/[^,]*/"&"/g')
+		printf "\\\\copy \"%s\" (%s) FROM '%s' WITH (FORMAT csv, HEADER true)\n" "$(basename "$file" .csv)" "$columns" "$file"
+	done
+}
+
+# empty_tables: the toolkit's tables, empty, in the database tmdb (its SCHEMA messages loaded).
+empty_tables() {
+	if ! pg_reset 2>>"$ERRORS" || ! tmdb-load -q postgres "$PG_DSN" <"$WORK/schema.stream" 2>>"$ERRORS"; then
+		die "cannot empty the PostgreSQL database"
+	fi
+}
+
+# pg_dsn DB: the DSN of the database DB of the cluster.
+pg_dsn() { printf 'postgresql:///%s?host=%s&port=%s&user=%s\n' "$1" "$PG_BASE" "$PGPORT" "$PG_SUPERUSER"; }
+
+# new_database DB: DB, empty.
+new_database() {
+	if ! pg_query "DROP DATABASE IF EXISTS $1" -d postgres 2>>"$ERRORS" || ! pg_query "CREATE DATABASE $1" -d postgres 2>>"$ERRORS"; then
+		die "cannot create the database $1"
+	fi
+}
+
+# pg_rows_all DB: the row counts of the toolkit's tables in DB, "N / N / N / N / N".
+pg_rows_all() {
+	local table counts=""
+	for table in $TABLES; do counts+="${counts:+ / }$(pg_rows "$1" "$table")"; done
+	printf '%s
+' "$counts"
+}
+
+# pg_rows DB TABLE: TABLE's rows, 0 when there is no TABLE (a load killed before its commit).
+pg_rows() {
+	if [[ $(pg_query "SELECT to_regclass('public.\"$2\"') IS NOT NULL" -d "$1") == t ]]; then
+		pg_query "SELECT count(*) FROM public.\"$2\"" -d "$1"
+	else
+		echo 0
+	fi
+}
+
+# Columns that say when a row was fetched or written, not what TMDB holds: a resumed run
+# and a clean one differ there by nature.
+WHEN_COLUMNS="'sync_state.fetched_at'"
+
+# same_rows DB1 DB2: "equal", or the tables of DB1 whose rows DB2 does not hold exactly. Every
+# column but WHEN_COLUMNS and those of a date or time type.
+same_rows() {
+	local table columns differ=()
+	for table in $(pg_query "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1" -d "$1"); do
+		columns=$(pg_query "SELECT string_agg(quote_ident(column_name), ', ' ORDER BY ordinal_position)
+			FROM information_schema.columns WHERE table_schema = 'public' AND table_name = '$table'
+			AND data_type NOT LIKE 'time%' AND data_type <> 'date'
+			AND table_name || '.' || column_name NOT IN ($WHEN_COLUMNS)" -d "$1")
+		if [[ $(table_digest "$1" "$table" "$columns") != "$(table_digest "$2" "$table" "$columns")" ]]; then
+			differ+=("$table")
+		fi
+	done
+	if ((${#differ[@]})); then echo "differ: ${differ[*]}"; else echo equal; fi
+}
+
+table_digest() {
+	pg_query "COPY (SELECT $3 FROM public.\"$2\" ORDER BY $3) TO STDOUT" -d "$1" 2>>"$ERRORS" | md5sum
+}
+
+# --- 5(c): a sync killed at about half and run again -------------------------------------
+
+section_resume() {
+	local state=$WORK/server-catalog
+	say "5/5: (c) syncs of $((RESUME_MOVIES / 10)) and $RESUME_MOVIES movies, clean and killed at half then resumed"
+	start_server "$state" "$ROOT/tests/fixtures/tmdb" "$BENCH_DIR/fake_catalog.py" --movies "$RESUME_MOVIES"
+	export TMDB_BASE_URL IDS STATE=$WORK/resume-state.json RSS=$WORK/rss KILLED_AT
+	TMDB_BASE_URL=$(cat "$state/url")
+	mkdir -p "$RSS"
+	local fetch="tmdb-fetch -j $JOBS --rate 0 --state \"\$STATE\""
+	S5_C_SYNC="$(rss state)tmdb-load --print-state postgres \"\$DSN\" > \"\$STATE\" && $(rss fetch)$fetch movie < \"\$IDS\" | $(rss shape)tmdb-shape --all | $(rss load)tmdb-load -q ${LOAD_OPTS:+$LOAD_OPTS }postgres \"\$DSN\""
+	S5_C_RESUME=$S5_C_SYNC
+	if ((FRESH_SINCE)); then
+		S5_C_RESUME=${S5_C_SYNC/"$fetch"/"$fetch --fresh-since \"\$KILLED_AT\""}
+	fi
+	resume_at small $((RESUME_MOVIES / 10)) "$state"
+	resume_at big "$RESUME_MOVIES" "$state"
+}
+
+# rss NAME: the words that put a process's peak RSS (KiB) into $RSS/NAME.
+# shellcheck disable=SC2016 # $RSS is expanded by the bash that runs the command
+rss() { printf '/usr/bin/time -f %%M -o "$RSS/%s" ' "$1"; }
+
+# resume_at SIZE COUNT SERVER_STATE: a clean sync of COUNT movies into the database clean_SIZE;
+# one into resumed_SIZE killed once the server has answered half of its requests, then run again.
+resume_at() {
+	local size=$1 count=$2 server=$3 key=s5.c.$1
+	IDS=$WORK/ids-$size.jsonl
+	python3 "$BENCH_DIR/make_movies.py" people "$count" | tmdb-director --sync >"$IDS"
+	record "$key.movies" "$count"
+
+	new_database "clean_$size"
+	DSN=$(pg_dsn "clean_$size")
+	forget_requests "$server"
+	timed "$key.clean" "$TIMEOUT" "$S5_C_SYNC"
+	record "$key.clean.requests" "$(requests_logged "$server")"
+	record_rss "$key.clean"
+	record "$key.rows" "$(pg_rows_all "clean_$size")"
+
+	new_database "resumed_$size"
+	DSN=$(pg_dsn "resumed_$size")
+	forget_requests "$server"
+	KILLED_AT=$(date -u '+%Y-%m-%dT%H:%M:%SZ')
+	run_killed "$S5_C_SYNC" "$server" $((count / 2))
+	record "$key.killed.requests" "$(requests_logged "$server")"
+	record "$key.killed.movies" "$(pg_rows "resumed_$size" movies)"
+
+	forget_requests "$server"
+	timed "$key.resumed" "$TIMEOUT" "$S5_C_RESUME"
+	record "$key.resumed.requests" "$(requests_logged "$server")"
+	record_rss "$key.resumed"
+	record "$key.same" "$(same_rows "clean_$size" "resumed_$size")"
+}
+
+record_rss() {
+	local process
+	for process in state fetch shape load; do
+		record "$1.rss.$process" "$(cat "$RSS/$process")"
+	done
+}
+
+# run_killed COMMAND SERVER_STATE AT: COMMAND in a process group of its own, every process
+# of which is killed (SIGKILL) once the fake server has logged AT requests.
+run_killed() {
+	local command=$1 server=$2 at=$3 pid tries=0
+	setsid bash -o pipefail -c "$command" 2>>"$ERRORS" &
+	pid=$!
+	until [[ $(ps -o pgid= -p "$pid" | tr -d ' ') == "$pid" ]]; do  # setsid has not run yet
+		((++tries <= 500)) || die "no process group of its own for: $command"
+		sleep 0.01
+	done
+	KILLED_GROUP=$pid
+	until (($(requests_logged "$server") >= at)); do
+		running "$pid" || die "ended after $(requests_logged "$server") requests, before $at, so not killed: $command"
+		sleep 0.05
+	done
+	kill -KILL -- "-$pid"
+	wait "$pid" 2>/dev/null || true
+	KILLED_GROUP=
+}
+
+# running PID: PID is a process that has not ended (not a zombie either).
+running() { ps -o stat= -p "$1" | grep -qv '^Z'; }
+
+report_many() {
+	local a_ratio b_ratio d_ratio
+	a_ratio=$(calc '%.2f' "$(median s5.a.many) / $(median s5.a.one)")
+	b_ratio=$(calc '%.2f' "$(median s5.b.many) / $(median s5.b.one)")
+	d_ratio=$(calc '%.2f' "$(median s5.d.copy) / $(median s5.b.one)")
+	out "## 5. More than one machine: $WORKERS loads into one PostgreSQL, a sync killed and resumed" "" \
+		"Issue 16: several \`tmdb-load postgres\` writing into one database at once, and a catalog-sized sync" \
+		"killed and run again without asking TMDB twice for what it had committed. PostgreSQL is a throwaway" \
+		"cluster on this machine (\`tests/postgres.bash\`, the suites' own: fsync, full_page_writes and" \
+		"synchronous_commit off); the loads, PostgreSQL and the fake TMDB share its $CPUS CPUs. Another build:" \
+		"\`TMDB_BIN=DIR BENCH_SECTIONS=5 bash bench/run.sh\` (into \`bench/RESULTS-partial.md\`; BENCH_SHARD," \
+		"BENCH_MANY_MOVIES, BENCH_RESUME_MOVIES and BENCH_RUNS size it, BENCH_LABEL names it)." "" \
+		"### $LABEL ($(toolkit_build), $(date -u '+%Y-%m-%d'))" "" \
+		"$("$PG_BIN/postgres" --version). The section took $(values machine.5 | cut -d ' ' -f 1) s of a run of sections $SECTIONS; other processes" \
+		"took $(others_share 5) % of the machine meanwhile. Sizes: BENCH_SHARD=$SHARD, BENCH_MANY_MOVIES=$MANY_MOVIES," \
+		"BENCH_RESUME_MOVIES=$RESUME_MOVIES; medians of $RUNS runs for (a), (b) and (d), the variants interleaved, (c) once a size. Options of issue 16" \
+		"in this build's \`--help\`:" ""
+	printf -- '- %s\n' "${OPTIONS_SEEN[@]}" >>"$REPORT"
+	out "" "Commands, from the project's root: \`\$DSN\` is the database, \`\$SHARDS.1\`, \`\$SHARDS.2\`, … the" \
+		"shards' Singer streams (\`make_movies.py movies\`, consecutive movies, through \`tmdb-shape --all\`)," \
+		"\`\$STREAM\` the $MANY_MOVIES movies' stream. Before each timed command the database is emptied and the" \
+		"tables created (the stream's SCHEMA lines loaded), untimed." "" \
+		"**(a)** $WORKERS loads at once, each fed its shard of $SHARD movies at fetch speed (one movie every $PACE_MS ms:" \
+		"\`bench/pace_movies.py\`), against one load of one shard:" "" \
+		"- one: \`$S5_A_ONE\`" \
+		"- $WORKERS at once: \`$S5_A_MANY\`" "" \
+		"| | wall time (median) | runs | rows after ($TABLES_SLASHED) |" "|---|---|---|---|" \
+		"| 1 load, $SHARD movies | $(calc '%.2f' "$(median s5.a.one)") s | $(spread s5.a.one) | |" \
+		"| $WORKERS loads, $((WORKERS * SHARD)) movies | $(calc '%.2f' "$(median s5.a.many)") s | $(spread s5.a.many) | $(values s5.a.rows) |" "" \
+		"The input alone takes at least $(calc '%.1f' "($SHARD - 1) * $PACE_MS / 1000") s ($SHARD movies, $PACE_MS ms apart)." "" \
+		"**(b)** $MANY_MOVIES movies by 1 load and by $WORKERS (shards of $(((MANY_MOVIES + WORKERS - 1) / WORKERS))), the input as fast as it is read:" "" \
+		"- 1: \`$S5_B_ONE\`" \
+		"- $WORKERS: \`$S5_B_MANY\`" "" \
+		"| | wall time, median (CPU of the loads) | movies/s | rows after |" "|---|---|---|---|" \
+		"| 1 load | $(wall_cpu s5.b.one) | $(calc '%.0f' "$MANY_MOVIES / $(median s5.b.one)") | $(values s5.b.one.rows) |" \
+		"| $WORKERS loads | $(wall_cpu s5.b.many) | $(calc '%.0f' "$MANY_MOVIES / $(median s5.b.many)") | $(values s5.b.many.rows) |" "" \
+		"$WORKERS loads take ${b_ratio}× one load's time, as measured: this machine has $CPUS CPUs for $WORKERS loads and their" \
+		"$WORKERS PostgreSQL backends (the CPU in brackets leaves PostgreSQL's out)." "" \
+		"**(d)** One load of the $MANY_MOVIES movies ((b)'s) against the floor: \`psql \\copy\` of the same rows, the CSV" \
+		"\`tmdb-load csv\` writes from the same stream (untimed), into the same empty tables:" "" \
+		"- \`$S5_D_COPY\`, \`\$COPY_SQL\` one line a table, such as" \
+		"  \`$(head -n 1 "$COPY_SQL" | sed "s|$WORK/|\$WORK/|")\`" "" \
+		"| tmdb-load postgres | \\copy floor | rows after \\copy |" "|---|---|---|" \
+		"| $(wall_cpu s5.b.one) | $(wall_cpu s5.d.copy) | $(values s5.d.rows) |" ""
+	report_resume
+	out "| target | measured | verdict |" "|---|---|---|" \
+		"| (a) $WORKERS loads at fetch speed ≤ 1.2 × one load's wall time | ${a_ratio}× | $(verdict "$a_ratio" '<=' 1.2) |" \
+		"| (b) $WORKERS loads against 1, input as fast as it comes | ${b_ratio}× | reported as measured |" \
+		"| (c) requests of the killed and the resumed run ≤ 1.02 × a clean sync's, $RESUME_MOVIES movies | $RESUME_RATIO× | $(verdict "$RESUME_RATIO" '<=' 1.02) |" \
+		"| (c) the resumed sync's tables equal a clean sync's, both sizes | $RESUME_SAME | $(verdict "$([[ $RESUME_SAME == "equal, equal" ]] && echo 1)" '>=' 1) |" \
+		"| (c) peak RSS of every process flat within 10 % from $((RESUME_MOVIES / 10)) to $RESUME_MOVIES movies | ×$RSS_WORST ($RSS_WORST_WHAT) | $(verdict "$RSS_WORST" '<=' 1.10) |" \
+		"| (d) tmdb-load ≥ 0.5 × the speed of \\copy, $MANY_MOVIES movies | ${d_ratio}× | $(verdict "$d_ratio" '>=' 0.5) |" ""
+	kept_subsections
+}
+
+report_resume() {
+	local size run process small big growth row
+	out "**(c)** A sync of $RESUME_MOVIES movies, and of $((RESUME_MOVIES / 10)), as \`pipelines/sync.bash\`'s sync_director runs it: the state" \
+		"read from the destination, then fetch, shape, load. The ids (\`\$IDS\`) are \`make_movies.py people N | tmdb-director --sync\`" \
+		"(its declarations of every synthetic director's movies); the server is \`bench/fake_catalog.py --movies $RESUME_MOVIES\`," \
+		"\`tests/fake_tmdb.py\` answering make_movies.py's movies, at $LATENCY_MS ms a request. A clean sync into an empty" \
+		"database; into another, the same sync killed (SIGKILL to all its processes) once the server has logged half as" \
+		"many requests as there are movies, then run again. Requests counted in the server's log (every one a movie's);" \
+		"tables compared column by column, all but ${WHEN_COLUMNS//\'/} (when an answer came) and any date or time type." "" \
+		"- clean and killed: \`$S5_C_SYNC\`" \
+		"- resumed: $(if [[ $S5_C_RESUME == "$S5_C_SYNC" ]]; then echo "the same"; else echo "\`$S5_C_RESUME\` (\`\$KILLED_AT\`: when the killed run started, UTC, such as 2026-12-03T21:22:33Z)"; fi)" "" \
+		"| movies | clean sync | killed run | resumed run | killed + resumed / clean | tables after, against the clean sync's | wall time: clean, resumed |" \
+		"|---|---|---|---|---|---|---|"
+	for size in small big; do
+		out "| $(values "s5.c.$size.movies") | $(values "s5.c.$size.clean.requests") requests | $(values "s5.c.$size.killed.requests") requests, $(values "s5.c.$size.killed.movies") movies committed | $(values "s5.c.$size.resumed.requests") requests | $(calc '%.3f' "($(values "s5.c.$size.killed.requests") + $(values "s5.c.$size.resumed.requests")) / $(values "s5.c.$size.clean.requests")")× | $(values "s5.c.$size.same") | $(calc '%.1f' "$(values "s5.c.$size.clean")") s, $(calc '%.1f' "$(values "s5.c.$size.resumed")") s |"
+	done
+	RESUME_RATIO=$(calc '%.3f' "($(values s5.c.big.killed.requests) + $(values s5.c.big.resumed.requests)) / $(values s5.c.big.clean.requests)")
+	RESUME_SAME="$(values s5.c.small.same), $(values s5.c.big.same)"
+	out "" "Rows of the clean sync ($TABLES_SLASHED): $(values s5.c.small.rows) and $(values s5.c.big.rows)." "" \
+		"Peak RSS (\`/usr/bin/time -f %M\`) of each process of the clean and the resumed run:" "" \
+		"| process | clean, $((RESUME_MOVIES / 10)) | clean, $RESUME_MOVIES | resumed, $((RESUME_MOVIES / 10)) | resumed, $RESUME_MOVIES | growth: clean, resumed |" "|---|---|---|---|---|---|"
+	RSS_WORST=0 RSS_WORST_WHAT=
+	for process in state fetch shape load; do
+		row="| $(resume_process "$process")"
+		for run in clean resumed; do
+			small=$(values "s5.c.small.$run.rss.$process")
+			big=$(values "s5.c.big.$run.rss.$process")
+			row+=" | $(mib "$small") | $(mib "$big")"
+			growth=$(calc '%.3f' "$big / $small")
+			if awk -v g="$growth" -v w="$RSS_WORST" 'BEGIN { exit !(g > w) }'; then
+				RSS_WORST=$growth RSS_WORST_WHAT="$(resume_process "$process"), $run"
+			fi
+		done
+		out "$row | ×$(calc '%.3f' "$(values "s5.c.big.clean.rss.$process") / $(values "s5.c.small.clean.rss.$process")"), ×$(calc '%.3f' "$(values "s5.c.big.resumed.rss.$process") / $(values "s5.c.small.resumed.rss.$process")") |"
+	done
+	out ""
+}
+
+resume_process() {
+	case $1 in
+	state) echo "tmdb-load --print-state" ;;
+	load) echo "tmdb-load postgres" ;;
+	*) echo "tmdb-$1" ;;
+	esac
+}
+
+# kept_subsections: section 5's "### Before …" subsections in bench/RESULTS.md, figures of an
+# older build that a new report keeps beside its own.
+kept_subsections() {
+	[[ -f $BENCH_DIR/RESULTS.md ]] || return 0
+	awk '/^## / { in5 = ($0 ~ /^## 5\./); keep = 0 }
+		/^### / { keep = in5 && ($0 ~ /^### Before/) }
+		keep' "$BENCH_DIR/RESULTS.md" >>"$REPORT"
+}
+
 # --- main ----------------------------------------------------------------------
 
+# Each section's run and report functions.
+SECTION_RUN=([1]=section_sync_525 [2]=section_rate_limit [3]=section_shape_load [4]=section_memory [5]=section_many)
+SECTION_REPORT=([1]=report_sync_525 [2]=report_rate_limit [3]=report_shape_load [4]=report_memory [5]=report_many)
+
+# check_sections: SECTIONS names known sections, and 4 comes with the inputs of 2 and 3.
+check_sections() {
+	local section
+	for section in $SECTIONS; do
+		[[ $section =~ ^[1-5]$ ]] || die "BENCH_SECTIONS: no section '$section' (sections: $ALL_SECTIONS)"
+	done
+	if [[ " $SECTIONS " == *" 4 "* && (" $SECTIONS " != *" 2 "* || " $SECTIONS " != *" 3 "*) ]]; then
+		die "BENCH_SECTIONS: section 4 measures the inputs of 2 and 3, so it needs them too"
+	fi
+}
+
 main() {
-	local started overflows
+	local started overflows section
 	[[ -x $BIN/tmdb-fetch ]] || die "no $BIN/tmdb-fetch: run make first"
-	for tool in jq sqlite3 sqlite-utils python3 timeout /usr/bin/time; do
+	check_sections
+	for tool in jq sqlite3 sqlite-utils python3 timeout /usr/bin/time setsid; do
 		command -v "$tool" >/dev/null || die "$tool is missing: sudo bash tests/deps.sh"
 	done
 	cd "$ROOT"  # the commands in the report are relative to the project's root
 	started=$EPOCHREALTIME
 	overflows=$(listen_overflows)
-	say "runs=$RUNS quick=$QUICK latency=${LATENCY_MS}ms rate=$RATE movies=$MOVIES_BIG/$MOVIES_SMALL jq=$JQ_MOVIES; scratch in $WORK"
-	section_begin
-	section_sync_525
-	section_end 1
-	section_begin
-	section_rate_limit
-	section_end 2
-	section_begin
-	section_shape_load
-	section_end 3
-	section_begin
-	section_memory
-	section_end 4
+	say "sections=$SECTIONS runs=$RUNS quick=$QUICK latency=${LATENCY_MS}ms rate=$RATE movies=$MOVIES_BIG/$MOVIES_SMALL jq=$JQ_MOVIES; scratch in $WORK"
+	for section in $SECTIONS; do
+		section_begin
+		"${SECTION_RUN[section]}"
+		section_end "$section"
+	done
 	machine_section
-	report_sync_525
-	report_rate_limit
-	report_shape_load
-	report_memory
+	for section in $SECTIONS; do
+		"${SECTION_REPORT[section]}"
+	done
 	report_machine_load
 	out "\`make bench\` took $(calc '%.0f' "$EPOCHREALTIME - $started") s, generation included. TCP listen overflows on this machine" \
 		"during the run, any process's (TcpExtListenOverflows): $(($(listen_overflows) - overflows)). Raw samples, one line per run" \
@@ -637,7 +1096,9 @@ main() {
 		'```' "$(cat "$SAMPLES")" '```'
 	mv "$REPORT" "$RESULTS"
 	say "wrote $RESULTS"
-	grep -E '\| (PASS|MISS) \|$' "$RESULTS" | sed 's/^/bench: /' >&2
+	# Every verdict under its heading: a kept "### Before …" subsection's are an older build's.
+	awk '/^##+ / { heading = $0 } /\| (PASS|MISS) \|$/ { if (heading != shown) print shown = heading; print }' "$RESULTS" |
+		sed 's/^/bench: /' >&2
 }
 
 main "$@"

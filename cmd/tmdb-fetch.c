@@ -18,6 +18,7 @@
 #include "jsonl.h"
 #include "log.h"
 #include "progress.h"
+#include "rate_file.h"
 #include "state.h"
 #include "sync.h"
 #include "tmdb.h"
@@ -40,6 +41,7 @@ static const char usage_text[] =
 	"      --language LANG   language of the responses (default en-US)\n"
 	"  -j, --jobs N          requests in flight at once (default 8)\n"
 	"      --rate R          requests started per second at most, 0 for no limit (default 40)\n"
+	"      --rate-file FILE  share --rate with every tmdb-fetch naming FILE (created 0600)\n"
 	"      --retries N       retries of a transient failure (default 3)\n"
 	"      --timeout SECONDS bound on one request (default 30)\n"
 	"      --strict          a 404 fails the run (exit 65) instead of a warning\n"
@@ -60,8 +62,8 @@ static const char usage_text[] =
 	"environment: TMDB_API_KEY (v3 key), TMDB_ACCESS_TOKEN (v4 token), TMDB_BASE_URL,\n"
 	"TMDB_RETRY_BASE_MS (first backoff, default 1000)\n"
 	"exit: 0 ok, 64 usage, 65 bad input, or 404 with --strict or for get, 66 no input or\n"
-	"not recorded, 69 API unavailable, 73 cannot record, 74 I/O error, 77 credentials refused,\n"
-	"78 no credentials or bad config\n";
+	"not recorded, 69 API unavailable, 73 cannot record or use the rate file, 74 I/O error,\n"
+	"77 credentials refused, 78 no credentials or bad config\n";
 
 struct settings {
 	const char *config_path;
@@ -79,6 +81,7 @@ struct settings {
 	long timeout_s;
 	long jobs;
 	double rate;
+	const char *rate_file;
 	int strict;
 };
 
@@ -125,7 +128,7 @@ static int parse_options(int argc, char **argv, struct settings *s)
 {
 	enum { OPT_BASE_URL = 256, OPT_LANGUAGE, OPT_RETRIES, OPT_TIMEOUT, OPT_STRICT,
 	       OPT_RECORD, OPT_REPLAY, OPT_STATE, OPT_STATE_OUT, OPT_SUMMARY, OPT_RATE,
-	       OPT_PROGRESS, OPT_NO_PROGRESS, OPT_FRESH_SINCE };
+	       OPT_PROGRESS, OPT_NO_PROGRESS, OPT_RATE_FILE, OPT_FRESH_SINCE };
 	static const struct option options[] = {
 		{"config", required_argument, NULL, 'c'},
 		{"base-url", required_argument, NULL, OPT_BASE_URL},
@@ -133,6 +136,7 @@ static int parse_options(int argc, char **argv, struct settings *s)
 		{"retries", required_argument, NULL, OPT_RETRIES},
 		{"jobs", required_argument, NULL, 'j'},
 		{"rate", required_argument, NULL, OPT_RATE},
+		{"rate-file", required_argument, NULL, OPT_RATE_FILE},
 		{"timeout", required_argument, NULL, OPT_TIMEOUT},
 		{"strict", no_argument, NULL, OPT_STRICT},
 		{"record", required_argument, NULL, OPT_RECORD},
@@ -157,6 +161,7 @@ static int parse_options(int argc, char **argv, struct settings *s)
 		case OPT_RETRIES: s->retries = parse_count(optarg, "--retries", 100); break;
 		case 'j': s->jobs = parse_count(optarg, "--jobs", 64); break;
 		case OPT_RATE: s->rate = (double)parse_count(optarg, "--rate", 10000); break;
+		case OPT_RATE_FILE: s->rate_file = optarg; break;
 		case OPT_TIMEOUT: s->timeout_s = parse_count(optarg, "--timeout", 86400); break;
 		case OPT_STRICT: s->strict = 1; break;
 		case OPT_RECORD: s->record_dir = optarg; break;
@@ -173,6 +178,8 @@ static int parse_options(int argc, char **argv, struct settings *s)
 		cli_usage_error(usage_text, "--jobs: at least one request must be able to run");
 	if (s->timeout_s == 0)
 		cli_usage_error(usage_text, "--timeout: the bound must be at least 1 second");
+	if (s->rate_file && s->rate == 0)
+		cli_usage_error(usage_text, "--rate-file: shares a limit, so --rate must be above 0");
 	if (s->record_dir && s->replay_dir)
 		cli_usage_error(usage_text, "choose one of --record and --replay");
 	if (s->fresh_since_text && utc_parse(s->fresh_since_text, &s->fresh_since) < 0)
@@ -480,6 +487,17 @@ static void print_summary(const struct run *run, const struct settings *s)
 		  run->unchanged, fresh, run->not_found, exchange_request_count(run->api.exchange));
 }
 
+/* Opened before any request, so a file the run could not share fails it at once. */
+static struct rate_file *open_rate_file(const char *path)
+{
+	struct rate_file *file;
+	struct buf why = {0};
+	int status = rate_file_open(&file, path, &why);
+	if (status)
+		die(status, "%s", why.data);
+	return file;
+}
+
 static const char *choose_base_url(const char *option)
 {
 	const char *env = getenv("TMDB_BASE_URL");
@@ -507,6 +525,9 @@ int main(int argc, char **argv)
 		die(EXIT_NOINPUT, "%s: no such recording folder", s.replay_dir);
 	if (!s.replay_dir)
 		cred_load(&cred, s.config_path);
+	struct rate_file *rate_file = NULL;
+	if (s.rate_file && !s.replay_dir)
+		rate_file = open_rate_file(s.rate_file);
 
 	struct buf user_agent = {0};
 	buf_printf(&user_agent, "tmdb-toolkit/%s (tmdb-fetch) libcurl/%s", TMDB_VERSION,
@@ -524,6 +545,7 @@ int main(int argc, char **argv)
 			.retries = (int)s.retries,
 			.jobs = (int)s.jobs,
 			.rate = s.rate,
+			.rate_file = rate_file,
 		},
 		.record_dir = s.record_dir,
 		.replay_dir = s.replay_dir,
@@ -569,6 +591,7 @@ int main(int argc, char **argv)
 	state_free(&previous);
 	state_free(&next);
 	exchange_free(run.api.exchange);
+	rate_file_close(rate_file);
 	idset_free(&run.seen);
 	cred_free(&cred);
 	buf_free(&user_agent);

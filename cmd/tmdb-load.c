@@ -28,8 +28,11 @@ static const char usage_text[] =
 	"crew, genres and sync_state. A row with a non-null \"_sdc_deleted_at\" (Singer's\n"
 	"deletion) deletes the row of its key instead, and a movie's rows with the movie; a\n"
 	"movie whose last memberships row is deleted goes too (csv - refuses deletions).\n"
-	"A run is all or nothing. Once it has committed, the last STATE message's value\n"
-	"goes to standard output, one line, as Singer targets do.\n"
+	"A SQLite or CSV run is all or nothing. PostgreSQL commits in batches, each one\n"
+	"whole movies with their sync state (--batch, --batch-seconds): a run that fails\n"
+	"keeps the batches it committed, and its rerun goes on from them. After each commit\n"
+	"the last STATE message's value goes to standard output, one line, as Singer\n"
+	"targets do.\n"
 	"At the end, one line per table on standard error:\n"
 	"  tmdb-load: TABLE: N inserted, N updated, N unchanged, N deleted\n"
 	"DSN is a libpq connection string or URI (postgresql://user@host:port/db); a password\n"
@@ -37,11 +40,19 @@ static const char usage_text[] =
 	"\n"
 	"options:\n"
 	"      --alter            add the columns a row has and its table lacks (else exit 65)\n"
+	"      --batch N          postgres: commit after N movies (default 500; 0: no limit);\n"
+	"                         a batch ends only where a movie does\n"
+	"      --batch-seconds SECONDS\n"
+	"                         postgres: commit after SECONDS too (default 10; 0: no\n"
+	"                         limit; both 0: the run is one commit)\n"
 	"      --busy-timeout MS  wait up to MS milliseconds for a database another writer\n"
 	"                         locks (default 30000)\n"
 	"      --print-state      print the destination's sync state, one JSON line, and exit:\n"
 	"                         {\"version\":1,\"etags\":{...},\"members\":[...]} of the movies it\n"
 	"                         holds, for tmdb-fetch --state; reads no input, creates nothing\n"
+	"      --shared           postgres: load beside other --shared loads of the same\n"
+	"                         destination (workers of one job), each movie locked while\n"
+	"                         written; a load without it still waits for them (or 75)\n"
 	"      --wait             wait for another load of the destination to end (else exit 75)\n"
 	"  -q, --quiet            no summary, no warnings\n"
 	"  -v, --verbose          more detail (repeatable; -vvv shows the SQL)\n"
@@ -49,8 +60,8 @@ static const char usage_text[] =
 	"      --version          the version\n"
 	"\n"
 	"One load per destination at a time: it holds DB.lock (beside the database), DIR/.lock\n"
-	"or PostgreSQL's advisory lock from start to commit; TMDB_LOCK_FD=N hands it a lock\n"
-	"its caller holds on descriptor N.\n"
+	"or PostgreSQL's advisory lock (shared with --shared) from start to end; TMDB_LOCK_FD=N\n"
+	"hands it a lock its caller holds on descriptor N.\n"
 	"\n"
 	"exit: 0 ok, 64 usage, 65 bad input (the message names the line), 69 database\n"
 	"unreachable, 70 internal error, 73 cannot create the database or folder, 74 I/O or\n"
@@ -68,11 +79,35 @@ static int parse_busy_timeout(const char *text)
 	return (int)value;
 }
 
+static long parse_batch(const char *text)
+{
+	char *end;
+	errno = 0;
+	long value = strtol(text, &end, 10);
+	if (errno || end == text || *end || value < 0)
+		cli_usage_error(usage_text, "--batch: '%s' is not a number of movies", text);
+	return value;
+}
+
+static double parse_batch_seconds(const char *text)
+{
+	char *end;
+	errno = 0;
+	double value = strtod(text, &end);
+	if (errno || end == text || *end || !(value >= 0) || value > 1e9)
+		cli_usage_error(usage_text, "--batch-seconds: '%s' is not a number of seconds", text);
+	return value;
+}
+
 static int parse_options(int argc, char **argv, struct sink_options *options, int *state_only)
 {
-	enum { OPT_ALTER = 256, OPT_BUSY_TIMEOUT, OPT_PRINT_STATE, OPT_WAIT };
+	enum { OPT_ALTER = 256, OPT_BATCH, OPT_BATCH_SECONDS, OPT_BUSY_TIMEOUT, OPT_PRINT_STATE,
+	       OPT_SHARED, OPT_WAIT };
 	static const struct option long_options[] = {
 		{"alter", no_argument, NULL, OPT_ALTER},
+		{"batch", required_argument, NULL, OPT_BATCH},
+		{"batch-seconds", required_argument, NULL, OPT_BATCH_SECONDS},
+		{"shared", no_argument, NULL, OPT_SHARED},
 		{"busy-timeout", required_argument, NULL, OPT_BUSY_TIMEOUT},
 		{"print-state", no_argument, NULL, OPT_PRINT_STATE},
 		{"wait", no_argument, NULL, OPT_WAIT},
@@ -91,6 +126,12 @@ static int parse_options(int argc, char **argv, struct sink_options *options, in
 			*state_only = 1;
 		else if (c == OPT_WAIT)
 			options->wait = 1;
+		else if (c == OPT_BATCH)
+			options->batch_movies = parse_batch(optarg);
+		else if (c == OPT_BATCH_SECONDS)
+			options->batch_seconds = parse_batch_seconds(optarg);
+		else if (c == OPT_SHARED)
+			options->shared = 1;
 	}
 	return optind;
 }
@@ -129,6 +170,22 @@ static void check_arguments(int argc, char **argv, int state_only)
 		cli_usage_error(usage_text, "csv -: standard output takes one TABLE");
 }
 
+/* PostgreSQL commits in batches unless told otherwise: a catalog's load must not hold
+ * one transaction for hours, nor lose them all at 90 %. SQLite and CSV keep the run one
+ * commit unless --batch or --batch-seconds asks. */
+static void default_batches(struct sink_options *options, const char *command)
+{
+	int postgres = strcmp(command, "postgres") == 0;
+	if (options->shared && !postgres)
+		cli_usage_error(usage_text, "--shared: only postgres has loads that share");
+	if (!postgres && (options->batch_movies > 0 || options->batch_seconds > 0))
+		cli_usage_error(usage_text, "--batch, --batch-seconds: %s commits once, at the end", command);
+	if (options->batch_movies < 0)
+		options->batch_movies = postgres ? 500 : 0;
+	if (options->batch_seconds < 0)
+		options->batch_seconds = postgres ? 10 : 0;
+}
+
 static int open_sink(char **args, const struct sink_options *options, struct sink **sink,
 		     struct buf *why)
 {
@@ -142,18 +199,28 @@ static int open_sink(char **args, const struct sink_options *options, struct sin
 }
 
 /* Like a Singer target's: the last STATE message's value, printed once everything
- * before it is committed (a run commits once, at the end). Not with csv -, whose
+ * before it is committed, after each commit it is new at. Not with csv -, whose
  * standard output is the CSV. */
-static void print_state(const json_t *state, char **args)
+struct state_printer {
+	const struct row_reader *rows;
+	char **args;
+	json_t *printed;	/* the value printed last */
+};
+
+static void print_state(void *arg)
 {
-	if (!state)
+	struct state_printer *p = arg;
+	json_t *state = p->rows->state;
+	if (!state || state == p->printed)
 		return;
-	if (strcmp(args[0], "csv") == 0 && strcmp(args[1], "-") == 0) {
+	if (strcmp(p->args[0], "csv") == 0 && strcmp(p->args[1], "-") == 0) {
 		log_debug(1, "the STATE is not printed: standard output holds the CSV");
 		return;
 	}
 	jsonl_print(state);
 	jsonl_finish();
+	json_decref(p->printed);
+	p->printed = json_incref(state);
 }
 
 /* --print-state: the destination's sync state on standard output; standard input is
@@ -183,7 +250,7 @@ int main(int argc, char **argv)
 {
 	log_init(argv[0]);
 	signal(SIGPIPE, SIG_IGN);	/* a closed pipe shows up as EPIPE, handled quietly */
-	struct sink_options options = {.busy_timeout_ms = 30000};
+	struct sink_options options = {.busy_timeout_ms = 30000, .batch_movies = -1, .batch_seconds = -1};
 	int state_only = 0;
 	int first = parse_options(argc, argv, &options, &state_only);
 	check_arguments(argc - first, argv + first, state_only);
@@ -191,6 +258,7 @@ int main(int argc, char **argv)
 	if (state_only)
 		return print_sync_state(args, &options);
 	const char *table = argc - first > 2 ? args[2] : NULL;
+	default_batches(&options, args[0]);
 
 	struct buf why = {0};
 	struct sink *sink = NULL;
@@ -204,7 +272,8 @@ int main(int argc, char **argv)
 	struct deletions deletions;
 	rows_open(&rows, table);
 	deletions_init(&deletions, sink, &rows);
-	status = load_input(&rows, sink, &options, &deletions, &why);
+	struct state_printer printer = {.rows = &rows, .args = args};
+	status = load_input(&rows, sink, &options, &deletions, print_state, &printer, &why);
 	/* Rows whose holders went are deleted in the same transaction, before the commit. */
 	if (!status)
 		status = deletions_finish(&deletions, &why);
@@ -214,13 +283,13 @@ int main(int argc, char **argv)
 		log_error("%s", why.data);
 	else
 		load_report_counts(&rows);
-	/* Only a committed run hands its state on. */
-	json_t *state = status ? NULL : json_incref(rows.state);
 	sink->ops->close(sink);
+	/* Only what committed hands its state on. */
+	if (!status)
+		print_state(&printer);
+	json_decref(printer.printed);
 	deletions_free(&deletions);
 	rows_close(&rows);
 	buf_free(&why);
-	print_state(state, args);
-	json_decref(state);
 	return status;
 }

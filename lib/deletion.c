@@ -131,6 +131,14 @@ int deletions_finish(struct deletions *deletions, struct buf *why)
 	return status;
 }
 
+void deletions_clear(struct deletions *deletions)
+{
+	struct sink *sink = deletions->sink;
+	struct row_reader *rows = deletions->rows;
+	deletions_free(deletions);
+	deletions_init(deletions, sink, rows);
+}
+
 void deletions_free(struct deletions *deletions)
 {
 	for (size_t i = 0; i < deletions->count; i++)

@@ -41,6 +41,9 @@ int deletions_delete(struct deletions *deletions, struct layout *layout, const s
  * any more is deleted, with its children. Only ever rows whose holder had a row go. */
 int deletions_finish(struct deletions *deletions, struct buf *why);
 
+/* Forgets what a committed batch noted; the sink and tables stay. */
+void deletions_clear(struct deletions *deletions);
+
 void deletions_free(struct deletions *deletions);
 
 #endif

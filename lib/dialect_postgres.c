@@ -74,7 +74,14 @@ int pg_failed(struct pg_db *db, const PGresult *res, const char *what, struct bu
 		append_one_line(why, detail);
 		buf_puts(why, ")");
 	}
-	return status_of_sqlstate(res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL);
+	const char *sqlstate = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	snprintf(db->sqlstate, sizeof db->sqlstate, "%s", sqlstate ? sqlstate : "");
+	return status_of_sqlstate(sqlstate);
+}
+
+int pg_failure_is_transient(const struct pg_db *db)
+{
+	return strcmp(db->sqlstate, "40P01") == 0 || strcmp(db->sqlstate, "40001") == 0;
 }
 
 int pg_collect_results(struct pg_db *db, ExecStatusType expect, const char *what, struct buf *why)
@@ -305,7 +312,7 @@ int pg_set_lock_timeout(struct pg_db *db, int lock_timeout_ms, struct buf *why)
 	char timeout[32];
 	snprintf(timeout, sizeof timeout, "%dms", lock_timeout_ms);
 	const char *params[] = {timeout};
-	return pg_run(db, "SELECT set_config('lock_timeout', $1, true)", 1, params, PGRES_TUPLES_OK,
+	return pg_run(db, "SELECT set_config('lock_timeout', $1, false)", 1, params, PGRES_TUPLES_OK,
 		      NULL, "cannot set lock_timeout", why);
 }
 

@@ -17,6 +17,7 @@ struct pg_db {
 	char *schema_name;	/* where the tables are: the connection's current_schema() */
 	char *schema;		/* the same, quoted */
 	int in_transaction;
+	char sqlstate[6];	/* the last failure's SQLSTATE, "" when it had none */
 	/* Called before every statement (the sink ends an open COPY); NULL: nothing. */
 	int (*before_statement)(void *arg, struct buf *why);
 	void *arg;
@@ -40,12 +41,15 @@ int pg_run(struct pg_db *db, const char *sql, int nparams, const char *const *pa
 int pg_exec(struct pg_db *db, const char *sql, const char *what, struct buf *why);
 /* Says what failed, as pg_run does, from res or the connection; returns the status. */
 int pg_failed(struct pg_db *db, const PGresult *res, const char *what, struct buf *why);
+/* Whether the last failure was a deadlock or a serialization failure (40P01, 40001):
+ * the transaction was rolled back and may be tried again. */
+int pg_failure_is_transient(const struct pg_db *db);
 /* Reads every result the last command left, checking the first against expect. */
 int pg_collect_results(struct pg_db *db, ExecStatusType expect, const char *what, struct buf *why);
 
 /* Starts the transaction with begin ("BEGIN ..."); disconnecting rolls it back. */
 int pg_begin(struct pg_db *db, const char *begin, struct buf *why);
-/* The transaction's lock_timeout (0: none). */
+/* The session's lock_timeout (0: none), for each statement and transaction after. */
 int pg_set_lock_timeout(struct pg_db *db, int lock_timeout_ms, struct buf *why);
 /* Reads current_schema() into schema_name and schema; both stay NULL when the
  * search_path names no schema that exists. */

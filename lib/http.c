@@ -10,7 +10,9 @@
 #include <curl/curl.h>
 
 #include "log.h"
+#include "rate_file.h"
 #include "retry.h"
+#include "token_bucket.h"
 #include "xalloc.h"
 
 /* A body larger than this is not a TMDB response; stop before memory runs out. */
@@ -41,8 +43,7 @@ struct http_client {
 	struct curl_slist *headers;
 	struct http_request *waiting;	/* queued or backing off, in submission order */
 	int in_flight;
-	double tokens;			/* the rate limit's bucket */
-	double refilled_at;
+	struct token_bucket bucket;	/* the rate limit's, unless options.rate_file holds it */
 	long requests;
 	long retries;
 };
@@ -57,20 +58,6 @@ static double monotonic_seconds(void)
 static double now_seconds(const struct http_client *client)
 {
 	return client->options.clock();
-}
-
-/* One second's worth of requests may go at once; after that, `rate` a second. */
-static double bucket_size(const struct http_client *client)
-{
-	return client->options.rate > 1 ? client->options.rate : 1;
-}
-
-static void refill_tokens(struct http_client *client, double now)
-{
-	client->tokens += (now - client->refilled_at) * client->options.rate;
-	if (client->tokens > bucket_size(client))
-		client->tokens = bucket_size(client);
-	client->refilled_at = now;
 }
 
 static size_t collect_body(char *data, size_t size, size_t count, void *userdata)
@@ -149,8 +136,7 @@ struct http_client *http_client_new(const struct http_options *options)
 	if (!client->options.clock)
 		client->options.clock = monotonic_seconds;
 	retry_policy_init(&client->retry, options->retries);
-	client->refilled_at = now_seconds(client);
-	client->tokens = bucket_size(client);
+	token_bucket_fill(&client->bucket, client->options.rate, now_seconds(client));
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		free(client);
 		return NULL;
@@ -430,18 +416,41 @@ static void transfer_done(struct http_client *client, CURL *easy, CURLcode code)
 	enqueue(client, request);
 }
 
-/* Takes the first waiting request that is due; NULL when none is. */
-static struct http_request *take_due(struct http_client *client, double now)
+/* The link to the first waiting request that is due; NULL when none is. */
+static struct http_request **first_due(struct http_client *client, double now)
 {
-	for (struct http_request **link = &client->waiting; *link; link = &(*link)->next) {
-		struct http_request *request = *link;
-		if (request->due <= now) {
-			*link = request->next;
-			request->next = NULL;
-			return request;
-		}
-	}
+	for (struct http_request **link = &client->waiting; *link; link = &(*link)->next)
+		if ((*link)->due <= now)
+			return link;
 	return NULL;
+}
+
+/* Seconds until the first waiting request is due, or `longest` if that is sooner. */
+static double until_due(const struct http_client *client, double now, double longest)
+{
+	double wait = longest;
+	for (const struct http_request *r = client->waiting; r; r = r->next)
+		if (r->due - now < wait)
+			wait = r->due - now;
+	return wait;
+}
+
+/* Takes a token for one start, from the shared file or our own bucket: 0 when taken,
+ * else the seconds until one will be there. Only a start that will happen takes one,
+ * as the processes sharing a file count every token taken as a request. */
+static double take_token(struct http_client *client, double now)
+{
+	const struct http_options *o = &client->options;
+	if (o->rate <= 0)
+		return 0;
+	if (!o->rate_file)
+		return token_bucket_take(&client->bucket, o->rate, now);
+	double wait;
+	struct buf why = {0};
+	int status = rate_file_take(o->rate_file, o->rate, now, &wait, &why);
+	if (status)
+		die(status, "%s", why.data);
+	return wait;
 }
 
 /* Starts what the concurrency and rate limits allow; returns seconds until the next
@@ -449,23 +458,20 @@ static struct http_request *take_due(struct http_client *client, double now)
 static double start_due(struct http_client *client)
 {
 	double now = now_seconds(client), wait = 1.0;
-	while (client->waiting) {
-		if (client->in_flight >= client->options.jobs)
-			break;
-		refill_tokens(client, now);
-		if (client->options.rate > 0 && client->tokens < 1) {
-			wait = (1 - client->tokens) / client->options.rate;
+	while (client->waiting && client->in_flight < client->options.jobs) {
+		struct http_request **link = first_due(client, now);
+		if (!link) {
+			wait = until_due(client, now, wait);
 			break;
 		}
-		struct http_request *request = take_due(client, now);
-		if (!request) {
-			for (struct http_request *r = client->waiting; r; r = r->next)
-				if (r->due - now < wait)
-					wait = r->due - now;
+		double token_wait = take_token(client, now);
+		if (token_wait > 0) {
+			wait = token_wait;
 			break;
 		}
-		if (client->options.rate > 0)
-			client->tokens -= 1;
+		struct http_request *request = *link;
+		*link = request->next;
+		request->next = NULL;
 		start_transfer(client, request);
 	}
 	return wait > 0 ? wait : 0;

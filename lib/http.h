@@ -12,6 +12,7 @@
 #include "buf.h"
 #include "cred.h"
 #include "query.h"
+#include "rate_file.h"
 
 struct http_options {
 	const char *base_url;		/* e.g. https://api.themoviedb.org/3 */
@@ -21,8 +22,11 @@ struct http_options {
 	int retries;
 	int jobs;			/* requests in flight at most */
 	double rate;			/* requests started per second at most */
+	struct rate_file *rate_file;	/* the rate's bucket shared with other processes
+					   (lib/rate_file.h), or NULL for one of our own */
 	double (*clock)(void);		/* monotonic seconds for the rate and the backoff, or
-					   NULL for CLOCK_MONOTONIC (a test's may jump ahead) */
+					   NULL for CLOCK_MONOTONIC (a test's may jump ahead;
+					   with a rate_file it must be the host's) */
 };
 
 enum http_outcome {

@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "batch.h"
 #include "cells.h"
 #include "layout.h"
 #include "log.h"
@@ -27,25 +28,74 @@ static int add_new_columns(struct sink *sink, struct layout *layout, const struc
 	return status;
 }
 
-static int load_row(struct sink *sink, const struct sink_options *options, struct deletions *deletions,
-		    const struct row_item *item, struct cells *cells, struct buf *why)
+/* A run's progress: the batch it is in, and whether it deletes (a --shared load keeps
+ * each movie's deletion a batch of its own: one movie locked, then committed). */
+struct load_run {
+	struct row_reader *rows;
+	struct sink *sink;
+	const struct sink_options *options;
+	struct deletions *deletions;
+	struct batch batch;
+	int deleting;		/* the batch holds a deletion */
+	load_committed_fn *committed;
+	void *arg;
+};
+
+/* Ends the batch: the rows its deletions let go, then the sink's commit. */
+static int commit_batch(struct load_run *run, struct buf *why)
 {
-	int status = options->alter ? add_new_columns(sink, item->layout, item->doc, item->row, why) : 0;
+	int status = deletions_finish(run->deletions, why);
+	if (!status)
+		status = run->sink->ops->commit(run->sink, why);
+	if (status)
+		return status;
+	deletions_clear(run->deletions);
+	batch_committed(&run->batch);
+	run->deleting = 0;
+	if (run->committed)
+		run->committed(run->arg);
+	return 0;
+}
+
+/* Whether the batch ends before this row: only where a movie ends, when it is full,
+ * or (--shared) around a movie's deletion. */
+static int batch_ends_before(const struct load_run *run, const struct layout *layout,
+			     const struct cells *cells, int deletion)
+{
+	if (!run->sink->ops->commit || !batch_new_movie(&run->batch, layout, cells))
+		return 0;
+	if (batch_is_due(&run->batch))
+		return 1;
+	return run->options->shared && run->batch.movies > 0 && (deletion || run->deleting);
+}
+
+static int load_row(struct load_run *run, const struct row_item *item, struct cells *cells,
+		    struct buf *why)
+{
+	struct sink *sink = run->sink;
+	int status = run->options->alter ? add_new_columns(sink, item->layout, item->doc, item->row, why) : 0;
 	if (status)
 		return status;
 	int kind = cells_from_row(cells, item->layout, item->doc, item->row, why);
 	if (kind < 0)
 		return EXIT_DATAERR;
-	if (kind == CELLS_DELETION)
-		return deletions_delete(deletions, item->layout, cells, why);
+	int deletion = kind == CELLS_DELETION;
+	if (batch_ends_before(run, item->layout, cells, deletion) && (status = commit_batch(run, why)))
+		return status;
+	batch_add_row(&run->batch, item->layout, cells);
+	run->deleting |= deletion;
+	if (deletion)
+		return deletions_delete(run->deletions, item->layout, cells, why);
 	return sink->ops->put_row(sink, item->layout, cells, why);
 }
 
-/* Feeds every table and row of the input to the sink; stops at the first problem, with
- * why naming the input line it is on. */
 int load_input(struct row_reader *rows, struct sink *sink, const struct sink_options *options,
-	       struct deletions *deletions, struct buf *why)
+	       struct deletions *deletions, load_committed_fn *committed, void *arg, struct buf *why)
 {
+	struct load_run run = {.rows = rows, .sink = sink, .options = options, .deletions = deletions,
+			       .committed = committed, .arg = arg};
+	batch_init(&run.batch, options->batch_movies > 0 ? options->batch_movies : 0,
+		   options->batch_seconds > 0 ? options->batch_seconds : 0);
 	struct cells cells = {0};
 	struct buf problem = {0};
 	int status = 0;
@@ -56,7 +106,7 @@ int load_input(struct row_reader *rows, struct sink *sink, const struct sink_opt
 		else if (item.event == ROWS_TABLE)
 			status = sink->ops->open_table(sink, item.layout, &problem);
 		else if (item.event == ROWS_ROW && item.layout->loaded)
-			status = load_row(sink, options, deletions, &item, &cells, &problem);
+			status = load_row(&run, &item, &cells, &problem);
 		if (status || item.event == ROWS_END)
 			break;
 	}
@@ -64,6 +114,7 @@ int load_input(struct row_reader *rows, struct sink *sink, const struct sink_opt
 		buf_printf(why, "%s:%ld: ", rows->lines.name, rows->lines.lineno);
 	if (status)
 		buf_puts(why, problem.data ? problem.data : "failed");
+	batch_free(&run.batch);
 	cells_free(&cells);
 	buf_free(&problem);
 	return status;

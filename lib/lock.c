@@ -21,14 +21,18 @@ void lock_busy_message(struct buf *why, const char *dest, const char *holder)
 		   holder ? holder : "another process");
 }
 
-/* flock, again when a signal interrupts the wait. */
-static int lock_exclusive(int fd, int wait)
+int lock_flock(int fd, int operation)
 {
 	int rc;
 	do
-		rc = flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB));
+		rc = flock(fd, operation);
 	while (rc < 0 && errno == EINTR);
 	return rc;
+}
+
+static int lock_exclusive(int fd, int wait)
+{
+	return lock_flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB));
 }
 
 /* Read and write, to name the holder; a file we may not write (another user's, a

@@ -21,6 +21,9 @@ int lock_take(struct lock *lock, const char *path, const char *dest, int wait, s
 /* Lets go: clears the holder line and closes the file, which releases the lock. */
 void lock_release(struct lock *lock);
 
+/* flock(2) with operation (LOCK_EX, LOCK_UN, ...), again when a signal interrupts it. */
+int lock_flock(int fd, int operation);
+
 /* The message for a destination in use by holder ("PROGRAM (pid N)"; NULL: unknown). */
 void lock_busy_message(struct buf *why, const char *dest, const char *holder);
 

@@ -31,8 +31,12 @@ struct sink_ops {
 			struct buf *why);
 	/* The input ended well: replaces children, then commits. */
 	int (*finish)(struct sink *sink, struct buf *why);
-	/* Frees the sink; when the run failed (not finished), leaves the target as it was. */
+	/* Frees the sink; when the run failed (not finished), leaves the target as it was
+	 * (as the last commit left it). */
 	void (*close)(struct sink *sink);
+	/* A batch ended (between movies): replaces the children of the parents it had and
+	 * commits it, then goes on with the next. NULL: the sink commits once, at finish. */
+	int (*commit)(struct sink *sink, struct buf *why);
 };
 
 struct sink {
@@ -43,6 +47,11 @@ struct sink_options {
 	int alter;		/* add columns the input has and a table lacks */
 	int busy_timeout_ms;	/* how long to wait for a locked database (PostgreSQL: lock_timeout) */
 	int wait;		/* wait for another load of the destination to end, else exit 75 */
+	/* Commit after this many movies or seconds, whichever first (0: no limit; both 0:
+	 * once, at the end); negative: the sink's default. */
+	long batch_movies;
+	double batch_seconds;
+	int shared;		/* PostgreSQL: load beside other --shared loads, movie by movie */
 };
 
 /* Each returns 0 with *sink set, or an exit status with why filled in. */

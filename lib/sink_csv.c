@@ -534,6 +534,7 @@ static void csv_close(struct sink *sink)
 
 static const struct sink_ops csv_ops = {
 	csv_open_table, csv_add_column, csv_put_row, csv_delete_rows, csv_has_rows, csv_finish, csv_close,
+	NULL,	/* one commit, at finish */
 };
 
 int sink_csv_open(const char *dir, const struct sink_options *options, struct sink **sink,
@@ -665,6 +666,7 @@ static void stdout_close(struct sink *sink)
 static const struct sink_ops stdout_ops = {
 	stdout_open_table, stdout_add_column, stdout_put_row, stdout_delete_rows, stdout_has_rows,
 	stdout_finish, stdout_close,
+	NULL,	/* one commit, at finish */
 };
 
 int sink_csv_stdout_open(const char *table_name, struct sink **sink, struct buf *why)

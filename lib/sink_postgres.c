@@ -1,21 +1,34 @@
-/* The PostgreSQL sink: one transaction per run, serialized between runs by an advisory
- * lock; each table's rows COPYed into a temporary staging table as they come, merged
- * by key at the end; children of every parent seen replaced. */
+/* The PostgreSQL sink: one transaction per batch of movies; each table's rows COPYed
+ * into a temporary staging table as they come, merged by key when the batch commits;
+ * children of every parent seen replaced. A session advisory lock keeps loads apart:
+ * exclusive, or shared between --shared loads, which lock each movie they write (in one
+ * order, so they cannot deadlock each other) and retry a batch PostgreSQL aborted as a
+ * deadlock or serialization failure. */
 #include "sink.h"
 
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "batch.h"
 #include "dialect_postgres.h"
 #include "lock.h"
 #include "log.h"
+#include "strmap.h"
 #include "warehouse.h"
 #include "xalloc.h"
 
-/* The transaction-level advisory lock every run holds from BEGIN to COMMIT: "tmdb-loa"
- * in ASCII, as a bigint. Documented in tmdb-load(1) so other writers can take it too. */
+/* The session advisory lock every run holds from start to end, exclusive or (--shared)
+ * shared: "tmdb-loa" in ASCII, as a bigint. Documented in tmdb-load(1) so other writers
+ * can take it too. */
 #define LOAD_LOCK_KEY "8389472053692755809"
+/* --shared loads make tables, columns and the view one at a time under this one. */
+#define SCHEMA_LOCK_KEY "8389472053692755810"
+/* A movie a --shared load writes: (this, hashtext(movie id)), the two-key form. */
+#define MOVIE_LOCK_CLASS "1953326178"
+/* How often a batch aborted as a deadlock or serialization failure is tried. */
+#define BATCH_ATTEMPTS 8
 
 #define NO_TABLE ((size_t)-1)
 
@@ -26,9 +39,19 @@ struct pg_table {
 	struct layout *layout;
 	char *target;	/* "schema"."table", quoted */
 	char *stage;	/* pg_temp.tmdb_load_stage_N */
-	long staged;	/* rows sent to the stage */
+	long staged;	/* rows sent to the stage in this batch */
 	long merged;	/* of them, merged into the target already (a deletion merges first) */
 	long merged_seq;	/* the last seq merged */
+	/* At the batch's commit, for trying it again. */
+	struct load_counts counts_before;
+	long merged_before, merged_seq_before;
+	struct buf pending;	/* COPY lines not sent yet */
+	size_t pending_columns;	/* how many columns they have (--alter adds more) */
+	/* The keys staged in this batch, and whether one came twice: only then must the
+	 * merge pick each key's last row and count row by row (see merge_table). */
+	struct strmap keys;
+	int repeated;
+	struct buf key;		/* one key as text, reused */
 };
 
 struct pg_sink {
@@ -40,6 +63,9 @@ struct pg_sink {
 	size_t copying;		/* the table whose COPY is open, or NO_TABLE */
 	long rows;		/* rows of the run so far: each staged row's seq */
 	struct buf line;	/* one COPY line, reused */
+	int shared;		/* --shared: no transaction while rows stream in */
+	int busy_timeout_ms;
+	int view_checked;	/* --shared: the view is as this version makes it */
 };
 
 static void sql_identifier(struct pg_sink *s, struct buf *sql, const char *name)
@@ -131,7 +157,7 @@ static int create_stage(struct pg_sink *s, struct pg_table *t, struct buf *why)
 {
 	const struct layout *layout = t->layout;
 	struct buf sql = {0};
-	sql_printf(&sql, "CREATE TEMPORARY TABLE tmdb_load_stage_%zu ON COMMIT DROP AS SELECT ",
+	sql_printf(&sql, "CREATE TEMPORARY TABLE tmdb_load_stage_%zu AS SELECT ",
 		   (size_t)(t - s->tables));
 	for (size_t i = 0; i < layout->column_count; i++) {
 		sql_puts(&sql, "t.");
@@ -161,12 +187,35 @@ static char *target_name(struct pg_sink *s, const struct layout *layout)
 	return name.data;
 }
 
-static int pg_open_table(struct sink *sink, struct layout *layout, struct buf *why)
+static int ensure_transaction(struct pg_sink *s, struct buf *why)
 {
-	struct pg_sink *s = (struct pg_sink *)sink;
-	int status = pg_check_names(layout, NULL, why);
-	if (!status)
-		status = warehouse_open_table(&s->warehouse, layout, why);
+	return s->db.in_transaction ? 0 : pg_begin(&s->db, "BEGIN", why);
+}
+
+/* Where tables, columns and the view change: in the run's transaction; with --shared,
+ * each statement committed at once under the schema lock, so that two loads never race
+ * to make the same table and none holds a table's lock for a whole batch. */
+static int start_schema_change(struct pg_sink *s, int *locked, struct buf *why)
+{
+	*locked = s->shared && !s->db.in_transaction;
+	if (!*locked)
+		return ensure_transaction(s, why);
+	return pg_run(&s->db, "SELECT pg_advisory_lock(" SCHEMA_LOCK_KEY ")", 0, NULL, PGRES_TUPLES_OK,
+		      NULL, "cannot take the schema lock", why);
+}
+
+/* A failed run ends, and the session with it lets go of the lock. */
+static int end_schema_change(struct pg_sink *s, int locked, int status, struct buf *why)
+{
+	if (!locked || status)
+		return status;
+	return pg_run(&s->db, "SELECT pg_advisory_unlock(" SCHEMA_LOCK_KEY ")", 0, NULL, PGRES_TUPLES_OK,
+		      NULL, "cannot let go of the schema lock", why);
+}
+
+static int open_table(struct pg_sink *s, struct layout *layout, struct buf *why)
+{
+	int status = warehouse_open_table(&s->warehouse, layout, why);
 	if (status)
 		return status;
 	s->tables = xgrow(s->tables, &s->cap, s->count, sizeof *s->tables);
@@ -180,11 +229,26 @@ static int pg_open_table(struct sink *sink, struct layout *layout, struct buf *w
 	return create_stage(s, t, why);
 }
 
-static int pg_add_column(struct sink *sink, struct layout *layout, size_t column, struct buf *why)
+static int pg_open_table(struct sink *sink, struct layout *layout, struct buf *why)
 {
 	struct pg_sink *s = (struct pg_sink *)sink;
-	const struct pg_table *t = &s->tables[table_index(s, layout)];
-	int status = pg_check_names(layout, layout->columns[column].name, why);
+	int locked = 0;
+	int status = pg_check_names(layout, NULL, why);
+	if (!status)
+		status = start_schema_change(s, &locked, why);
+	if (!status)
+		status = open_table(s, layout, why);
+	return end_schema_change(s, locked, status, why);
+}
+
+static int flush_table(struct pg_sink *s, size_t index, struct buf *why);
+
+/* The rows waiting have the columns before this one: they go first. */
+static int add_column(struct pg_sink *s, struct layout *layout, size_t column, struct buf *why)
+{
+	size_t index = table_index(s, layout);
+	const struct pg_table *t = &s->tables[index];
+	int status = flush_table(s, index, why);
 	if (!status)
 		status = warehouse_add_column(&s->warehouse, layout, column, why);
 	if (status)
@@ -197,8 +261,20 @@ static int pg_add_column(struct sink *sink, struct layout *layout, size_t column
 	return status;
 }
 
-/* Opens a COPY into the table's stage, ending another table's first: rows of several
- * tables interleave in a Singer stream, and a connection copies into one at a time. */
+static int pg_add_column(struct sink *sink, struct layout *layout, size_t column, struct buf *why)
+{
+	struct pg_sink *s = (struct pg_sink *)sink;
+	int locked = 0;
+	int status = pg_check_names(layout, layout->columns[column].name, why);
+	if (!status)
+		status = start_schema_change(s, &locked, why);
+	if (!status)
+		status = add_column(s, layout, column, why);
+	return end_schema_change(s, locked, status, why);
+}
+
+/* Opens a COPY into the table's stage, ending another table's first: a connection
+ * copies into one at a time. */
 static int start_copy(struct pg_sink *s, size_t index, struct buf *why)
 {
 	if (s->copying == index)
@@ -206,8 +282,9 @@ static int start_copy(struct pg_sink *s, size_t index, struct buf *why)
 	const struct pg_table *t = &s->tables[index];
 	struct buf sql = {0};
 	sql_printf(&sql, "COPY %s (", t->stage);
-	sql_stage_columns(&sql, t->layout, "", ALL_COLUMNS);
-	sql_puts(&sql, ", seq) FROM STDIN");
+	for (size_t i = 0; i < t->pending_columns; i++)
+		sql_printf(&sql, "c%zu, ", i);
+	sql_puts(&sql, "seq) FROM STDIN");
 	int status = pg_run(&s->db, sql.data, 0, NULL, PGRES_COPY_IN, NULL, t->layout->name, why);
 	buf_free(&sql);
 	if (!status)
@@ -242,37 +319,87 @@ static void copy_cell(struct buf *line, const struct cell *cell)
 		cell_format(cell, line);	/* digits, or a real's shortest exact form */
 }
 
-/* Sends the row to the table's stage; the merge at the end upserts and counts it. */
+/* Rows wait in memory up to this many bytes a table: the rows of a movie's tables
+ * interleave in a Singer stream, and one COPY each would be a round trip each. */
+#define PENDING_MAX (1 << 20)
+
+/* Sends the table's waiting rows to its stage in one COPY. */
+static int flush_table(struct pg_sink *s, size_t index, struct buf *why)
+{
+	struct pg_table *t = &s->tables[index];
+	if (t->pending.len == 0)
+		return 0;
+	int status = start_copy(s, index, why);
+	if (!status && PQputCopyData(s->db.conn, t->pending.data, (int)t->pending.len) != 1)
+		status = pg_failed(&s->db, NULL, t->layout->name, why);
+	if (!status)
+		status = end_copy(s, why);
+	buf_clear(&t->pending);
+	return status;
+}
+
+/* Every table's waiting rows into its stage: before anything reads the stages. */
+static int flush_rows(struct pg_sink *s, struct buf *why)
+{
+	int status = 0;
+	for (size_t i = 0; i < s->count && !status; i++)
+		status = flush_table(s, i, why);
+	return status;
+}
+
+/* Notes the row's key among the batch's; a separator that text may hold could only
+ * make two keys look alike, never two alike look apart: at worst the slow merge. */
+static void note_key(struct pg_table *t, const struct cells *row)
+{
+	if (t->repeated)
+		return;
+	const struct layout *layout = t->layout;
+	buf_clear(&t->key);
+	for (size_t k = 0; k < layout->key_count; k++) {
+		cell_format(&row->cell[layout->key[k]], &t->key);
+		buf_putc(&t->key, '\x1f');
+	}
+	if (strmap_get(&t->keys, t->key.data, NULL))
+		t->repeated = 1;
+	else
+		strmap_put(&t->keys, t->key.data, 0);
+}
+
+/* Puts the row in the table's stage (by way of memory); the merge when the batch ends
+ * upserts and counts it. */
 static int pg_put_row(struct sink *sink, struct layout *layout, const struct cells *row,
 		      struct buf *why)
 {
 	struct pg_sink *s = (struct pg_sink *)sink;
 	size_t index = table_index(s, layout);
-	int status = start_copy(s, index, why);
-	if (status)
-		return status;
+	struct pg_table *t = &s->tables[index];
 	buf_clear(&s->line);
 	for (size_t i = 0; i < row->count; i++) {
 		copy_cell(&s->line, &row->cell[i]);
 		sql_puts(&s->line, "\t");
 	}
 	sql_printf(&s->line, "%ld\n", ++s->rows);
-	if (s->line.len > INT_MAX) {
+	if (s->line.len > INT_MAX - PENDING_MAX) {
 		buf_printf(why, "%s: a row of %zu bytes, more than COPY takes", layout->name, s->line.len);
 		return EXIT_DATAERR;
 	}
-	if (PQputCopyData(s->db.conn, s->line.data, (int)s->line.len) != 1)
-		return pg_failed(&s->db, NULL, layout->name, why);
-	s->tables[index].staged++;
+	int status = t->pending.len + s->line.len > PENDING_MAX ? flush_table(s, index, why) : 0;
+	if (status)
+		return status;
+	buf_append(&t->pending, s->line.data, s->line.len);
+	t->pending_columns = row->count;
+	t->staged++;
+	note_key(t, row);
 	return 0;
 }
 
-/* Counts the staged rows as SQLite's row-by-row upsert would: a key's first row is
- * inserted when the table lacks the key, else updated when some value differs from the
- * table's; each later row of the same key is updated when it differs from the row before
+/* A key given twice in the batch: counts the staged rows as SQLite's row-by-row upsert
+ * would: a key's first row is inserted when the table lacks the key, else updated when
+ * some value differs from the table's; each later row of the same key is updated when it differs from the row before
  * it (lag over seq), else unchanged. A pre-check join rather than RETURNING (xmax = 0):
  * RETURNING sees one outcome per key, so a key given twice would be miscounted. Nothing
- * else can write between this and the merge: the run holds the load lock. */
+ * else writes these rows between this and the merge: the run holds the load lock, or
+ * with --shared the locks of the movies they belong to. */
 static int count_outcomes(struct pg_sink *s, struct pg_table *t, struct buf *why)
 {
 	struct layout *layout = t->layout;
@@ -321,36 +448,72 @@ static int count_outcomes(struct pg_sink *s, struct pg_table *t, struct buf *why
 /* One upsert for the whole stage: a key's last row wins (DISTINCT ON, newest seq first,
  * as ON CONFLICT may touch a row once), and a row is rewritten only when some value
  * differs (IS DISTINCT FROM: null equals null). */
-static int merge_stage(struct pg_sink *s, const struct pg_table *t, struct buf *why)
+static void sql_merge(struct pg_sink *s, struct buf *sql, const struct pg_table *t, int repeated)
 {
 	const struct layout *layout = t->layout;
-	struct buf sql = {0};
-	sql_printf(&sql, "INSERT INTO %s AS t (", t->target);
-	sql_columns(s, &sql, layout, "", ALL_COLUMNS);
-	sql_puts(&sql, ") SELECT DISTINCT ON (");
-	sql_stage_columns(&sql, layout, "s.", KEY_COLUMNS);
-	sql_puts(&sql, ") ");
-	sql_stage_columns(&sql, layout, "s.", ALL_COLUMNS);
-	sql_printf(&sql, " FROM %s s WHERE s.seq > %ld ORDER BY ", t->stage, t->merged_seq);
-	sql_stage_columns(&sql, layout, "s.", KEY_COLUMNS);
-	sql_puts(&sql, ", s.seq DESC ON CONFLICT (");
-	sql_columns(s, &sql, layout, "", KEY_COLUMNS);
-	if (has_value_columns(layout)) {
-		sql_puts(&sql, ") DO UPDATE SET (");
-		sql_columns(s, &sql, layout, "", VALUE_COLUMNS);
-		sql_puts(&sql, ") = ROW(");
-		sql_columns(s, &sql, layout, "EXCLUDED.", VALUE_COLUMNS);
-		sql_puts(&sql, ") WHERE ROW(");
-		sql_columns(s, &sql, layout, "t.", VALUE_COLUMNS);
-		sql_puts(&sql, ") IS DISTINCT FROM ROW(");
-		sql_columns(s, &sql, layout, "EXCLUDED.", VALUE_COLUMNS);
-		sql_puts(&sql, ")");
-	} else {
-		sql_puts(&sql, ") DO NOTHING");
+	sql_printf(sql, "INSERT INTO %s AS t (", t->target);
+	sql_columns(s, sql, layout, "", ALL_COLUMNS);
+	sql_puts(sql, ") SELECT ");
+	if (repeated) {
+		sql_puts(sql, "DISTINCT ON (");
+		sql_stage_columns(sql, layout, "s.", KEY_COLUMNS);
+		sql_puts(sql, ") ");
 	}
-	int status = pg_exec(&s->db, sql.data, layout->name, why);
+	sql_stage_columns(sql, layout, "s.", ALL_COLUMNS);
+	sql_printf(sql, " FROM %s s WHERE s.seq > %ld", t->stage, t->merged_seq);
+	if (repeated) {
+		sql_puts(sql, " ORDER BY ");
+		sql_stage_columns(sql, layout, "s.", KEY_COLUMNS);
+		sql_puts(sql, ", s.seq DESC");
+	}
+	sql_puts(sql, " ON CONFLICT (");
+	sql_columns(s, sql, layout, "", KEY_COLUMNS);
+	if (has_value_columns(layout)) {
+		sql_puts(sql, ") DO UPDATE SET (");
+		sql_columns(s, sql, layout, "", VALUE_COLUMNS);
+		sql_puts(sql, ") = ROW(");
+		sql_columns(s, sql, layout, "EXCLUDED.", VALUE_COLUMNS);
+		sql_puts(sql, ") WHERE ROW(");
+		sql_columns(s, sql, layout, "t.", VALUE_COLUMNS);
+		sql_puts(sql, ") IS DISTINCT FROM ROW(");
+		sql_columns(s, sql, layout, "EXCLUDED.", VALUE_COLUMNS);
+		sql_puts(sql, ")");
+	} else {
+		sql_puts(sql, ") DO NOTHING");
+	}
+}
+
+static int merge_stage(struct pg_sink *s, const struct pg_table *t, struct buf *why)
+{
+	struct buf sql = {0};
+	sql_merge(s, &sql, t, 1);
+	int status = pg_exec(&s->db, sql.data, t->layout->name, why);
 	buf_free(&sql);
 	return status;
+}
+
+/* No key twice: the upsert itself says what it did. A row it wrote is inserted when its
+ * version has no xmax (an update's has: ON CONFLICT locked the old row first), updated
+ * otherwise; a row it left alone (no value differed) is unchanged. */
+static int merge_counted(struct pg_sink *s, const struct pg_table *t, struct buf *why)
+{
+	struct layout *layout = t->layout;
+	struct buf sql = {0};
+	sql_puts(&sql, "WITH merged AS (");
+	sql_merge(s, &sql, t, 0);
+	sql_puts(&sql, " RETURNING t.xmax = 0 AS inserted) SELECT count(*) FILTER (WHERE inserted),"
+		       " count(*) FROM merged");
+	PGresult *res;
+	int status = pg_run(&s->db, sql.data, 0, NULL, PGRES_TUPLES_OK, &res, layout->name, why);
+	buf_free(&sql);
+	if (status)
+		return status;
+	long inserted = atol(PQgetvalue(res, 0, 0)), written = atol(PQgetvalue(res, 0, 1));
+	layout->counts.inserted += inserted;
+	layout->counts.updated += written - inserted;
+	layout->counts.unchanged += t->staged - t->merged - written;
+	PQclear(res);
+	return 0;
 }
 
 /* Merges the rows staged since the last merge: at the end, or before a deletion, which
@@ -360,9 +523,14 @@ static int merge_table(struct pg_sink *s, struct pg_table *t, struct buf *why)
 {
 	if (t->staged == t->merged)
 		return 0;
-	int status = count_outcomes(s, t, why);
-	if (!status)
-		status = merge_stage(s, t, why);
+	int status;
+	if (!t->repeated) {
+		status = merge_counted(s, t, why);
+	} else {
+		status = count_outcomes(s, t, why);
+		if (!status)
+			status = merge_stage(s, t, why);
+	}
 	if (!status) {
 		t->merged = t->staged;
 		t->merged_seq = s->rows;
@@ -370,9 +538,52 @@ static int merge_table(struct pg_sink *s, struct pg_table *t, struct buf *why)
 	return status;
 }
 
+/* --shared: every movie the stages hold, locked in one order (of their lock keys) by
+ * every load, so two loads never wait on each other crosswise. */
+static int lock_staged_movies(struct pg_sink *s, struct buf *why)
+{
+	struct buf sql = {0};
+	sql_puts(&sql, "SELECT count(pg_advisory_xact_lock(" MOVIE_LOCK_CLASS ", h)) FROM (");
+	int first = 1;
+	for (size_t i = 0; i < s->count; i++) {
+		size_t column = batch_movie_column(s->tables[i].layout);
+		if (column == LAYOUT_NONE || s->tables[i].staged == 0)
+			continue;
+		sql_printf(&sql, "%sSELECT hashtext(c%zu::text) AS h FROM %s", first ? "" : " UNION ", column,
+			   s->tables[i].stage);
+		first = 0;
+	}
+	sql_puts(&sql, " ORDER BY h OFFSET 0) movies");
+	int status = first ? 0 : pg_run(&s->db, sql.data, 0, NULL, PGRES_TUPLES_OK, NULL,
+				       "cannot lock the batch's movies", why);
+	buf_free(&sql);
+	return status;
+}
+
+/* --shared: the movie a deletion names, when it names one. */
+static int lock_movie_of(struct pg_sink *s, const struct layout *layout, const struct cells *match,
+			 struct buf *why)
+{
+	size_t column = batch_movie_column(layout);
+	if (column == LAYOUT_NONE || column >= match->count || match->cell[column].type == CELL_NULL)
+		return 0;
+	struct buf movie = {0};
+	cell_format(&match->cell[column], &movie);
+	const char *params[] = {movie.data ? movie.data : ""};
+	int status = pg_run(&s->db, "SELECT pg_advisory_xact_lock(" MOVIE_LOCK_CLASS ", hashtext($1))", 1,
+			    params, PGRES_TUPLES_OK, NULL, "cannot lock a movie", why);
+	buf_free(&movie);
+	return status;
+}
+
+/* Merges what the stages hold, in the batch's transaction (begun here with --shared). */
 static int merge_tables(struct pg_sink *s, struct buf *why)
 {
-	int status = end_copy(s, why);
+	int status = flush_rows(s, why);
+	if (!status)
+		status = ensure_transaction(s, why);
+	if (!status && s->shared)
+		status = lock_staged_movies(s, why);
 	for (size_t i = 0; i < s->count && !status; i++)
 		status = merge_table(s, &s->tables[i], why);
 	return status;
@@ -384,6 +595,8 @@ static int run_match(struct pg_sink *s, const struct pg_table *t, const char *he
 		     const struct cells *match, ExecStatusType expect, PGresult **result, struct buf *why)
 {
 	int status = merge_tables(s, why);
+	if (!status && s->shared)
+		status = lock_movie_of(s, t->layout, match, why);
 	if (status)
 		return status;
 	const struct layout *layout = t->layout;
@@ -452,15 +665,17 @@ static void sql_seen_parents(struct pg_sink *s, struct buf *sql, const char *par
 			if (column[c] == LAYOUT_NONE ||
 			    strcmp(layout->columns[column[c]].name, parent_column) != 0)
 				continue;
-			sql_printf(sql, "%sSELECT c%zu FROM ", first ? "" : " UNION ALL ", column[c]);
+			sql_printf(sql, "%sSELECT c%zu FROM ", first ? "" : " UNION ", column[c]);
 			sql_puts(sql, s->tables[i].stage);
 			first = 0;
 		}
 	}
 }
 
-/* Deletes the rows of a child table whose parent was seen in this run but whose own
- * key (of one column or several) was not: what the source no longer has. */
+/* Deletes the rows of a child table whose parent was seen in this batch but whose own
+ * key (of one column or several) was not: what the source no longer has. The parents
+ * as an array, so that the planner, which cannot know how few they are, looks them up
+ * in the parent column's index rather than reading the whole table every batch. */
 static int replace_children(struct pg_sink *s, const struct pg_table *t, struct buf *why)
 {
 	struct layout *layout = t->layout;
@@ -468,9 +683,9 @@ static int replace_children(struct pg_sink *s, const struct pg_table *t, struct 
 	struct buf sql = {0};
 	sql_printf(&sql, "DELETE FROM %s AS t WHERE t.", t->target);
 	sql_identifier(s, &sql, parent);
-	sql_puts(&sql, " IN (");
+	sql_puts(&sql, " = ANY (ARRAY(");
 	sql_seen_parents(s, &sql, parent);
-	sql_printf(&sql, ") AND NOT EXISTS (SELECT 1 FROM %s s WHERE ", t->stage);
+	sql_printf(&sql, ")) AND NOT EXISTS (SELECT 1 FROM %s s WHERE ", t->stage);
 	for (size_t k = 0; k < layout->key_count; k++) {
 		sql_printf(&sql, "%ss.c%zu = t.", k ? " AND " : "", layout->key[k]);
 		sql_identifier(s, &sql, layout->columns[layout->key[k]].name);
@@ -487,20 +702,159 @@ static int replace_children(struct pg_sink *s, const struct pg_table *t, struct 
 	return 0;
 }
 
-static int pg_finish(struct sink *sink, struct buf *why)
+/* A holding row (a membership) staged in this batch must find its held row (the movie)
+ * once the batch is merged: a sync that found a movie unchanged sends only the
+ * membership, trusting the movie to be there, and another load may have removed it
+ * since this run read its state. Committing would leave a membership of nothing and a
+ * warehouse without the movie: 75, run again (its state no longer names the movie). */
+static int check_held_rows(struct pg_sink *s, const struct pg_table *t, struct buf *why)
 {
-	struct pg_sink *s = (struct pg_sink *)sink;
+	const struct layout *layout = t->layout;
+	const struct table *held = layout->known && layout->known->holds ? table_find(layout->known->holds)
+									 : NULL;
+	size_t link = held ? layout_column_index(layout, held->key[0]) : LAYOUT_NONE;
+	if (link == LAYOUT_NONE || t->staged == 0)
+		return 0;
+	struct buf sql = {0};
+	sql_printf(&sql, "SELECT s.c%zu FROM %s s WHERE NOT EXISTS (SELECT 1 FROM ", link, t->stage);
+	warehouse_table(&s->warehouse, &sql, held->name);
+	sql_puts(&sql, " h WHERE h.");
+	sql_identifier(s, &sql, held->key[0]);
+	sql_printf(&sql, " = s.c%zu) LIMIT 1", link);
+	PGresult *res;
+	int status = pg_run(&s->db, sql.data, 0, NULL, PGRES_TUPLES_OK, &res, layout->name, why);
+	buf_free(&sql);
+	if (status)
+		return status;
+	if (PQntuples(res) > 0) {
+		buf_printf(why, "%s: %s: %s %s is not in %s (removed since this run read the state?); run"
+			   " it again", s->db.name, layout->name, held->key[0], PQgetvalue(res, 0, 0), held->name);
+		status = EXIT_TEMPFAIL;
+	}
+	PQclear(res);
+	return status;
+}
+
+/* The batch's writes, then its commit. */
+static int write_batch(struct pg_sink *s, struct buf *why)
+{
 	int status = merge_tables(s, why);
+	for (size_t i = 0; i < s->count && !status; i++)
+		status = check_held_rows(s, &s->tables[i], why);
 	for (size_t i = 0; i < s->count && !status; i++)
 		if (s->tables[i].layout->parent != LAYOUT_NONE)
 			status = replace_children(s, &s->tables[i], why);
-	if (!status)
+	if (!status && !s->shared)
 		status = warehouse_finish(&s->warehouse, why);
 	if (!status)
 		status = pg_exec(&s->db, "COMMIT", "cannot commit", why);
 	if (!status)
 		s->db.in_transaction = 0;
 	return status;
+}
+
+/* What a batch that is tried again starts from: its counts and merges undone. */
+static void save_batch(struct pg_sink *s)
+{
+	for (size_t i = 0; i < s->count; i++) {
+		struct pg_table *t = &s->tables[i];
+		t->counts_before = t->layout->counts;
+		t->merged_before = t->merged;
+		t->merged_seq_before = t->merged_seq;
+	}
+}
+
+static void undo_batch(struct pg_sink *s)
+{
+	for (size_t i = 0; i < s->count; i++) {
+		struct pg_table *t = &s->tables[i];
+		t->layout->counts = t->counts_before;
+		t->merged = t->merged_before;
+		t->merged_seq = t->merged_seq_before;
+	}
+}
+
+static int roll_back(struct pg_sink *s, struct buf *why)
+{
+	int status = pg_exec(&s->db, "ROLLBACK", "cannot roll back", why);
+	s->db.in_transaction = 0;
+	return status;
+}
+
+/* A pause before trying again that grows, with some spread so that the loads that
+ * collided do not collide again in step. */
+static void pause_before_retry(int attempt)
+{
+	long ms = (10L << (attempt < 6 ? attempt : 6)) + rand() % 50;
+	struct timespec pause = {ms / 1000, (ms % 1000) * 1000000L};
+	nanosleep(&pause, NULL);
+}
+
+/* The stages start over for the next batch. */
+static int empty_stages(struct pg_sink *s, struct buf *why)
+{
+	struct buf sql = {0};
+	sql_puts(&sql, "TRUNCATE ");
+	for (size_t i = 0; i < s->count; i++) {
+		struct pg_table *t = &s->tables[i];
+		sql_printf(&sql, "%s%s", i ? ", " : "", t->stage);
+		t->staged = t->merged = 0;
+		strmap_free(&t->keys);
+		t->repeated = 0;
+	}
+	int status = s->count ? pg_exec(&s->db, sql.data, "cannot empty the staging tables", why) : 0;
+	buf_free(&sql);
+	return status;
+}
+
+/* --shared: the view, made (under the schema lock) before the first batch's
+ * transaction rather than in it, so loads never replace it at once. */
+static int check_view(struct pg_sink *s, struct buf *why)
+{
+	if (!s->shared || s->view_checked)
+		return 0;
+	int locked = 0;
+	int status = start_schema_change(s, &locked, why);
+	if (!status)
+		status = warehouse_finish(&s->warehouse, why);
+	s->view_checked = !status;
+	return end_schema_change(s, locked, status, why);
+}
+
+/* Commits the batch. When its transaction begins here, everything it writes is still
+ * in the stages: PostgreSQL aborting it as a deadlock or serialization failure has it
+ * tried again, counts and all, from there. */
+static int commit_batch(struct pg_sink *s, struct buf *why)
+{
+	int status = flush_rows(s, why);
+	if (!status)
+		status = check_view(s, why);
+	if (status)
+		return status;
+	int again = !s->db.in_transaction;
+	save_batch(s);
+	for (int attempt = 1;; attempt++) {
+		status = write_batch(s, why);
+		if (!status || !again || !pg_failure_is_transient(&s->db) || attempt == BATCH_ATTEMPTS)
+			break;
+		log_debug(1, "%s; the batch is tried again", why->data);
+		buf_clear(why);
+		undo_batch(s);
+		if ((status = roll_back(s, why)))
+			return status;
+		pause_before_retry(attempt);
+	}
+	return status ? status : empty_stages(s, why);
+}
+
+static int pg_commit(struct sink *sink, struct buf *why)
+{
+	return commit_batch((struct pg_sink *)sink, why);
+}
+
+static int pg_finish(struct sink *sink, struct buf *why)
+{
+	return commit_batch((struct pg_sink *)sink, why);
 }
 
 /* Ends what a failed run left open, then the connection rolls it back; the server
@@ -519,6 +873,9 @@ static void pg_close(struct sink *sink)
 	for (size_t i = 0; i < s->count; i++) {
 		free(s->tables[i].target);
 		free(s->tables[i].stage);
+		buf_free(&s->tables[i].pending);
+		buf_free(&s->tables[i].key);
+		strmap_free(&s->tables[i].keys);
 	}
 	free(s->tables);
 	buf_free(&s->line);
@@ -527,6 +884,7 @@ static void pg_close(struct sink *sink)
 
 static const struct sink_ops postgres_ops = {
 	pg_open_table, pg_add_column, pg_put_row, pg_delete_rows, pg_has_rows, pg_finish, pg_close,
+	pg_commit,
 };
 
 /* The load lock's holder as pg_locks and pg_stat_activity show it: a bigint advisory
@@ -562,8 +920,9 @@ static void describe_lock_holder(struct pg_sink *s, struct buf *holder)
 static int take_load_lock(struct pg_sink *s, int wait, struct buf *why)
 {
 	PGresult *res;
-	int status = pg_run(&s->db, "SELECT pg_try_advisory_xact_lock(" LOAD_LOCK_KEY ")", 0, NULL,
-			    PGRES_TUPLES_OK, &res, "cannot take the load lock", why);
+	const char *try = s->shared ? "SELECT pg_try_advisory_lock_shared(" LOAD_LOCK_KEY ")"
+				    : "SELECT pg_try_advisory_lock(" LOAD_LOCK_KEY ")";
+	int status = pg_run(&s->db, try, 0, NULL, PGRES_TUPLES_OK, &res, "cannot take the load lock", why);
 	if (status)
 		return status;
 	int taken = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
@@ -580,33 +939,35 @@ static int take_load_lock(struct pg_sink *s, int wait, struct buf *why)
 	log_warn("%s: in use by %s; waiting for it", s->db.name,
 		 holder.data ? holder.data : "another process");
 	buf_free(&holder);
-	return pg_run(&s->db, "SELECT pg_advisory_xact_lock(" LOAD_LOCK_KEY ")", 0, NULL,
-		      PGRES_TUPLES_OK, NULL, "cannot take the load lock", why);
+	return pg_run(&s->db, s->shared ? "SELECT pg_advisory_lock_shared(" LOAD_LOCK_KEY ")"
+				   : "SELECT pg_advisory_lock(" LOAD_LOCK_KEY ")",
+		      0, NULL, PGRES_TUPLES_OK, NULL, "cannot take the load lock", why);
 }
 
-/* One transaction for the run. First the load lock, a transaction-level advisory lock,
- * the destination's lock: one run at a time, another exits 75 or (--wait) follows it.
- * Table locks (LOCK TABLE ... SHARE ROW EXCLUSIVE) would not do: the tables may not
- * exist yet (two CREATE TABLE IF NOT EXISTS at once can fail), and a stream names its
- * tables as it goes, so two runs could lock them in different orders and deadlock. One
- * lock taken first cannot deadlock, and with it no run's counts or child replacement see
- * another's half-done work. Its wait has no lock_timeout; lock_timeout then bounds the
- * wait for a table another writer locks, as --busy-timeout does for SQLite (0:
- * PostgreSQL's 0 would mean forever, so 1 ms). */
+/* First the load lock, a session advisory lock, the destination's lock: one run at a
+ * time, another exits 75 or (--wait) follows it; or with --shared, any number of
+ * --shared runs, which lock each movie as they write it. Table locks (LOCK TABLE ...
+ * SHARE ROW EXCLUSIVE) would not do: the tables may not exist yet (two CREATE TABLE IF
+ * NOT EXISTS at once can fail), and a stream names its tables as it goes, so two runs
+ * could lock them in different orders and deadlock. Its wait has no lock_timeout;
+ * lock_timeout then bounds the wait for a table another writer locks, as --busy-timeout
+ * does for SQLite (0: PostgreSQL's 0 would mean forever, so 1 ms). Without --shared the
+ * first batch's transaction begins at once, so that the tables a failed first run made
+ * go with it. */
 static int busy_timeout(const struct sink_options *options)
 {
 	return options->busy_timeout_ms > 0 ? options->busy_timeout_ms : 1;
 }
 
-static int start_transaction(struct pg_sink *s, const struct sink_options *options, struct buf *why)
+static int start_load(struct pg_sink *s, const struct sink_options *options, struct buf *why)
 {
-	int status = pg_begin(&s->db, "BEGIN", why);
-	if (!status)
-		status = pg_set_lock_timeout(&s->db, 0, why);
+	int status = pg_set_lock_timeout(&s->db, 0, why);
 	if (!status)
 		status = take_load_lock(s, options->wait, why);
 	if (!status)
 		status = pg_set_lock_timeout(&s->db, busy_timeout(options), why);
+	if (!status && !s->shared)
+		status = pg_begin(&s->db, "BEGIN", why);
 	if (!status)
 		status = pg_read_schema(&s->db, why);
 	if (!status && !s->db.schema) {
@@ -640,14 +1001,17 @@ int sink_postgres_open(const char *dsn, const struct sink_options *options, stru
 {
 	int status;
 	struct pg_sink *s = pg_sink_connect(dsn, &status, why);
+	s->shared = options->shared;
 	if (!status)
-		status = start_transaction(s, options, why);
+		status = start_load(s, options, why);
 	if (status) {
 		pg_close(&s->base);
 		return status;
 	}
 	init_warehouse(s, options->alter);
-	log_debug(1, "%s: one transaction for the run, tables in schema %s", s->db.name, s->db.schema);
+	log_debug(1, "%s: tables in schema %s; a transaction per %ld movies or %g seconds%s", s->db.name,
+		  s->db.schema, options->batch_movies, options->batch_seconds,
+		  s->shared ? ", shared with other loads" : "");
 	*sink = &s->base;
 	return 0;
 }

@@ -764,6 +764,7 @@ static void init_warehouse(struct sqlite_sink *s, int alter)
 static const struct sink_ops sqlite_ops = {
 	sqlite_open_table, sqlite_add_column, sqlite_put_row, sqlite_delete_rows, sqlite_has_rows,
 	sqlite_finish, sqlite_close,
+	NULL,	/* one commit, at finish */
 };
 
 /* Pragmas, and why these: busy_timeout, so a database another writer is writing is

@@ -134,7 +134,7 @@ _tmdb_toolkit() {
 		fi
 	fi
 	case $prev in
-	--config | -c | --record | --replay | --state | --state-out | --out | --csv | --input)
+	--config | -c | --record | --replay | --state | --state-out | --rate-file | --out | --csv | --input)
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		return
 		;;
@@ -149,4 +149,4 @@ _tmdb_toolkit() {
 }
 
 complete -F _tmdb_toolkit tmdb-fetch tmdb-director tmdb-shape tmdb-load tmdb-debug tmdb-deploy tmdb-report \
-	debug.sh deploy.sh report.sh
+	tmdb-catalog debug.sh deploy.sh report.sh catalog.sh

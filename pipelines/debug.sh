@@ -59,16 +59,6 @@ offline=0
 csv_dir=
 wait_for_lock=0
 
-# fail MESSAGE [STATUS]: one line; a usage error (64, the default) adds where help is,
-# as jq and curl do, rather than the whole usage.
-fail() {
-	echo "$prog: $1" >&2
-	if [[ ${2:-64} == 64 ]]; then
-		echo "Try '$prog --help' for more information." >&2
-	fi
-	exit "${2:-64}"
-}
-
 parse_options() {
 	while [[ $# -gt 0 ]]; do
 		case $1 in

@@ -71,16 +71,6 @@ sync_use_built_programs "$here"
 account='' destination='' connection='' director='' job=Director
 yes=0 wait_for_lock=0 action=run cron=
 
-# fail MESSAGE [STATUS]: one line; a usage error (64, the default) adds where help is,
-# as jq and curl do, rather than the whole usage.
-fail() {
-	echo "$prog: $1" >&2
-	if [[ ${2:-64} == 64 ]]; then
-		echo "Try '$prog --help' for more information." >&2
-	fi
-	exit "${2:-64}"
-}
-
 parse_options() {
 	while [[ $# -gt 0 ]]; do
 		case $1 in

@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Shared by debug.sh and deploy.sh (sourced, not run): finding the programs, naming a
+# Shared by debug.sh, deploy.sh and catalog.sh (sourced, not run): finding the programs, naming a
 # director, and one sync whose new state is promoted only once the load has committed.
 
 # Prefer the programs that came with these scripts: those in $TMDB_BIN when it is set
@@ -13,6 +13,17 @@ sync_use_built_programs() {
 			return
 		fi
 	done
+}
+
+# fail MESSAGE [STATUS]: one line, "$prog: MESSAGE" (the caller sets prog); a usage error
+# (64, the default) adds where help is, as jq and curl do, rather than the whole usage.
+fail() {
+	# shellcheck disable=SC2154 # prog: set by the script that sources this file
+	echo "$prog: $1" >&2
+	if [[ ${2:-64} == 64 ]]; then
+		echo "Try '$prog --help' for more information." >&2
+	fi
+	exit "${2:-64}"
 }
 
 # Temporaries the script removes however it ends, and the holder line of the lock it holds
@@ -39,13 +50,19 @@ sync_take_credentials() {
 }
 sync_take_credentials
 
-# sync_fetch ARG...: tmdb-fetch with the credential in its environment (never its argv).
-sync_fetch() {
+# sync_with_credentials COMMAND ARG...: COMMAND with the credential in its environment
+# (never its argv): tmdb-fetch, or what runs tmdb-fetch for us (GNU parallel).
+sync_with_credentials() {
 	local pair
 	for pair in "${sync_credentials[@]}"; do
 		local -x "$pair"
 	done
-	tmdb-fetch "$@"
+	"$@"
+}
+
+# sync_fetch ARG...: tmdb-fetch with the credential.
+sync_fetch() {
+	sync_with_credentials tmdb-fetch "$@"
 }
 # Set by resolve_director.
 director_id=''

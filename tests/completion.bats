@@ -31,7 +31,7 @@ complete_line() {
 }
 
 @test "the pipelines complete under their script names too, also by path" {
-	for name in debug.sh deploy.sh report.sh tmdb-debug tmdb-deploy tmdb-report tmdb-fetch; do
+	for name in debug.sh deploy.sh report.sh catalog.sh tmdb-debug tmdb-deploy tmdb-report tmdb-catalog tmdb-fetch; do
 		complete -p "$name" >/dev/null || fail "nothing completes $name"
 	done
 	cd "$PROJECT_ROOT"
@@ -41,6 +41,8 @@ complete_line() {
 	[ "$reply" = "--unschedule" ] || fail "got '$reply'"
 	complete_line ./pipelines/report.sh --director-
 	[ "$reply" = "--director-name" ] || fail "got '$reply'"
+	complete_line pipelines/catalog.sh --ssh
+	[ "$reply" = "--sshlogin" ] || fail "got '$reply'"
 }
 
 @test "--job completes crew jobs, not file names" {

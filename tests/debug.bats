@@ -160,11 +160,11 @@ not_committed() {
 
 @test "a sync killed before its load committed is resumed: the next run asks only what the warehouse lacks" {
 	last=$(jq '.person_525_director_movie_ids[-1]' "$FACTS")
-	fake_fault "{\"match\": \"^/3/movie/$last\$\", \"kind\": \"slow\", \"delay\": 10}"
+	fake_fault "{\"match\": \"^/3/movie/$last\$\", \"kind\": \"slow\", \"delay\": 60}"
 	setsid bash "$DEBUG" --incremental >killed.out 2>&1 3>&- &
 	pgid=$!
 	# Killed while it waits for the last movie (logged as it is asked, before its delay).
-	for ((tries = 0; tries < 200; tries++)); do
+	for ((tries = 0; tries < 600; tries++)); do
 		(($(asked_movies | wc -l) == 13)) && break
 		sleep 0.05
 	done

@@ -77,7 +77,7 @@ make_with_nothing_installed() {
 	local package
 	make_with_nothing_installed deps
 	run missing_packages
-	for package in clang valgrind postgresql bats shellcheck libclang-rt-14-dev jq gnuplot-nox libpq-dev; do
+	for package in clang valgrind postgresql parallel bats shellcheck libclang-rt-14-dev jq gnuplot-nox libpq-dev; do
 		assert_line "$package"
 	done
 }

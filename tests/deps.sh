@@ -19,6 +19,7 @@ test_packages=(
 	clang shellcheck mandoc man-db
 	libclang-rt-14-dev # make fuzz: libFuzzer and the sanitizers' runtime for clang 14
 	postgresql # tests/postgres.bash: a throwaway server for the PostgreSQL suites
+	parallel # GNU parallel: pipelines/catalog.sh spreads a catalog over workers and hosts
 	sqlite-utils time # make bench: the jq + sqlite-utils baseline, /usr/bin/time -f %M
 	valgrind # make valgrind
 )

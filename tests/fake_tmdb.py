@@ -666,12 +666,14 @@ def watch_owner(server, pid):
     server.shutdown()               # serve_forever returns; serve() cleans up
 
 
-def serve(args):
+def serve(args, store_class=Store):
+    """Serve until SIGTERM.  store_class(fixtures, state_dir) holds the data: a
+    subclass may compute resources instead (bench/fake_catalog.py)."""
     load_shared_error_bodies()
     fixtures = load_fixtures(args.fixtures)
     os.makedirs(args.state_dir, exist_ok=True)
     server = FakeTmdbServer(("127.0.0.1", 0), Handler)
-    server.store = Store(fixtures, args.state_dir)
+    server.store = store_class(fixtures, args.state_dir)
     server.api_key = args.api_key
     server.token = args.token
     server.latency_ms = args.latency_ms
@@ -733,17 +735,21 @@ def ctl(args):
         return 1
 
 
+def add_serve_arguments(parser):
+    """serve's options, also those of servers built on this one."""
+    parser.add_argument("--fixtures", required=True)
+    parser.add_argument("--state-dir", required=True)
+    parser.add_argument("--api-key")
+    parser.add_argument("--token")
+    parser.add_argument("--latency-ms", type=int, default=0)
+    parser.add_argument("--owner-pid", type=int, default=0,
+                        help="exit once this process is gone")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    p_serve = sub.add_parser("serve", help="run the fake API server")
-    p_serve.add_argument("--fixtures", required=True)
-    p_serve.add_argument("--state-dir", required=True)
-    p_serve.add_argument("--api-key")
-    p_serve.add_argument("--token")
-    p_serve.add_argument("--latency-ms", type=int, default=0)
-    p_serve.add_argument("--owner-pid", type=int, default=0,
-                         help="exit once this process is gone")
+    add_serve_arguments(sub.add_parser("serve", help="run the fake API server"))
     p_ctl = sub.add_parser("ctl", help="talk to a running server's control API")
     p_ctl.add_argument("url_base", help="e.g. http://127.0.0.1:PORT")
     p_ctl.add_argument("verb", help=", ".join(CTL_VERBS))

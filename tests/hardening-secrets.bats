@@ -69,30 +69,6 @@ fetch() {
 	((status == expect)) || fail "$name: exit $status, expected $expect: $(cat "out/$name.err")"
 }
 
-# cmdlines_of PID: the argument lists of PID and every process below it, one a line.
-cmdlines_of() {
-	local -a todo=("$1")
-	local pid child
-	while ((${#todo[@]})); do
-		pid=${todo[0]}
-		todo=("${todo[@]:1}")
-		tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null && echo
-		for child in $(ps -o pid= --ppid "$pid" 2>/dev/null); do
-			todo+=("$child")
-		done
-	done
-}
-
-# wait_for_request REGEX: until the fake server has logged a request to a matching path.
-wait_for_request() {
-	local tries
-	for ((tries = 0; tries < 200; tries++)); do
-		[ "$(fake_count "$1")" -ge 1 ] && return 0
-		sleep 0.05
-	done
-	fail "no request to $1 within 10 s"
-}
-
 @test "tmdb-fetch at -vvv, with every credential way, retries, 401 and 404: no key or token in any output or file" {
 	for way in env-key env-token config-key config-token; do
 		fake_reset
@@ -102,7 +78,8 @@ wait_for_request() {
 		fake_fault '{"match": "^/3/movie/155/reviews$", "kind": "reset"}'
 		fake_fault '{"match": "^/3/search/person$", "kind": "status", "status": 503}'
 		fetch "$way-person" 0 --record rec-$way --state-out out/$way-person.state person 525
-		fetch "$way-movies" 0 --summary --record rec-$way --state-out out/$way-movies.state movie 155 550
+		fetch "$way-movies" 0 --summary --record rec-$way --state-out out/$way-movies.state \
+			--rate-file out/$way.rate movie 155 550
 		fetch "$way-again" 0 --state out/$way-movies.state --state-out out/$way-again.state movie 155 550
 		fetch "$way-search" 0 search Christopher Nolan
 		fetch "$way-get" 0 get /movie/550/credits
@@ -117,7 +94,7 @@ wait_for_request() {
 		grep -q '> GET /3/movie/155' "out/$way-movies.err"
 		grep -q 'If-None-Match' "out/$way-again.err"
 		grep -q 'refused the credentials' "out/$way-401.err"
-		[ -s "out/$way-movies.state" ] && [ -n "$(find "rec-$way" -name '*.json')" ]
+		[ -s "out/$way-movies.state" ] && [ -s "out/$way.rate" ] && [ -n "$(find "rec-$way" -name '*.json')" ]
 	done
 	# The search can fail: the credential stores hold the secrets it looks for.
 	grep -qF "$FAKE_TOKEN" configuration.json

@@ -11,7 +11,7 @@ setup() {
 }
 
 @test "install puts programs, pipelines, man pages and completion under DESTDIR/PREFIX" {
-	for name in tmdb-fetch tmdb-director tmdb-shape tmdb-load tmdb-debug tmdb-deploy tmdb-report; do
+	for name in tmdb-fetch tmdb-director tmdb-shape tmdb-load tmdb-debug tmdb-deploy tmdb-report tmdb-catalog; do
 		[ -x "$ROOT/usr/bin/$name" ] || fail "no $name"
 		[ -f "$ROOT/usr/share/man/man1/$name.1" ] || fail "no $name.1"
 		man -l "$ROOT/usr/share/man/man1/$name.1" >/dev/null 2>&1 || fail "man -l $name.1"
@@ -61,8 +61,8 @@ setup() {
 	assert_output ""
 }
 
-@test "installed as tmdb-debug, tmdb-deploy and tmdb-report, they say so in --help, --version and errors" {
-	for name in tmdb-debug tmdb-deploy tmdb-report; do
+@test "installed as tmdb-debug, tmdb-deploy, tmdb-report and tmdb-catalog, they say so in --help, --version and errors" {
+	for name in tmdb-debug tmdb-deploy tmdb-report tmdb-catalog; do
 		run --separate-stderr "$ROOT/usr/bin/$name" --version
 		assert_success
 		assert_output --regexp "^$name [0-9]+\.[0-9]+\.[0-9]+\$"

@@ -182,3 +182,16 @@ pg_reset() {
 		PGOPTIONS='-c client_min_messages=warning' pg_query \
 			"DROP SCHEMA public CASCADE; CREATE SCHEMA public AUTHORIZATION $PG_SECRET_USER" -d tmdb_secret
 }
+
+# sorted_csv: CSV on stdin, numbers in one spelling, rows sorted. The sqlite3 shell
+# writes 7.0 where psql writes 7, and reals to 15 digits where psql gives all 17.
+sorted_csv() {
+	python3 -c 'import csv, sys
+def same(field):
+    try:
+        return "%.15g" % float(field)
+    except ValueError:
+        return field
+rows = [[same(f) for f in row] for row in csv.reader(sys.stdin)]
+csv.writer(sys.stdout).writerows(sorted(rows))'
+}

@@ -156,6 +156,39 @@ $(diff <(printf '%s\n' "$a") <(printf '%s\n' "$b"))"
   fi
 }
 
+# tree_pids PID: PID and every process below it, one a line.
+tree_pids() {
+  local -a todo=("$1")
+  local pid child
+  while ((${#todo[@]})); do
+    pid=${todo[0]}
+    todo=("${todo[@]:1}")
+    echo "$pid"
+    for child in $(ps -o pid= --ppid "$pid" 2>/dev/null); do
+      todo+=("$child")
+    done
+  done
+}
+
+# cmdlines_of PID: the argument lists of PID and every process below it, one a line.
+cmdlines_of() {
+  local pid
+  for pid in $(tree_pids "$1"); do
+    tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null && echo
+  done
+  return 0  # a process that ended meanwhile has no list
+}
+
+# wait_for_request REGEX: until the fake server has logged a request to a matching path.
+wait_for_request() {
+  local tries
+  for ((tries = 0; tries < 200; tries++)); do
+    [ "$(fake_count "$1")" -ge 1 ] && return 0
+    sleep 0.05
+  done
+  fail "no request to $1 within 10 s"
+}
+
 # When each request was answered (sync_state.fetched_at, a state's "fetched") differs from
 # run to run: comparisons of a warehouse or a state with a clean sync's leave it out.
 

@@ -497,19 +497,6 @@ wait_for_holder() {
 	[[ $stderr != *hunter2* ]]
 }
 
-# sorted_csv: CSV on stdin, numbers in one spelling, rows sorted. The sqlite3 shell
-# writes 7.0 where psql writes 7, and reals to 15 digits where psql gives all 17.
-sorted_csv() {
-	python3 -c 'import csv, sys
-def same(field):
-    try:
-        return "%.15g" % float(field)
-    except ValueError:
-        return field
-rows = [[same(f) for f in row] for row in csv.reader(sys.stdin)]
-csv.writer(sys.stdout).writerows(sorted(rows))'
-}
-
 @test "crew and genres: keyed (credit_id) and (movie_id, genre_id), replaced per movie as in SQLite" {
 	{
 		schema movies; schema crew; schema genres

@@ -133,6 +133,7 @@ static void check_close(struct sink *sink)
 static const struct sink_ops check_ops = {
 	check_open_table, check_add_column, check_put_row, check_delete_rows, check_has_rows,
 	check_finish, check_close,
+	NULL,	/* one commit, at finish */
 };
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -158,7 +159,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct buf why = {0};
 	struct deletions deletions;
 	deletions_init(&deletions, &sink, &rows);
-	int status = load_input(&rows, &sink, &options, &deletions, &why);
+	int status = load_input(&rows, &sink, &options, &deletions, NULL, NULL, &why);
 	if (!status)
 		status = deletions_finish(&deletions, &why);
 	if (status && status != EXIT_DATAERR)
