@@ -393,6 +393,22 @@ static int pg_put_row(struct sink *sink, struct layout *layout, const struct cel
 	return 0;
 }
 
+/* Runs a query answering (rows inserted, rows updated, rows in all) and adds them to the
+ * table's counts: the rest are unchanged. */
+static int add_counts(struct pg_sink *s, struct layout *layout, const char *sql, struct buf *why)
+{
+	PGresult *res;
+	int status = pg_run(&s->db, sql, 0, NULL, PGRES_TUPLES_OK, &res, layout->name, why);
+	if (status)
+		return status;
+	long inserted = atol(PQgetvalue(res, 0, 0)), updated = atol(PQgetvalue(res, 0, 1));
+	layout->counts.inserted += inserted;
+	layout->counts.updated += updated;
+	layout->counts.unchanged += atol(PQgetvalue(res, 0, 2)) - inserted - updated;
+	PQclear(res);
+	return 0;
+}
+
 /* A key given twice in the batch: counts the staged rows as SQLite's row-by-row upsert
  * would: a key's first row is inserted when the table lacks the key, else updated when
  * some value differs from the table's; each later row of the same key is updated when it differs from the row before
@@ -432,17 +448,9 @@ static int count_outcomes(struct pg_sink *s, struct pg_table *t, struct buf *why
 	sql_printf(&sql, " WHERE s.seq > %ld WINDOW w AS (PARTITION BY ", t->merged_seq);
 	sql_stage_columns(&sql, layout, "s.", KEY_COLUMNS);
 	sql_puts(&sql, " ORDER BY s.seq)) AS outcomes");
-	PGresult *res;
-	int status = pg_run(&s->db, sql.data, 0, NULL, PGRES_TUPLES_OK, &res, layout->name, why);
+	int status = add_counts(s, layout, sql.data, why);
 	buf_free(&sql);
-	if (status)
-		return status;
-	long inserted = atol(PQgetvalue(res, 0, 0)), updated = atol(PQgetvalue(res, 0, 1));
-	layout->counts.inserted += inserted;
-	layout->counts.updated += updated;
-	layout->counts.unchanged += atol(PQgetvalue(res, 0, 2)) - inserted - updated;
-	PQclear(res);
-	return 0;
+	return status;
 }
 
 /* One upsert for the whole stage: a key's last row wins (DISTINCT ON, newest seq first,
@@ -497,23 +505,14 @@ static int merge_stage(struct pg_sink *s, const struct pg_table *t, struct buf *
  * otherwise; a row it left alone (no value differed) is unchanged. */
 static int merge_counted(struct pg_sink *s, const struct pg_table *t, struct buf *why)
 {
-	struct layout *layout = t->layout;
 	struct buf sql = {0};
 	sql_puts(&sql, "WITH merged AS (");
 	sql_merge(s, &sql, t, 0);
-	sql_puts(&sql, " RETURNING t.xmax = 0 AS inserted) SELECT count(*) FILTER (WHERE inserted),"
-		       " count(*) FROM merged");
-	PGresult *res;
-	int status = pg_run(&s->db, sql.data, 0, NULL, PGRES_TUPLES_OK, &res, layout->name, why);
+	sql_printf(&sql, " RETURNING t.xmax = 0 AS inserted) SELECT count(*) FILTER (WHERE inserted),"
+		   " count(*) FILTER (WHERE NOT inserted), %ld FROM merged", t->staged - t->merged);
+	int status = add_counts(s, t->layout, sql.data, why);
 	buf_free(&sql);
-	if (status)
-		return status;
-	long inserted = atol(PQgetvalue(res, 0, 0)), written = atol(PQgetvalue(res, 0, 1));
-	layout->counts.inserted += inserted;
-	layout->counts.updated += written - inserted;
-	layout->counts.unchanged += t->staged - t->merged - written;
-	PQclear(res);
-	return 0;
+	return status;
 }
 
 /* Merges the rows staged since the last merge: at the end, or before a deletion, which
