@@ -215,6 +215,10 @@ run_workers() {
 		ssh+=(--sshlogin "$login")
 	done
 	local -x TMDB_CATALOG_WORKER
+	# GNU parallel's remote side runs each command in the host's $SHELL; a host whose
+	# environment names none (an ssh stand-in, a container exec) ran nothing and reported
+	# success. /bin/sh is on every host and only starts bash -c.
+	local -x PARALLEL_SHELL=${PARALLEL_SHELL:-/bin/sh}
 	# shellcheck disable=SC2089,SC2090 # code for bash -c: its quotes are meant as code
 	TMDB_CATALOG_WORKER="$(declare -f catalog_worker); catalog_worker \"\$@\""
 	# --halt now: this parallel (20221122) never ends a --pipe run halted with "soon".

@@ -217,7 +217,9 @@ fetched_movies() {
 }
 
 # A stand-in for ssh: logs its arguments and runs the command here, as another host would,
-# with none of this machine's TMDB settings in its environment.
+# with none of this machine's TMDB settings in its environment, nor a SHELL (as a CI runner
+# or an ssh replacement such as a container exec may have none: GNU parallel's remote side
+# then ran no command and reported success).
 make_fake_ssh() {
 	mkdir -p bin
 	cat >bin/ssh <<-EOF
@@ -227,7 +229,7 @@ make_fake_ssh() {
 		echo "\$1" >>"$BATS_TEST_TMPDIR/ssh.hosts"
 		shift
 		[[ \${1:-} != -- ]] || shift
-		exec env -u TMDB_API_KEY -u TMDB_ACCESS_TOKEN -u TMDB_BASE_URL bash -c "\$*"
+		exec env -u TMDB_API_KEY -u TMDB_ACCESS_TOKEN -u TMDB_BASE_URL -u SHELL bash -c "\$*"
 	EOF
 	chmod +x bin/ssh
 	export PARALLEL_SSH="$BATS_TEST_TMPDIR/bin/ssh"
