@@ -1,14 +1,8 @@
 #include "batch.h"
 
 #include <string.h>
-#include <time.h>
 
-static double monotonic_seconds(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+#include "clock.h"
 
 void batch_init(struct batch *batch, long max_movies, double max_seconds)
 {

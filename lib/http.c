@@ -9,6 +9,7 @@
 #include <time.h>
 #include <curl/curl.h>
 
+#include "clock.h"
 #include "log.h"
 #include "rate_file.h"
 #include "retry.h"
@@ -47,13 +48,6 @@ struct http_client {
 	long requests;
 	long retries;
 };
-
-static double monotonic_seconds(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static double now_seconds(const struct http_client *client)
 {

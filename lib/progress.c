@@ -1,9 +1,9 @@
 #include "progress.h"
 
 #include <stdio.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "log.h"
 
 #define REDRAW_SECONDS 0.25
@@ -15,13 +15,6 @@ static struct {
 	double started;
 	double last_draw;
 } progress;
-
-static double now_seconds(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static void clear_line(void)
 {
@@ -35,7 +28,7 @@ void progress_start(enum progress_mode mode, const char *noun)
 {
 	progress.enabled = mode == PROGRESS_ON || (mode == PROGRESS_AUTO && isatty(STDERR_FILENO));
 	progress.noun = noun;
-	progress.started = now_seconds();
+	progress.started = monotonic_seconds();
 	progress.last_draw = 0;
 	if (progress.enabled)
 		log_set_before_message(clear_line);	/* a warning gets a clean line */
@@ -43,7 +36,7 @@ void progress_start(enum progress_mode mode, const char *noun)
 
 void progress_show(const struct progress_counts *c)
 {
-	double now = now_seconds();
+	double now = monotonic_seconds();
 	if (!progress.enabled || now - progress.last_draw < REDRAW_SECONDS)
 		return;
 	progress.last_draw = now;

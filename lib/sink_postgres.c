@@ -846,12 +846,8 @@ static int commit_batch(struct pg_sink *s, struct buf *why)
 	return status ? status : empty_stages(s, why);
 }
 
+/* The end of the input commits as a batch does: sink_ops names it for both. */
 static int pg_commit(struct sink *sink, struct buf *why)
-{
-	return commit_batch((struct pg_sink *)sink, why);
-}
-
-static int pg_finish(struct sink *sink, struct buf *why)
 {
 	return commit_batch((struct pg_sink *)sink, why);
 }
@@ -882,7 +878,7 @@ static void pg_close(struct sink *sink)
 }
 
 static const struct sink_ops postgres_ops = {
-	pg_open_table, pg_add_column, pg_put_row, pg_delete_rows, pg_has_rows, pg_finish, pg_close,
+	pg_open_table, pg_add_column, pg_put_row, pg_delete_rows, pg_has_rows, pg_commit, pg_close,
 	pg_commit,
 };
 
