@@ -172,7 +172,8 @@ export_data() {
 draw() {
 	local chart=$1 data=$2 errors
 	shift 2
-	if ! errors=$(gnuplot -c "$share/$chart.gp" "$share" "$director_name" "$work/$data" "$work/$chart" \
+	# The charts are UTF-8 (common.gp): in the C locale gnuplot warns on every run.
+	if ! errors=$(LC_ALL=C.UTF-8 gnuplot -c "$share/$chart.gp" "$share" "$director_name" "$work/$data" "$work/$chart" \
 		"$png_terminal" "$film_count" "$@" 2>&1 </dev/null); then
 		printf '%s: gnuplot: %s\n' "$PROG" "$errors" >&2
 		die "$EX_SOFTWARE" "$chart.gp failed"

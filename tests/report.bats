@@ -121,6 +121,15 @@ setup_file() {
 	refute_output --partial ".report."
 }
 
+@test "in the C locale (cron's, a bare CI's) the charts draw as in UTF-8, with no warning" {
+	run --separate-stderr env -u LANG -u LANGUAGE -u LC_CTYPE LC_ALL=C \
+		"$REPORT" --director-name "$NAME" --out "$BATS_TEST_TMPDIR/c" "$DB"
+	assert_success
+	# shellcheck disable=SC2154 # run --separate-stderr sets stderr
+	assert_equal "$stderr" ""
+	cmp "$OUT/financial.svg" "$BATS_TEST_TMPDIR/c/financial.svg"
+}
+
 @test "the PNGs are PNG images of about 1200x800" {
 	local png
 	for png in financial reception counters; do
