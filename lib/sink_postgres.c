@@ -52,6 +52,11 @@ struct pg_table {
 	struct strmap keys;
 	int repeated;
 	struct buf key;		/* one key as text, reused */
+	/* A child table whose batch went in by plain INSERT (its movies had no rows here
+	 * before): at the run's row count then, after which nothing was staged, there is
+	 * nothing of those movies to replace. */
+	int fresh;
+	long fresh_rows;
 };
 
 struct pg_sink {
@@ -66,6 +71,11 @@ struct pg_sink {
 	int shared;		/* --shared: no transaction while rows stream in */
 	int busy_timeout_ms;
 	int view_checked;	/* --shared: the view is as this version makes it */
+	/* The batch's values of a parent column as an array literal, while no row is
+	 * staged after it: every child table's statements share it. */
+	struct buf parents;
+	char *parents_column;
+	long parents_rows;
 };
 
 static void sql_identifier(struct pg_sink *s, struct buf *sql, const char *name)
@@ -515,6 +525,109 @@ static int merge_counted(struct pg_sink *s, const struct pg_table *t, struct buf
 	return status;
 }
 
+/* The values of a parent column the run has seen: in child tables' parent column, and
+ * in the key of parent tables, as a query over their stages. */
+static void sql_seen_parents(struct pg_sink *s, struct buf *sql, const char *parent_column)
+{
+	int first = 1;
+	for (size_t i = 0; i < s->count; i++) {
+		const struct layout *layout = s->tables[i].layout;
+		size_t column[2] = {layout->parent, layout->is_parent ? layout->key[0] : LAYOUT_NONE};
+		for (size_t c = 0; c < 2; c++) {
+			if (column[c] == LAYOUT_NONE ||
+			    strcmp(layout->columns[column[c]].name, parent_column) != 0)
+				continue;
+			sql_printf(sql, "%sSELECT c%zu FROM ", first ? "" : " UNION ", column[c]);
+			sql_puts(sql, s->tables[i].stage);
+			first = 0;
+		}
+	}
+}
+
+/* The batch's values of the table's parent column, as an array literal for $1: asked
+ * once while nothing more is staged, then shared by the child tables' statements. */
+static int batch_parents(struct pg_sink *s, const struct pg_table *t, const char **array, struct buf *why)
+{
+	const char *column = t->layout->columns[t->layout->parent].name;
+	if (s->parents_column && strcmp(s->parents_column, column) == 0 && s->parents_rows == s->rows) {
+		*array = s->parents.data;
+		return 0;
+	}
+	struct buf sql = {0};
+	sql_puts(&sql, "SELECT ARRAY(");
+	sql_seen_parents(s, &sql, column);
+	sql_puts(&sql, ")::text");
+	PGresult *res;
+	int status = pg_run(&s->db, sql.data, 0, NULL, PGRES_TUPLES_OK, &res, "cannot list the batch's movies",
+			    why);
+	buf_free(&sql);
+	if (status)
+		return status;
+	buf_clear(&s->parents);
+	buf_puts(&s->parents, PQgetvalue(res, 0, 0));
+	PQclear(res);
+	free(s->parents_column);
+	s->parents_column = xstrdup(column);
+	s->parents_rows = s->rows;
+	*array = s->parents.data;
+	return 0;
+}
+
+/* Whether the table holds a row of the batch's parents, by the parent column's index. */
+static int has_batch_children(struct pg_sink *s, const struct pg_table *t, int *found, struct buf *why)
+{
+	const char *params[1];
+	int status = batch_parents(s, t, &params[0], why);
+	if (status)
+		return status;
+	struct buf sql = {0};
+	sql_printf(&sql, "SELECT 1 FROM %s t WHERE t.", t->target);
+	sql_identifier(s, &sql, t->layout->columns[t->layout->parent].name);
+	sql_puts(&sql, " = ANY ($1) LIMIT 1");
+	PGresult *res;
+	status = pg_run(&s->db, sql.data, 1, params, PGRES_TUPLES_OK, &res, t->layout->name, why);
+	buf_free(&sql);
+	if (status)
+		return status;
+	*found = PQntuples(res) > 0;
+	PQclear(res);
+	return 0;
+}
+
+/* A child table's staged rows (no key twice) whose movies have no rows in it yet: every
+ * one is new, so a plain INSERT, without ON CONFLICT's check of each key (a third of a
+ * first load's time), stores and counts them. A key the table holds under another movie
+ * fails it: undone to the savepoint, the upsert merges as ever. */
+static int insert_new_children(struct pg_sink *s, const struct pg_table *t, int *inserted, struct buf *why)
+{
+	int found = 0;
+	int status = has_batch_children(s, t, &found, why);
+	if (status || found)
+		return status;
+	if ((status = pg_exec(&s->db, "SAVEPOINT tmdb_load_new_rows", "cannot insert", why)))
+		return status;
+	struct buf sql = {0};
+	sql_printf(&sql, "INSERT INTO %s (", t->target);
+	sql_columns(s, &sql, t->layout, "", ALL_COLUMNS);
+	sql_puts(&sql, ") SELECT ");
+	sql_stage_columns(&sql, t->layout, "s.", ALL_COLUMNS);
+	sql_printf(&sql, " FROM %s s WHERE s.seq > %ld", t->stage, t->merged_seq);
+	PGresult *res;
+	status = pg_run(&s->db, sql.data, 0, NULL, PGRES_COMMAND_OK, &res, t->layout->name, why);
+	buf_free(&sql);
+	if (status && strcmp(s->db.sqlstate, "23505") == 0) {
+		log_debug(1, "%s; its rows are merged instead", why->data);
+		buf_clear(why);
+		return pg_exec(&s->db, "ROLLBACK TO SAVEPOINT tmdb_load_new_rows", "cannot roll back", why);
+	}
+	if (status)
+		return status;
+	t->layout->counts.inserted += atol(PQcmdTuples(res));
+	PQclear(res);
+	*inserted = 1;
+	return pg_exec(&s->db, "RELEASE SAVEPOINT tmdb_load_new_rows", "cannot insert", why);
+}
+
 /* Merges the rows staged since the last merge: at the end, or before a deletion, which
  * must see (and may delete) every row that came before it. The stage keeps them all
  * for replacing children. */
@@ -522,19 +635,20 @@ static int merge_table(struct pg_sink *s, struct pg_table *t, struct buf *why)
 {
 	if (t->staged == t->merged)
 		return 0;
-	int status;
-	if (!t->repeated) {
+	int status = 0, inserted = 0;
+	if (!t->repeated && t->layout->parent != LAYOUT_NONE)
+		status = insert_new_children(s, t, &inserted, why);
+	if (!status && !inserted && !t->repeated)
 		status = merge_counted(s, t, why);
-	} else {
-		status = count_outcomes(s, t, why);
-		if (!status)
-			status = merge_stage(s, t, why);
-	}
-	if (!status) {
-		t->merged = t->staged;
-		t->merged_seq = s->rows;
-	}
-	return status;
+	else if (!status && !inserted && !(status = count_outcomes(s, t, why)))
+		status = merge_stage(s, t, why);
+	if (status)
+		return status;
+	t->fresh = inserted && t->merged == 0;
+	t->fresh_rows = s->rows;
+	t->merged = t->staged;
+	t->merged_seq = s->rows;
+	return 0;
 }
 
 /* --shared: every movie the stages hold, locked in one order (of their lock keys) by
@@ -652,47 +766,31 @@ static int pg_has_rows(struct sink *sink, struct layout *layout, const struct ce
 	return 0;
 }
 
-/* The values of a parent column the run has seen: in child tables' parent column, and
- * in the key of parent tables, as a query over their stages. */
-static void sql_seen_parents(struct pg_sink *s, struct buf *sql, const char *parent_column)
-{
-	int first = 1;
-	for (size_t i = 0; i < s->count; i++) {
-		const struct layout *layout = s->tables[i].layout;
-		size_t column[2] = {layout->parent, layout->is_parent ? layout->key[0] : LAYOUT_NONE};
-		for (size_t c = 0; c < 2; c++) {
-			if (column[c] == LAYOUT_NONE ||
-			    strcmp(layout->columns[column[c]].name, parent_column) != 0)
-				continue;
-			sql_printf(sql, "%sSELECT c%zu FROM ", first ? "" : " UNION ", column[c]);
-			sql_puts(sql, s->tables[i].stage);
-			first = 0;
-		}
-	}
-}
-
 /* Deletes the rows of a child table whose parent was seen in this batch but whose own
  * key (of one column or several) was not: what the source no longer has. The parents
  * as an array, so that the planner, which cannot know how few they are, looks them up
- * in the parent column's index rather than reading the whole table every batch. */
+ * in the parent column's index rather than reading the whole table every batch. A
+ * table whose batch was all new rows (insert_new_children) has nothing to replace. */
 static int replace_children(struct pg_sink *s, const struct pg_table *t, struct buf *why)
 {
 	struct layout *layout = t->layout;
-	const char *parent = layout->columns[layout->parent].name;
+	if (t->fresh && t->fresh_rows == s->rows)
+		return 0;
+	const char *params[1];
+	int status = batch_parents(s, t, &params[0], why);
+	if (status)
+		return status;
 	struct buf sql = {0};
 	sql_printf(&sql, "DELETE FROM %s AS t WHERE t.", t->target);
-	sql_identifier(s, &sql, parent);
-	sql_puts(&sql, " = ANY (ARRAY(");
-	sql_seen_parents(s, &sql, parent);
-	sql_printf(&sql, ")) AND NOT EXISTS (SELECT 1 FROM %s s WHERE ", t->stage);
+	sql_identifier(s, &sql, layout->columns[layout->parent].name);
+	sql_printf(&sql, " = ANY ($1) AND NOT EXISTS (SELECT 1 FROM %s s WHERE ", t->stage);
 	for (size_t k = 0; k < layout->key_count; k++) {
 		sql_printf(&sql, "%ss.c%zu = t.", k ? " AND " : "", layout->key[k]);
 		sql_identifier(s, &sql, layout->columns[layout->key[k]].name);
 	}
 	sql_puts(&sql, ")");
 	PGresult *res;
-	int status = pg_run(&s->db, sql.data, 0, NULL, PGRES_COMMAND_OK, &res, "cannot replace child rows",
-			    why);
+	status = pg_run(&s->db, sql.data, 1, params, PGRES_COMMAND_OK, &res, "cannot replace child rows", why);
 	buf_free(&sql);
 	if (status)
 		return status;
@@ -770,6 +868,7 @@ static void undo_batch(struct pg_sink *s)
 		t->layout->counts = t->counts_before;
 		t->merged = t->merged_before;
 		t->merged_seq = t->merged_seq_before;
+		t->fresh = 0;
 	}
 }
 
@@ -800,7 +899,10 @@ static int empty_stages(struct pg_sink *s, struct buf *why)
 		t->staged = t->merged = 0;
 		strmap_free(&t->keys);
 		t->repeated = 0;
+		t->fresh = 0;
 	}
+	free(s->parents_column);
+	s->parents_column = NULL;
 	int status = s->count ? pg_exec(&s->db, sql.data, "cannot empty the staging tables", why) : 0;
 	buf_free(&sql);
 	return status;
@@ -874,6 +976,8 @@ static void pg_close(struct sink *sink)
 	}
 	free(s->tables);
 	buf_free(&s->line);
+	buf_free(&s->parents);
+	free(s->parents_column);
 	free(s);
 }
 

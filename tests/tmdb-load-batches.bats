@@ -230,3 +230,49 @@ wait_for() {
 		fail "$stderr"
 	assert_equal "$(pg_query "SELECT string_agg(movie_id, ',' ORDER BY movie_id) FROM memberships")" "1,2"
 }
+
+# credits_of MOVIE: its cast's credit ids, comma-separated, in order.
+credits_of() {
+	pg_query "SELECT coalesce(string_agg(credit_id, ',' ORDER BY credit_id), '') FROM credits
+		WHERE movie_id = '$1'"
+}
+
+@test "new movies' rows go in by plain INSERT; a credit the table holds under another movie falls back to the upsert, counted as SQLite counts it" {
+	tmdb-load -q postgres "$PG_DSN" < <(stream 1 2)
+	tmdb-load -q sqlite "$BATS_TEST_TMPDIR/w.db" < <(stream 1 2)
+	# Movie 3 is new, but its first credit is movie 1's: the plain INSERT of the batch's
+	# cast meets that key and the batch merges it instead.
+	moved=$(movie_records 3 | jq -c 'if .record.credit_id == "c3-0" then .record.credit_id = "c1-0" else . end')
+	run -0 --separate-stderr tmdb-load -v postgres "$PG_DSN" < <(header; echo "$moved")
+	[[ $stderr == *"credits_pkey"*"merged instead"* ]] || fail "$stderr"
+	pg_counts=$(grep '^tmdb-load: [a-z_]*:' <<<"$stderr")
+	run -0 --separate-stderr tmdb-load sqlite "$BATS_TEST_TMPDIR/w.db" < <(header; echo "$moved")
+	assert_equal "$pg_counts" "$(grep '^tmdb-load: [a-z_]*:' <<<"$stderr")"
+	[[ $pg_counts == *"credits: 2 inserted, 1 updated, 0 unchanged, 0 deleted"* ]] || fail "$pg_counts"
+	assert_equal "$(credits_of 1)" "c1-1,c1-2"
+	assert_equal "$(credits_of 3)" "c1-0,c3-1,c3-2"
+}
+
+@test "a movie whose cast the table already holds (loaded without the movie) is replaced, not added to" {
+	# The cast of movie 5 alone, no movie row: then movie 5 whole, with another cast.
+	tmdb-load -q postgres "$PG_DSN" < <(header; movie_records 5 |
+		jq -c 'select(.stream == "credits") | .record.credit_id |= sub("c5"; "old5")')
+	assert_equal "$(credits_of 5)" "old5-0,old5-1,old5-2"
+	run -0 --separate-stderr tmdb-load postgres "$PG_DSN" < <(stream 5 6)
+	assert_equal "$(credits_of 5)" "c5-0,c5-1,c5-2"
+	[[ $stderr == *"credits: 6 inserted, 0 updated, 0 unchanged, 3 deleted"* ]] || fail "$stderr"
+	assert_equal "$(broken_movies)" ""
+}
+
+@test "a deletion inside a batch of new movies: a movie after it that comes alone still loses its old cast" {
+	tmdb-load -q postgres "$PG_DSN" < <(stream 8 9)
+	# Movie 7 new; a deletion (movie 9) merges what came before it; then movie 8's row
+	# alone: its cast is gone at the source.
+	run -0 --separate-stderr tmdb-load postgres "$PG_DSN" < <(header; movie_records 7
+		jq -nc '{type: "RECORD", stream: "movies", record: {movie_id: "9", _sdc_deleted_at: "2026-12-01T00:00:00Z"}}'
+		movie_records 8 | jq -c 'select(.stream == "movies")')
+	assert_equal "$(credits_of 7)" "c7-0,c7-1,c7-2"
+	assert_equal "$(credits_of 8)" ""
+	assert_equal "$(credits_of 9)" ""
+	assert_equal "$(ids)" "7,8"
+}
