@@ -13,6 +13,8 @@
 
 #include "batch.h"
 #include "dialect_postgres.h"
+#include "idset.h"
+#include "jsonl.h"
 #include "lock.h"
 #include "log.h"
 #include "strmap.h"
@@ -47,9 +49,9 @@ struct pg_table {
 	long merged_before, merged_seq_before;
 	struct buf pending;	/* COPY lines not sent yet */
 	size_t pending_columns;	/* how many columns they have (--alter adds more) */
-	/* The keys staged in this batch, and whether one came twice: only then must the
-	 * merge pick each key's last row and count row by row (see merge_table). */
-	struct strmap keys;
+	/* The hashes of the keys staged in this batch, and whether one came twice: only then
+	 * must the merge pick each key's last row and count row by row (see merge_table). */
+	struct idset keys;
 	int repeated;
 	struct buf key;		/* one key as text, reused */
 	/* A child table whose batch went in by plain INSERT (its movies had no rows here
@@ -357,8 +359,9 @@ static int flush_rows(struct pg_sink *s, struct buf *why)
 	return status;
 }
 
-/* Notes the row's key among the batch's; a separator that text may hold could only
- * make two keys look alike, never two alike look apart: at worst the slow merge. */
+/* Notes the row's key among the batch's, by its hash: a separator that text may hold,
+ * or two hashes alike, could only make two keys look alike, never two alike look
+ * apart: at worst the slow merge. */
 static void note_key(struct pg_table *t, const struct cells *row)
 {
 	if (t->repeated)
@@ -369,10 +372,9 @@ static void note_key(struct pg_table *t, const struct cells *row)
 		cell_format(&row->cell[layout->key[k]], &t->key);
 		buf_putc(&t->key, '\x1f');
 	}
-	if (strmap_get(&t->keys, t->key.data, NULL))
+	long long hash = (long long)(strmap_hash(t->key.data) >> 1);
+	if (!idset_add(&t->keys, hash ? hash : 1))	/* 0 marks an empty slot */
 		t->repeated = 1;
-	else
-		strmap_put(&t->keys, t->key.data, 0);
 }
 
 /* Puts the row in the table's stage (by way of memory); the merge when the batch ends
@@ -388,7 +390,8 @@ static int pg_put_row(struct sink *sink, struct layout *layout, const struct cel
 		copy_cell(&s->line, &row->cell[i]);
 		sql_puts(&s->line, "\t");
 	}
-	sql_printf(&s->line, "%ld\n", ++s->rows);
+	json_write_integer(&s->line, ++s->rows);	/* the seq: digits, as printf would write them */
+	buf_putc(&s->line, '\n');
 	if (s->line.len > INT_MAX - PENDING_MAX) {
 		buf_printf(why, "%s: a row of %zu bytes, more than COPY takes", layout->name, s->line.len);
 		return EXIT_DATAERR;
@@ -897,7 +900,7 @@ static int empty_stages(struct pg_sink *s, struct buf *why)
 		struct pg_table *t = &s->tables[i];
 		sql_printf(&sql, "%s%s", i ? ", " : "", t->stage);
 		t->staged = t->merged = 0;
-		strmap_free(&t->keys);
+		idset_free(&t->keys);
 		t->repeated = 0;
 		t->fresh = 0;
 	}
@@ -972,7 +975,7 @@ static void pg_close(struct sink *sink)
 		free(s->tables[i].stage);
 		buf_free(&s->tables[i].pending);
 		buf_free(&s->tables[i].key);
-		strmap_free(&s->tables[i].keys);
+		idset_free(&s->tables[i].keys);
 	}
 	free(s->tables);
 	buf_free(&s->line);

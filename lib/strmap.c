@@ -7,12 +7,17 @@
 #include "xalloc.h"
 
 /* FNV-1a: short, and spreads the similar keys of one table well enough. */
-static size_t hash(const char *key)
+unsigned long long strmap_hash(const char *key)
 {
 	uint64_t h = 14695981039346656037u;
 	for (const unsigned char *p = (const unsigned char *)key; *p; p++)
 		h = (h ^ *p) * 1099511628211u;
-	return (size_t)h;
+	return h;
+}
+
+static size_t hash(const char *key)
+{
+	return (size_t)strmap_hash(key);
 }
 
 static struct strmap_slot *find_slot(const struct strmap *map, const char *key)

@@ -20,5 +20,7 @@ int strmap_get(const struct strmap *map, const char *key, size_t *value);
 /* Sets key to value (copying key). Exits 70 when memory runs out. */
 void strmap_put(struct strmap *map, const char *key, size_t value);
 void strmap_free(struct strmap *map);
+/* The map's hash of a key, for a set that keeps hashes alone (64 bits: FNV-1a). */
+unsigned long long strmap_hash(const char *key);
 
 #endif
