@@ -335,7 +335,8 @@ static void copy_cell(struct buf *line, const struct cell *cell)
  * interleave in a Singer stream, and one COPY each would be a round trip each. */
 #define PENDING_MAX (1 << 20)
 
-/* Sends the table's waiting rows to its stage in one COPY. */
+/* Sends the table's waiting rows to its stage. The COPY stays open: the server takes
+ * them in while this reads on, and the next statement (or another table's COPY) ends it. */
 static int flush_table(struct pg_sink *s, size_t index, struct buf *why)
 {
 	struct pg_table *t = &s->tables[index];
@@ -344,8 +345,6 @@ static int flush_table(struct pg_sink *s, size_t index, struct buf *why)
 	int status = start_copy(s, index, why);
 	if (!status && PQputCopyData(s->db.conn, t->pending.data, (int)t->pending.len) != 1)
 		status = pg_failed(&s->db, NULL, t->layout->name, why);
-	if (!status)
-		status = end_copy(s, why);
 	buf_clear(&t->pending);
 	return status;
 }
