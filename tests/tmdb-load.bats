@@ -469,8 +469,11 @@ o2|2|"
 
 @test "a database another process is writing is waited for, not failed" {
 	movie 1 Inception 1 2 | tmdb-load -q sqlite "$DB" movies
-	# The other writer takes the lock, says so, holds it for a second and commits.
-	sqlite3 "$DB" "BEGIN IMMEDIATE; INSERT INTO movies (movie_id) VALUES ('other');" \
+	# The other writer takes the lock, says so, holds it for a second and commits. Its
+	# COMMIT waits (.timeout) for the moment tmdb-load's retry holds a shared lock: without
+	# one it failed "database is locked" on a loaded machine, as any writer without a busy
+	# timeout may beside a reader.
+	sqlite3 "$DB" ".timeout 10000" "BEGIN IMMEDIATE; INSERT INTO movies (movie_id) VALUES ('other');" \
 		".shell touch '$BATS_TEST_TMPDIR/locked'; sleep 1" "COMMIT;" 3>&- &
 	locker=$!
 	for _ in $(seq 200); do [ -e "$BATS_TEST_TMPDIR/locked" ] && break; sleep 0.05; done
