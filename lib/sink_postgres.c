@@ -575,17 +575,31 @@ static int batch_parents(struct pg_sink *s, const struct pg_table *t, const char
 	return 0;
 }
 
+/* HEAD (SELECT 1 FROM, DELETE FROM) the table's rows of the batch's parents, the
+ * parents in *param for $1: the start of every statement on a batch's children. */
+static int sql_batch_children(struct pg_sink *s, const struct pg_table *t, const char *head,
+			      struct buf *sql, const char **param, struct buf *why)
+{
+	int status = batch_parents(s, t, param, why);
+	if (status)
+		return status;
+	sql_printf(sql, "%s %s AS t WHERE t.", head, t->target);
+	sql_identifier(s, sql, t->layout->columns[t->layout->parent].name);
+	sql_puts(sql, " = ANY ($1)");
+	return 0;
+}
+
 /* Whether the table holds a row of the batch's parents, by the parent column's index. */
 static int has_batch_children(struct pg_sink *s, const struct pg_table *t, int *found, struct buf *why)
 {
 	const char *params[1];
-	int status = batch_parents(s, t, &params[0], why);
-	if (status)
-		return status;
 	struct buf sql = {0};
-	sql_printf(&sql, "SELECT 1 FROM %s t WHERE t.", t->target);
-	sql_identifier(s, &sql, t->layout->columns[t->layout->parent].name);
-	sql_puts(&sql, " = ANY ($1) LIMIT 1");
+	int status = sql_batch_children(s, t, "SELECT 1 FROM", &sql, &params[0], why);
+	if (status) {
+		buf_free(&sql);
+		return status;
+	}
+	sql_puts(&sql, " LIMIT 1");
 	PGresult *res;
 	status = pg_run(&s->db, sql.data, 1, params, PGRES_TUPLES_OK, &res, t->layout->name, why);
 	buf_free(&sql);
@@ -779,13 +793,13 @@ static int replace_children(struct pg_sink *s, const struct pg_table *t, struct 
 	if (t->fresh && t->fresh_rows == s->rows)
 		return 0;
 	const char *params[1];
-	int status = batch_parents(s, t, &params[0], why);
-	if (status)
-		return status;
 	struct buf sql = {0};
-	sql_printf(&sql, "DELETE FROM %s AS t WHERE t.", t->target);
-	sql_identifier(s, &sql, layout->columns[layout->parent].name);
-	sql_printf(&sql, " = ANY ($1) AND NOT EXISTS (SELECT 1 FROM %s s WHERE ", t->stage);
+	int status = sql_batch_children(s, t, "DELETE FROM", &sql, &params[0], why);
+	if (status) {
+		buf_free(&sql);
+		return status;
+	}
+	sql_printf(&sql, " AND NOT EXISTS (SELECT 1 FROM %s s WHERE ", t->stage);
 	for (size_t k = 0; k < layout->key_count; k++) {
 		sql_printf(&sql, "%ss.c%zu = t.", k ? " AND " : "", layout->key[k]);
 		sql_identifier(s, &sql, layout->columns[layout->key[k]].name);
