@@ -52,6 +52,9 @@ static const char usage_text[] =
 	"      --fresh-since TIME  with --state: a movie the state says was fetched at or after\n"
 	"                        TIME (YYYY-MM-DDTHH:MM:SSZ in UTC, or @SECONDS) is not asked\n"
 	"                        again, as when resuming a run that started at TIME\n"
+	"      --etags           movies carry their requests' ETags and times (\"_sync\"), as in a\n"
+	"                        sync: the destination keeps them, and tmdb-load --print-state\n"
+	"                        gives them back for --state and --fresh-since\n"
 	"      --summary         end with one line on stderr: fetched, unchanged (with --fresh-since:\n"
 	"                        how many of them fresh, not asked), not found, requests\n"
 	"      --progress        draw a progress line on stderr even when it is not a terminal\n"
@@ -76,6 +79,7 @@ struct settings {
 	const char *fresh_since_text;	/* --fresh-since as given, or NULL */
 	time_t fresh_since;
 	int summary;
+	int etags;		/* --etags: movies carry their ETags as in a sync */
 	enum progress_mode progress;
 	long retries;
 	long timeout_s;
@@ -128,7 +132,7 @@ static int parse_options(int argc, char **argv, struct settings *s)
 {
 	enum { OPT_BASE_URL = 256, OPT_LANGUAGE, OPT_RETRIES, OPT_TIMEOUT, OPT_STRICT,
 	       OPT_RECORD, OPT_REPLAY, OPT_STATE, OPT_STATE_OUT, OPT_SUMMARY, OPT_RATE,
-	       OPT_PROGRESS, OPT_NO_PROGRESS, OPT_RATE_FILE, OPT_FRESH_SINCE };
+	       OPT_PROGRESS, OPT_NO_PROGRESS, OPT_RATE_FILE, OPT_FRESH_SINCE, OPT_ETAGS };
 	static const struct option options[] = {
 		{"config", required_argument, NULL, 'c'},
 		{"base-url", required_argument, NULL, OPT_BASE_URL},
@@ -144,6 +148,7 @@ static int parse_options(int argc, char **argv, struct settings *s)
 		{"state", required_argument, NULL, OPT_STATE},
 		{"state-out", required_argument, NULL, OPT_STATE_OUT},
 		{"fresh-since", required_argument, NULL, OPT_FRESH_SINCE},
+		{"etags", no_argument, NULL, OPT_ETAGS},
 		{"summary", no_argument, NULL, OPT_SUMMARY},
 		{"progress", no_argument, NULL, OPT_PROGRESS},
 		{"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
@@ -169,6 +174,7 @@ static int parse_options(int argc, char **argv, struct settings *s)
 		case OPT_STATE: s->state_in = optarg; break;
 		case OPT_STATE_OUT: s->state_out = optarg; break;
 		case OPT_FRESH_SINCE: s->fresh_since_text = optarg; break;
+		case OPT_ETAGS: s->etags = 1; break;
 		case OPT_SUMMARY: s->summary = 1; break;
 		case OPT_PROGRESS: s->progress = PROGRESS_ON; break;
 		case OPT_NO_PROGRESS: s->progress = PROGRESS_OFF; break;
@@ -552,8 +558,8 @@ int main(int argc, char **argv)
 	};
 	/* The window holds a few rounds of work per connection, so connections stay busy
 	 * while a slow movie at the front holds the printing up. */
-	struct run run = {.api.language = s.language, .strict = s.strict, .progress = s.progress,
-			  .capacity = 4 * (size_t)s.jobs + 8};
+	struct run run = {.api.language = s.language, .api.sync = s.etags, .strict = s.strict,
+			  .progress = s.progress, .capacity = 4 * (size_t)s.jobs + 8};
 	struct state previous = {0}, next = {0};
 	if (s.state_in) {
 		state_load(&previous, s.state_in);

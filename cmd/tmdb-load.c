@@ -20,7 +20,7 @@ static const char usage_text[] =
 	"       tmdb-load [options] postgres DSN [TABLE]  upsert into the PostgreSQL database DSN\n"
 	"       tmdb-load [options] csv DIR [TABLE]       merge into DIR/TABLE.csv, one file per table\n"
 	"       tmdb-load [options] csv - TABLE           TABLE's rows as CSV on standard output\n"
-	"       tmdb-load --print-state sqlite DB | postgres DSN | csv DIR\n"
+	"       tmdb-load --print-state [--ids FILE] sqlite DB | postgres DSN | csv DIR\n"
 	"\n"
 	"Reads standard input: plain rows of TABLE, one JSON object per line, or a Singer\n"
 	"stream (SCHEMA, RECORD, STATE messages; other types are ignored) that names its\n"
@@ -51,6 +51,8 @@ static const char usage_text[] =
 	"                         {\"version\":1,\"etags\":{...},\"fetched\":{...},\"members\":[...]}\n"
 	"                         of the movies it holds (fetched: when each request was\n"
 	"                         answered), for tmdb-fetch --state; reads no input, creates nothing\n"
+	"      --ids FILE         with --print-state: only the state of the movies FILE lists\n"
+	"                         (- standard input), ID lines as tmdb-fetch movie reads them\n"
 	"      --shared           postgres: load beside other --shared loads of the same\n"
 	"                         destination (workers of one job), each movie locked while\n"
 	"                         written; a load without it still waits for them (or 75)\n"
@@ -100,16 +102,24 @@ static double parse_batch_seconds(const char *text)
 	return value;
 }
 
-static int parse_options(int argc, char **argv, struct sink_options *options, int *state_only)
+/* --print-state and what restricts it. */
+struct state_request {
+	int wanted;
+	const char *ids;	/* --ids FILE, or NULL */
+};
+
+static int parse_options(int argc, char **argv, struct sink_options *options,
+			 struct state_request *state)
 {
-	enum { OPT_ALTER = 256, OPT_BATCH, OPT_BATCH_SECONDS, OPT_BUSY_TIMEOUT, OPT_PRINT_STATE,
-	       OPT_SHARED, OPT_WAIT };
+	enum { OPT_ALTER = 256, OPT_BATCH, OPT_BATCH_SECONDS, OPT_BUSY_TIMEOUT, OPT_IDS,
+	       OPT_PRINT_STATE, OPT_SHARED, OPT_WAIT };
 	static const struct option long_options[] = {
 		{"alter", no_argument, NULL, OPT_ALTER},
 		{"batch", required_argument, NULL, OPT_BATCH},
 		{"batch-seconds", required_argument, NULL, OPT_BATCH_SECONDS},
 		{"shared", no_argument, NULL, OPT_SHARED},
 		{"busy-timeout", required_argument, NULL, OPT_BUSY_TIMEOUT},
+		{"ids", required_argument, NULL, OPT_IDS},
 		{"print-state", no_argument, NULL, OPT_PRINT_STATE},
 		{"wait", no_argument, NULL, OPT_WAIT},
 		CLI_COMMON_OPTIONS,
@@ -124,7 +134,9 @@ static int parse_options(int argc, char **argv, struct sink_options *options, in
 		else if (c == OPT_BUSY_TIMEOUT)
 			options->busy_timeout_ms = parse_busy_timeout(optarg);
 		else if (c == OPT_PRINT_STATE)
-			*state_only = 1;
+			state->wanted = 1;
+		else if (c == OPT_IDS)
+			state->ids = optarg;
 		else if (c == OPT_WAIT)
 			options->wait = 1;
 		else if (c == OPT_BATCH)
@@ -134,6 +146,8 @@ static int parse_options(int argc, char **argv, struct sink_options *options, in
 		else if (c == OPT_SHARED)
 			options->shared = 1;
 	}
+	if (state->ids && !state->wanted)
+		cli_usage_error(usage_text, "--ids: only with --print-state");
 	return optind;
 }
 
@@ -226,11 +240,13 @@ static void print_state(void *arg)
 
 /* --print-state: the destination's sync state on standard output; standard input is
  * not read. */
-static int print_sync_state(char **args, const struct sink_options *options)
+static int print_sync_state(char **args, const struct sink_options *options, const char *ids)
 {
 	struct load_state state;
 	struct buf why = {0};
 	load_state_init(&state);
+	if (ids)
+		load_state_read_ids(&state, ids);
 	int status;
 	if (strcmp(args[0], "sqlite") == 0)
 		status = sink_sqlite_read_state(args[1], options, &state, &why);
@@ -252,12 +268,12 @@ int main(int argc, char **argv)
 	log_init(argv[0]);
 	signal(SIGPIPE, SIG_IGN);	/* a closed pipe shows up as EPIPE, handled quietly */
 	struct sink_options options = {.busy_timeout_ms = 30000, .batch_movies = -1, .batch_seconds = -1};
-	int state_only = 0;
-	int first = parse_options(argc, argv, &options, &state_only);
-	check_arguments(argc - first, argv + first, state_only);
+	struct state_request state = {0};
+	int first = parse_options(argc, argv, &options, &state);
+	check_arguments(argc - first, argv + first, state.wanted);
 	char **args = argv + first;
-	if (state_only)
-		return print_sync_state(args, &options);
+	if (state.wanted)
+		return print_sync_state(args, &options, state.ids);
 	const char *table = argc - first > 2 ? args[2] : NULL;
 	default_batches(&options, args[0]);
 

@@ -380,6 +380,7 @@ const struct warehouse_dialect pg_dialect = {
 			    " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
 			    " WHERE n.nspname = $1 AND c.relkind IN ('r', 'p')"
 			    " AND c.relname IN ('movies', 'sync_state', 'memberships')",
+	.movie_in_json_sql = "s.movie_id IN (SELECT json_array_elements_text($1::json))",
 	.create_view = "CREATE OR REPLACE VIEW",
 	.view_names_schema = 1,
 };

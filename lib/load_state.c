@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ids.h"
 #include "jsonl.h"
 #include "log.h"
 #include "xalloc.h"
@@ -11,11 +12,43 @@
 
 void load_state_init(struct load_state *state)
 {
+	*state = (struct load_state){0};
 	state->etags = json_object();
 	state->fetched = json_object();
 	state->members = json_array();
 	if (!state->etags || !state->fetched || !state->members)
 		die(EXIT_SOFTWARE, "out of memory");
+}
+
+static void take_id_line(struct line_reader *reader, char *line, size_t len, void *context)
+{
+	static struct jdoc doc;
+	static struct buf why;
+	struct load_state *state = context;
+	long long id;
+	buf_clear(&why);
+	if (ids_read_line(line, len, "movie", &doc, &id, &why) == IDS_REFUSED || !id)
+		die(EXIT_DATAERR, "%s:%ld: %s", reader->name, reader->lineno, why.data);
+	char text[32];
+	snprintf(text, sizeof text, "%lld", id);
+	if (strmap_get(&state->only, text, NULL))
+		return;
+	strmap_put(&state->only, text, 0);
+	buf_printf(&state->only_json, "%s\"%s\"", state->only.count > 1 ? "," : "", text);
+}
+
+void load_state_read_ids(struct load_state *state, const char *path)
+{
+	char *names[] = {(char *)path};
+	state->restricted = 1;
+	buf_putc(&state->only_json, '[');
+	jsonl_read_inputs(1, names, take_id_line, state);
+	buf_putc(&state->only_json, ']');
+}
+
+int load_state_wants(const struct load_state *state, const char *movie_id)
+{
+	return !state->restricted || strmap_get(&state->only, movie_id, NULL);
 }
 
 /* Whether the value went in: text that is not UTF-8 does not. */
@@ -49,21 +82,24 @@ void load_state_add_member(struct load_state *state, const char *person_id, cons
 
 /* Rows of a sync table whose movie_id is a movie's: a destination emptied by hand, or
  * whose movies went another way, claims nothing it lacks. */
-static void rows_of_movies(struct buf *sql, const char *columns, const char *table, const char *schema)
+static void rows_of_movies(struct buf *sql, const char *columns, const char *table, const char *schema,
+			   const char *only)
 {
 	buf_printf(sql, "SELECT %s FROM %s.%s s WHERE EXISTS (SELECT 1 FROM %s.movies m"
 			" WHERE m.movie_id = s.movie_id)", columns, schema, table, schema);
+	if (only)
+		buf_printf(sql, " AND %s", only);
 }
 
-void load_state_etags_sql(struct buf *sql, const char *schema, int has_fetched_at)
+void load_state_etags_sql(struct buf *sql, const char *schema, int has_fetched_at, const char *only)
 {
 	rows_of_movies(sql, has_fetched_at ? "s.request, s.etag, s.fetched_at" : "s.request, s.etag, NULL",
-		       "sync_state", schema);
+		       "sync_state", schema, only);
 }
 
-void load_state_members_sql(struct buf *sql, const char *schema)
+void load_state_members_sql(struct buf *sql, const char *schema, const char *only)
 {
-	rows_of_movies(sql, "s.person_id, s.job, s.movie_id", "memberships", schema);
+	rows_of_movies(sql, "s.person_id, s.job, s.movie_id", "memberships", schema, only);
 }
 
 static int compare_member(const void *a, const void *b)
@@ -137,5 +173,7 @@ void load_state_free(struct load_state *state)
 	json_decref(state->etags);
 	json_decref(state->fetched);
 	json_decref(state->members);
+	strmap_free(&state->only);
+	buf_free(&state->only_json);
 	*state = (struct load_state){0};
 }

@@ -808,7 +808,7 @@ int sink_csv_read_state(const char *dir, struct load_state *state, struct buf *w
 	if (!status)
 		status = read_state_file(dir, &movies, why);
 	for (size_t r = 0; !status && r < movies.records; r++)
-		if (movies.values[r])
+		if (movies.values[r] && load_state_wants(state, movies.values[r]))
 			strmap_put(&movie_ids, movies.values[r], 0);
 	if (!status) {
 		add_state_rows(&etags, 1, &movie_ids, state, 1);

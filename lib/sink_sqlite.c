@@ -750,6 +750,7 @@ static const struct warehouse_dialect sqlite_dialect = {
 	.key_sql = "SELECT name FROM pragma_table_info(?2, ?1) WHERE pk > 0 ORDER BY pk",
 	.state_tables_sql = "SELECT name FROM main.sqlite_master WHERE type = 'table'"
 			    " AND name IN ('movies', 'sync_state', 'memberships')",
+	.movie_in_json_sql = "s.movie_id IN (SELECT value FROM json_each(?1))",
 	.index_names_schema = 1,
 	.create_view = "CREATE VIEW",
 	.drop_view = "DROP VIEW IF EXISTS",

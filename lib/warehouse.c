@@ -339,15 +339,17 @@ int warehouse_read_state(struct warehouse *w, struct load_state *state, struct b
 	const char *sync_state[] = {w->schema_name, "sync_state"};
 	if (!status && r.sync_state)
 		status = d->query(w->db, d->columns_sql, 2, sync_state, 2, note_fetched_at, &r, what, why);
+	const char *only = state->restricted ? d->movie_in_json_sql : NULL;
+	const char *ids = state->only_json.data;
 	for (r.etags = 1; r.etags >= 0 && !status; r.etags--) {
 		if (!r.movies || !(r.etags ? r.sync_state : r.memberships))
 			continue;
 		struct buf sql = {0};
 		if (r.etags)
-			load_state_etags_sql(&sql, w->schema, r.fetched_at);
+			load_state_etags_sql(&sql, w->schema, r.fetched_at, only);
 		else
-			load_state_members_sql(&sql, w->schema);
-		status = d->query(w->db, sql.data, 0, NULL, 3, add_state_row, &r, what, why);
+			load_state_members_sql(&sql, w->schema, only);
+		status = d->query(w->db, sql.data, only ? 1 : 0, &ids, 3, add_state_row, &r, what, why);
 		buf_free(&sql);
 	}
 	return status;

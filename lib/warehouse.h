@@ -38,6 +38,9 @@ struct warehouse_dialect {
 	 * (name, type), its primary key's in key order (name); with $1 only: which of
 	 * movies, sync_state and memberships are tables (name). */
 	const char *columns_sql, *key_sql, *state_tables_sql;
+	/* The condition on s.movie_id that keeps the movies of a JSON array of strings in
+	 * $1 (SQLite: ?1): --print-state --ids. */
+	const char *movie_in_json_sql;
 	/* The schema is in the index's name (SQLite: main."i" ON "t"), else in the table's
 	 * (PostgreSQL: "i" ON "s"."t"). */
 	int index_names_schema;

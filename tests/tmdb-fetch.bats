@@ -657,6 +657,32 @@ utc_now() {
 	[ "$(sqlite3 resumed.db "SELECT count(*) FROM sync_state WHERE fetched_at IS NULL OR fetched_at < '$t0'")" -eq 0 ]
 }
 
+@test "--etags: movies of plain ID lines carry their ETags and times, a load keeps them, and a rerun --fresh-since asks for none of them" {
+	set -o pipefail
+	cd "$BATS_TEST_TMPDIR" || return
+	t0=$(utc_now)
+	printf '155\n{"adult":false,"id":550,"original_title":"Fight Club","popularity":61.4,"video":false}\n' >ids
+	run --separate-stderr tmdb-fetch --etags movie <ids
+	assert_success
+	printf '%s\n' "$output" >fetched.jsonl
+	jq -e -s --arg t0 "$t0" 'length == 2 and (.[0]._sync.etags | length) == 4 and
+		all(.[]._sync.etags[]; .fetched_at >= $t0 and (.request | test("^/movie/(155|550)[/?]"))) and
+		all(._sync | keys == ["etags"])' fetched.jsonl
+	tmdb-shape --all fetched.jsonl | tmdb-load -q sqlite w.db
+	[ "$(sqlite3 w.db 'SELECT count(*) FROM memberships')" -eq 0 ]
+	tmdb-load --print-state --ids ids sqlite w.db >state.json
+	jq -e --slurpfile f fetched.jsonl '(.etags | keys) == ([$f[]._sync.etags[].request] | sort) and (.fetched | keys) == (.etags | keys)' state.json
+	fake_reset
+	run --separate-stderr tmdb-fetch --summary --etags --state state.json --fresh-since "$t0" movie < <(cat ids; echo 27205)
+	assert_success
+	assert_equal "$(asked_movies)" "27205"
+	assert_equal "$(jq -c '[.id, (._sync.etags | length > 0)]' <<<"$output")" '[27205,true]'
+	[[ $stderr == *"1 fetched, 2 unchanged (2 fresh, not asked), 0 not found"* ]] || fail "$stderr"
+	# Without it a movie's line is TMDB's answer alone, as before.
+	run --separate-stderr tmdb-fetch movie 550
+	jq -e 'has("_sync") | not' <<<"$output"
+}
+
 @test "--fresh-since takes a UTC time or @SECONDS and needs --state; anything else is a usage error naming it" {
 	for bad in 2025-01-01 2025-02-30T00:00:00Z 2025-01-01T24:00:00Z '2025-01-01 00:00:00Z' \
 		2025-01-01T00:00:00+01:00 1969-12-31T23:59:59Z yesterday @ @-5 @12x ''; do

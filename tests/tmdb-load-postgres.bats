@@ -641,6 +641,18 @@ sync_stream() {
 	assert_equal "$output" '{"version":1,"etags":{},"members":[]}'
 }
 
+@test "--print-state --ids FILE: only the listed movies' state, as sqlite's" {
+	sync_stream | load_pg -q
+	sync_stream | tmdb-load -q sqlite "$DB"
+	printf '2\n{"adult":false,"id":3}\n99\n2\n' >"$BATS_TEST_TMPDIR/ids"
+	run --separate-stderr tmdb-load --print-state --ids "$BATS_TEST_TMPDIR/ids" postgres "$PG_DSN"
+	assert_success
+	assert_equal "$output" '{"version":1,"etags":{"/movie/2":"W/\"e2\"","/movie/3":"W/\"e3\""},"members":[{"person_id":"525","job":"Director","movie_id":"2"}]}'
+	assert_equal "$output" "$(tmdb-load --print-state --ids - sqlite "$DB" <"$BATS_TEST_TMPDIR/ids")"
+	run --separate-stderr tmdb-load --print-state --ids /dev/null postgres "$PG_DSN"
+	assert_equal "$output" '{"version":1,"etags":{},"members":[]}'
+}
+
 @test "tmdb-fetch --state reads what --print-state prints: an unchanged source prints nothing" {
 	tmdb-fetch --state-out "$BATS_TEST_TMPDIR/s1" movie 155 550 >"$BATS_TEST_TMPDIR/movies.jsonl"
 	# Each movie's line carries its ETags in _sync, as a sync's lines do.

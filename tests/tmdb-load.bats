@@ -833,6 +833,30 @@ keys() {
 	[ -z "$output" ]
 }
 
+@test "--print-state --ids FILE: only the listed movies' state, IDs as tmdb-fetch reads them (sqlite, csv)" {
+	local e2='"/movie/2?append_to_response=credits,reviews":"W/\"e2\""' e3='"/movie/3?append_to_response=credits,reviews":"W/\"e3\""'
+	printf '2\r\n{"adult":false,"id":3,"original_title":"x"}\n99\n\n2' >"$BATS_TEST_TMPDIR/ids"
+	for sink in sqlite csv; do
+		sync_stream | tmdb-load -q "$sink" "$(target "$sink")"
+		run --separate-stderr tmdb-load --print-state --ids "$BATS_TEST_TMPDIR/ids" "$sink" "$(target "$sink")"
+		assert_success
+		assert_equal "$output" "{\"version\":1,\"etags\":{$e2,$e3},\"members\":[{\"person_id\":\"525\",\"job\":\"Director\",\"movie_id\":\"2\"}]}"
+		run --separate-stderr tmdb-load --print-state --ids - "$sink" "$(target "$sink")" <<<'3'
+		assert_success
+		assert_equal "$output" "{\"version\":1,\"etags\":{$e3},\"members\":[]}"
+		run --separate-stderr tmdb-load --print-state --ids /dev/null "$sink" "$(target "$sink")"
+		assert_equal "$output" '{"version":1,"etags":{},"members":[]}'
+		# A line that is no ID: 65 naming the file and line, no state printed.
+		run -65 --separate-stderr tmdb-load --print-state --ids - "$sink" "$(target "$sink")" <<<$'2\n{"title":"x"}'
+		[ -z "$output" ]
+		[[ $stderr == *"-:2: "* ]] || fail "$stderr"
+	done
+	run -66 --separate-stderr tmdb-load --print-state --ids "$BATS_TEST_TMPDIR/none" sqlite "$DB"
+	[[ $stderr == *"$BATS_TEST_TMPDIR/none"* ]] || fail "$stderr"
+	run -64 --separate-stderr tmdb-load --ids "$BATS_TEST_TMPDIR/ids" sqlite "$DB" </dev/null
+	[[ $stderr == *"--ids"*"--print-state"* ]] || fail "$stderr"
+}
+
 @test "--print-state lists when each request was answered, for the rows that say (sqlite, csv)" {
 	for sink in sqlite csv; do
 		run --separate-stderr tmdb-load "$sink" "$(target "$sink")" < <(schema movies; schema sync_state
