@@ -15,8 +15,13 @@ input, also -) is TMDB's daily export (movie_ids_MM_DD_YYYY.json.gz: one JSON ob
 an "id" a line) or any list of IDs or such objects, gzip-compressed or plain. GNU parallel
 cuts it into blocks of lines and runs, for each block, on this machine or a --sshlogin host:
 
-  tmdb-fetch --rate R --rate-file F movie | tmdb-shape --all |
-      tmdb-load --shared --wait postgres DSN
+  tmdb-load --print-state --ids BLOCK postgres DSN >STATE
+  tmdb-fetch --rate R --rate-file F --etags --state STATE movie <BLOCK |
+      tmdb-shape --all | tmdb-load --shared --wait postgres DSN
+
+A movie the database has is asked again only if it changed (its ETag). A run that
+did not finish is resumed by the next: the movies loaded since it started are not
+asked again.
 
 options:
   -j, --jobs N          workers at once on each host (default 4)
@@ -28,8 +33,15 @@ options:
                         this machine alone they share one budget of R (--rate-file);
                         with --sshlogin each gets --rate R/W, rounded down; 0: no limit
       --block SIZE      bytes of ID lines per block (default 256k; k, M, G), each block
-                        one fetch | shape | load and one transaction
+                        one fetch | shape | load
+      --batch N         each load commits after N movies (default 500; 0: no limit)
+      --batch-seconds S   and after S seconds (default 10; 0: no limit): what a
+                        worker stopped or killed loses at most
   -c, --config FILE     tmdb-fetch's credentials file, at that path on every host
+      --marker FILE     where a run notes when it started, until it finishes (default
+                        $XDG_STATE_HOME/tmdb-toolkit/catalog-HASH.started, HASH of the
+                        DSN, ~/.local/state without XDG_STATE_HOME): a run that finds
+                        it resumes the run it names
   -q, --quiet           no per-block summaries, no warnings
   -h, --help            this text
       --version         the version
@@ -39,7 +51,7 @@ TMDB_ACCESS_TOKEN) or --config, never a command line: remote hosts get none from
 Keep the database password out of DSN (~/.pgpass or PGPASSWORD on each host).
 
 Exit: 0 every block loaded, 64 usage, 65 FILE is not gzip or not ID lines, 66 FILE
-cannot be read, 69 GNU parallel missing; a failed block stops the run (the other
+cannot be read, 69 GNU parallel missing, 73 the marker cannot be written; a failed block stops the run (the other
 running blocks are stopped and roll back) and exits with the failing program's
 status, naming the block, the host and the program.
 USAGE
@@ -59,23 +71,29 @@ sync_use_built_programs "$here"
 jobs=4
 rate=40
 block=256k
+batch=500
+batch_seconds=10
 quiet=0
 sshlogins=()
 dsn=
 input=-
+marker=
 
 parse_options() {
 	local -a operands=()
 	while [[ $# -gt 0 ]]; do
 		case $1 in
-		-j | --jobs | --sshlogin | --rate | --block | -c | --config)
+		-j | --jobs | --sshlogin | --rate | --block | --batch | --batch-seconds | -c | --config | --marker)
 			[[ $# -ge 2 && -n $2 ]] || fail "$1 needs a value"
 			case $1 in
 			-j | --jobs) jobs=$2 ;;
 			--sshlogin) sshlogins+=("$2") ;;
 			--rate) rate=$2 ;;
 			--block) block=$2 ;;
+			--batch) batch=$2 ;;
+			--batch-seconds) batch_seconds=$2 ;;
 			-c | --config) fetch_options+=(--config "$2") ;;
+			--marker) marker=$2 ;;
 			esac
 			shift
 			;;
@@ -92,6 +110,8 @@ parse_options() {
 	[[ $jobs =~ ^0*[1-9][0-9]*$ ]] || fail "--jobs '$jobs': not a positive number"
 	[[ $rate =~ ^[0-9]+$ ]] || fail "--rate '$rate': not a number of requests per second"
 	[[ $block =~ ^[1-9][0-9]*[kKmMgG]?$ ]] || fail "--block '$block': not a size (256k, 1M)"
+	[[ $batch =~ ^[0-9]+$ ]] || fail "--batch '$batch': not a number of movies"
+	[[ $batch_seconds =~ ^[0-9]+([.][0-9]+)?$ ]] || fail "--batch-seconds '$batch_seconds': not a number of seconds"
 	((${#operands[@]} >= 1)) || fail "missing DSN"
 	((${#operands[@]} <= 2)) || fail "too many operands: '${operands[2]}'"
 	jobs=$((10#$jobs)) rate=$((10#$rate))
@@ -149,7 +169,7 @@ set_worker_options() {
 	fi
 	# The loads run side by side, each batch's movies locked (--shared), and wait for a
 	# load that is not one of them (--wait).
-	load_options=(--shared --wait)
+	load_options=(--shared --wait --batch "$batch" --batch-seconds "$batch_seconds")
 	if ((quiet)); then
 		fetch_options+=(-q)
 		load_options+=(-q)
@@ -159,10 +179,12 @@ set_worker_options() {
 # catalog_worker BLOCK DSN FETCH-OPTION... -- LOAD-OPTION...: one block of ID lines from
 # standard input, fetched, shaped and loaded into DSN. GNU parallel runs it in bash -c, here
 # or on another host through ssh, so it uses nothing but bash and the toolkit's programs.
-# Only tmdb-fetch keeps the credential. A failure names the block, the host and each
-# program that failed; the status is the pipeline's.
+# The block's movies' state, read from the database first, lets tmdb-fetch ask only what
+# changed and skip what a resumed run loaded (--fresh-since among FETCH-OPTIONs); --etags
+# has the new ETags commit with each movie. Only tmdb-fetch keeps the credential. A failure
+# names the block, the host and each program that failed; the status is the pipeline's.
 catalog_worker() {
-	local block=$1 dsn=$2 status=0 host=${PARALLEL_SSHLOGIN:-:} i
+	local block=$1 dsn=$2 status=0 host=${PARALLEL_SSHLOGIN:-:} i ids
 	local -a fetch=() load=() statuses programs=(tmdb-fetch tmdb-shape tmdb-load)
 	shift 2
 	while [[ $# -gt 0 && $1 != -- ]]; do
@@ -170,12 +192,25 @@ catalog_worker() {
 		shift
 	done
 	load=("${@:2}")
+	[[ $host != : ]] || host="this machine"
+	ids=$(mktemp "${TMPDIR:-/tmp}/tmdb-catalog-block.XXXXXX") || return 73
+	# The names now: the trap runs after this function's locals are gone. A worker GNU
+	# parallel stops (another block failed) leaves no files behind either.
+	# shellcheck disable=SC2064 # expanded now on purpose
+	trap "rm -f $(printf '%q ' "$ids" "$ids.state")" EXIT
+	trap 'exit 143' HUP INT TERM
+	cat >"$ids"
+	env -u TMDB_API_KEY -u TMDB_ACCESS_TOKEN tmdb-load --print-state --ids "$ids" postgres "$dsn" >"$ids.state" ||
+		{
+			status=$?
+			echo "$0: block $block on $host: tmdb-load exited $status (reading the state of its movies)" >&2
+			return "$status"
+		}
 	set -o pipefail
-	tmdb-fetch "${fetch[@]}" movie |
+	tmdb-fetch "${fetch[@]}" --etags --state "$ids.state" movie <"$ids" |
 		env -u TMDB_API_KEY -u TMDB_ACCESS_TOKEN tmdb-shape --all |
 		env -u TMDB_API_KEY -u TMDB_ACCESS_TOKEN tmdb-load "${load[@]}" postgres "$dsn" ||
 		statuses=("${PIPESTATUS[@]}") status=$?
-	[[ $host != : ]] || host="this machine"
 	for i in 0 1 2; do
 		if ((${statuses[i]:-0})); then
 			echo "$0: block $block on $host: ${programs[i]} exited ${statuses[i]}" >&2
@@ -236,6 +271,32 @@ run_workers() {
 	return "$status"
 }
 
+# default_marker: where a run into $dsn notes its start, by a hash of the DSN (which may
+# hold a password); nothing without a home to keep it in.
+default_marker() {
+	local base=${XDG_STATE_HOME:-${HOME:+$HOME/.local/state}}
+	[[ -n $base ]] || return 0
+	printf '%s/tmdb-toolkit/catalog-%s.started\n' "$base" "$(printf '%s' "$dsn" | sha256sum | cut -c 1-16)"
+}
+
+# begin_run: a run that did not finish is resumed, --fresh-since its start, so the movies
+# the database committed since are not asked again; else this run's start is noted, before
+# anything is fetched. The note goes once every block has loaded.
+begin_run() {
+	sync_marker=${marker:-$(default_marker)}
+	[[ -n $sync_marker ]] || return 0
+	local folder
+	folder=$(dirname "$sync_marker")
+	if ! mkdir -p "$folder" 2>/dev/null || [[ ! -w $folder ]]; then
+		fail "$folder: cannot create the marker there" 73
+	fi
+	sync_begin
+	if [[ -n $resumed_at ]]; then
+		fetch_options+=("${resume_options[@]}")
+		((quiet)) || echo "$prog: resuming the run that started at $resumed_at, not finished: movies loaded since are not asked again ($sync_marker)" >&2
+	fi
+}
+
 main() {
 	parse_options "$@"
 	command -v parallel >/dev/null ||
@@ -244,7 +305,9 @@ main() {
 		fail "$input: cannot read" 66
 	fi
 	set_worker_options
+	begin_run
 	run_workers
+	[[ -z $sync_marker ]] || rm -f "$sync_marker"
 }
 
 main "$@"

@@ -148,21 +148,23 @@ lock_destination() {
 # it keeps (debug.sh: files/sync.started, deploy.sh: the connection's folder); empty: none.
 sync_marker=
 
-# sync_begin: sets resume_options. A marker left by a run that did not finish: that run is
-# resumed, --fresh-since its start, so the movies the destination committed since are not
-# asked again (the marker keeps its time until a run finishes). Else this run's start goes
-# into the marker, before anything is fetched, so every movie it commits is fresh since.
+# sync_begin: sets resume_options and resumed_at. A marker left by a run that did not
+# finish: that run is resumed, --fresh-since its start (resumed_at), so the movies the
+# destination committed since are not asked again (the marker keeps its time until a run
+# finishes). Else this run's start goes into the marker, before anything is fetched, so
+# every movie it commits is fresh since.
 resume_options=()
+resumed_at=
 sync_begin() {
 	local started=''
-	resume_options=()
+	resume_options=() resumed_at=
 	[[ -n $sync_marker ]] || return 0
 	if [[ -f $sync_marker ]]; then
 		read -r started <"$sync_marker" || true
 	fi
 	if [[ $started =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$ ]]; then
 		resume_options=(--fresh-since "$started")
-		echo "Resuming the sync started at $started that did not finish: movies fetched since are not asked again"
+		resumed_at=$started
 		return 0
 	fi
 	sync_temporaries+=("$sync_marker.new")
@@ -184,6 +186,9 @@ sync_director() {
 	sync_temporaries+=("$before")
 	tmdb-load --print-state "$type" "$target" >"$before"
 	sync_begin
+	if [[ -n $resumed_at ]]; then
+		echo "Resuming the sync started at $resumed_at that did not finish: movies fetched since are not asked again"
+	fi
 	echo "Syncing person $id, job $job..."
 	sync_fetch "${fetch_options[@]}" --summary person "$id" |
 		tmdb-director --sync --job "$job" |

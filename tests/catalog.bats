@@ -38,6 +38,8 @@ setup() {
 	fake_reset
 	pg_reset
 	cd "$BATS_TEST_TMPDIR" || return
+	# Where a run notes that it began: each test its own.
+	export XDG_STATE_HOME="$BATS_TEST_TMPDIR/state"
 }
 
 # expected_rows: "ID CAST REVIEWS" for each movie the fixtures hold, from the fixtures.
@@ -75,7 +77,8 @@ pg_equals_reference() {
 	if [[ -n ${1:-} ]]; then
 		where="WHERE movie_id IN ($(sed "s/.*/'&'/" "$1" | paste -sd,))"
 	fi
-	for table in $(sqlite3 "$REFERENCE" "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY 1"); do
+	# sync_state says when each was fetched, so it is not TMDB's data: each run's differs.
+	for table in $(sqlite3 "$REFERENCE" "SELECT name FROM sqlite_master WHERE type = 'table' AND name <> 'sync_state' ORDER BY 1"); do
 		sqlite3 -csv "$REFERENCE" "SELECT * FROM $table $where" | sorted_csv >"sqlite.$table"
 		"$PG_BIN/psql" -X -q --csv -t -c "SELECT * FROM $table $where" | sorted_csv >"pg.$table"
 		diff "sqlite.$table" "pg.$table" >/dev/null || fail "$table differs: $(diff "sqlite.$table" "pg.$table" | head -5)"
@@ -135,8 +138,10 @@ fetched_movies() {
 }
 
 @test "catalog.sh, 4 workers over the gzip export: PostgreSQL holds the source, every movie once and whole, none fetched twice" {
-	run --separate-stderr catalog -j 4 "$PG_DSN" "$EXPORT"
+	mkdir tmp
+	TMPDIR=$PWD/tmp run --separate-stderr catalog -j 4 "$PG_DSN" "$EXPORT"
 	assert_success
+	assert_equal "$(ls tmp)" ""
 	# shellcheck disable=SC2154 # run --separate-stderr sets stderr
 	[[ $stderr =~ catalog.sh:\ ([0-9]+)\ blocks\ loaded ]] || fail "$stderr"
 	((BASH_REMATCH[1] >= 8)) || fail "only ${BASH_REMATCH[1]} blocks"
@@ -147,6 +152,9 @@ fetched_movies() {
 	run fetched_twice
 	assert_output ""
 	fetched_movies | cmp - "$BATS_FILE_TMPDIR/ids"
+	# Each movie's ETags and when they came, committed with it: what a later run resumes from.
+	pg_query "SELECT DISTINCT movie_id FROM sync_state WHERE fetched_at IS NOT NULL AND etag IS NOT NULL" | sort |
+		cmp - "$BATS_FILE_TMPDIR/ids"
 }
 
 @test "catalog.sh reads a plain ID list from standard input too" {
@@ -170,6 +178,61 @@ fetched_movies() {
 	pg_equals_reference held
 }
 
+@test "a run stopped half way and run again asks for none of the movies it committed, and ends equal to the source" {
+	fake_fault '{"match": "^/3/movie/7000100$", "kind": "status", "status": 500, "times": 1000}'
+	mkdir tmp
+	TMPDIR=$PWD/tmp run --separate-stderr catalog -j 4 "$PG_DSN" "$EXPORT"
+	assert_failure 69
+	# The workers stopped took their blocks' files with them.
+	assert_equal "$(ls tmp)" ""
+	pg_ids >committed
+	[ -s committed ] && [ "$(wc -l <committed)" -lt 218 ]
+	# The run's start is noted, and kept since it did not finish.
+	marker=$(echo "$XDG_STATE_HOME"/tmdb-toolkit/catalog-*.started)
+	[[ $(cat "$marker") =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$ ]] || fail "$(ls -R "$XDG_STATE_HOME")"
+	fake_reset
+	run --separate-stderr catalog -j 4 "$PG_DSN" "$EXPORT"
+	assert_success
+	# shellcheck disable=SC2154 # run --separate-stderr sets stderr
+	[[ $stderr == *"catalog.sh: resuming the run that started at "*", not finished: "* ]] || fail "$stderr"
+	fetched_movies >asked
+	assert_equal "$(comm -12 asked committed | paste -sd ' ')" ""
+	comm -23 "$BATS_FILE_TMPDIR/ids" committed | cmp - asked
+	pg_ids | cmp - "$BATS_FILE_TMPDIR/ids"
+	pg_equals_reference
+	# Finished: the note is gone, and the next run asks for every movie again, if changed.
+	[ ! -e "$marker" ]
+	fake_reset
+	run --separate-stderr catalog -q -j 4 "$PG_DSN" "$EXPORT"
+	assert_success
+	[ -z "$stderr" ]
+	fetched_movies | cmp - "$BATS_FILE_TMPDIR/ids"
+	assert_equal "$(jq -r 'select(.path | test("^/3/movie/[0-9]+$")) | .status' "$FAKE_LOG" | sort -u)" "304"
+	pg_equals_reference
+}
+
+@test "a run killed (SIGKILL, every process) and run again asks only for what was not committed, and ends equal to the source" {
+	fake_fault '{"match": "^/3/movie/", "kind": "slow", "delay": 0.02}'
+	setsid bash "$CATALOG" --rate 0 --block 2k -j 4 "$PG_DSN" "$EXPORT" 2>err &
+	pid=$!
+	until [ "$(fetched_movies | wc -l)" -ge 110 ]; do
+		kill -0 "$pid" 2>/dev/null || fail "ended before it was killed: $(cat err)"
+		sleep 0.05
+	done
+	# GNU parallel gives each job a process group of its own: the session holds them all.
+	pkill -KILL -s "$pid"
+	wait "$pid" || true
+	until [ -z "$(pgrep -s "$pid")" ]; do sleep 0.05; done
+	pg_ids >committed
+	fake_reset
+	run --separate-stderr catalog -j 4 "$PG_DSN" "$EXPORT"
+	assert_success
+	fetched_movies >asked
+	assert_equal "$(comm -12 asked committed | paste -sd ' ')" ""
+	comm -23 "$BATS_FILE_TMPDIR/ids" committed | cmp - asked
+	pg_equals_reference
+}
+
 @test "a database that cannot be reached: the status of tmdb-load, named" {
 	run --separate-stderr catalog -j 2 "postgresql://tmdb@127.0.0.1:9/tmdb" "$EXPORT"
 	assert_failure 69
@@ -191,7 +254,7 @@ fetched_movies() {
 @test "the key is on no process's command line and only tmdb-fetch has it; 4 workers share --rate through one file" {
 	fake_fault '{"match": "^/3/movie/550$", "kind": "slow", "delay": 2}'
 	zcat "$EXPORT" | head -20 >some.jsonl
-	bash "$CATALOG" -j 4 --rate 40 --block 300 "$PG_DSN" <some.jsonl >out 2>err 3>&- &
+	bash "$CATALOG" -j 4 --rate 40 --block 300 --batch 7 --batch-seconds 2.5 "$PG_DSN" <some.jsonl >out 2>err 3>&- &
 	pid=$!
 	wait_for_request '^/3/movie/550$'
 	cmdlines_of "$pid" >cmdlines
@@ -204,7 +267,7 @@ fetched_movies() {
 	wait "$pid" || fail "catalog.sh failed: $(cat err)"
 	grep -q 'tmdb-fetch --rate 40 --rate-file [^ ]*tmdb-catalog-rate[^ ]* .*movie' cmdlines || fail "$(cat cmdlines)"
 	[ "$(grep -o 'rate-file [^ ]*' cmdlines | sort -u | wc -l)" -eq 1 ] || fail "not one rate file: $(cat cmdlines)"
-	grep -q 'tmdb-load --shared --wait postgres' cmdlines || fail "$(cat cmdlines)"
+	grep -q 'tmdb-load --shared --wait --batch 7 --batch-seconds 2.5 postgres' cmdlines || fail "$(cat cmdlines)"
 	run grep -F -e "$FAKE_API_KEY" cmdlines
 	assert_failure
 	grep -qx "TMDB_API_KEY=$FAKE_API_KEY" fetch.environ
@@ -258,7 +321,7 @@ make_fake_ssh() {
 	assert_failure
 }
 
-@test "usage: --help, a missing DSN, bad numbers, a rate below one request per worker, an unreadable file" {
+@test "usage: --help, a missing DSN, bad numbers, a rate below one request per worker, an unreadable file, no marker" {
 	run bash "$CATALOG" --help
 	assert_success
 	assert_line --index 0 --regexp '^usage: catalog\.sh \[options\] DSN \[FILE\]'
@@ -270,6 +333,10 @@ Try 'catalog.sh --help' for more information." ]
 	[[ $stderr == *"--jobs '0'"* ]]
 	run -64 --separate-stderr bash "$CATALOG" --rate fast "$PG_DSN"
 	run -64 --separate-stderr bash "$CATALOG" --block 1T "$PG_DSN"
+	run -64 --separate-stderr bash "$CATALOG" --batch -1 "$PG_DSN"
+	[[ $stderr == *"--batch '-1'"* ]] || fail "$stderr"
+	run -64 --separate-stderr bash "$CATALOG" --batch-seconds 1s "$PG_DSN"
+	[[ $stderr == *"--batch-seconds '1s'"* ]] || fail "$stderr"
 	run -64 --separate-stderr bash "$CATALOG" --rate 3 -j 4 --sshlogin : "$PG_DSN"
 	[[ $stderr == *"less than one request a second for each of the 4 workers"* ]]
 	run -64 --separate-stderr bash "$CATALOG" --rate 6 -j 2 --sshlogin 3/hostA,: --sshlogin hostB "$PG_DSN"
@@ -277,6 +344,9 @@ Try 'catalog.sh --help' for more information." ]
 	run -64 --separate-stderr bash "$CATALOG" "$PG_DSN" a b
 	run -66 --separate-stderr bash "$CATALOG" "$PG_DSN" missing.json.gz
 	[ "$stderr" = "catalog.sh: missing.json.gz: cannot read" ]
+	# A run that cannot note its start does not start: 73, naming the folder.
+	run -73 --separate-stderr bash "$CATALOG" --marker /dev/null/run.started "$PG_DSN" <<<'550'
+	[ "$stderr" = "catalog.sh: /dev/null: cannot create the marker there" ] || fail "$stderr"
 	[ "$(pg_query "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")" -eq 0 ]
 }
 
