@@ -20,7 +20,7 @@
 #   BENCH_SHARD=N        (a): movies a worker loads at fetch speed (default 500)
 #   BENCH_PACE_MS=MS     (a): fetch speed, a movie every MS ms (default 20)
 #   BENCH_MANY_MOVIES=N  (b) and (d): movies loaded (default 10000)
-#   BENCH_RESUME_MOVIES=N  (c): the sync killed and resumed (default 100000), also at N/10
+#   BENCH_RESUME_MOVIES=N  (c): the catalog run killed and resumed (default 100000), also at N/10
 #   BENCH_BATCH=N, BENCH_BATCH_SECONDS=S  tmdb-load --batch N --batch-seconds S where the
 #                        build has them (default 500 and 10); --wait and --shared too
 #   BENCH_LABEL=TEXT     the heading of section 5's figures (default "This build"); a
@@ -95,7 +95,7 @@ KILLED_GROUP=
 
 cleanup() {
 	local pid
-	[[ -z $KILLED_GROUP ]] || kill -KILL -- "-$KILLED_GROUP" 2>/dev/null || true
+	[[ -z $KILLED_GROUP ]] || kill_session "$KILLED_GROUP"
 	for pid in "${SERVER_PIDS[@]}"; do
 		kill "$pid" 2>/dev/null || true
 		wait "$pid" 2>/dev/null || true
@@ -716,8 +716,7 @@ section_many() {
 }
 
 # many_options: issue 16's options, used when this build's --help lists them. LOAD_OPTS for
-# every tmdb-load postgres, FRESH_SINCE=1 when tmdb-fetch has --fresh-since; OPTIONS_SEEN
-# says which were there.
+# every tmdb-load postgres; OPTIONS_SEEN says which were there.
 many_options() {
 	local load_help fetch_help
 	load_help=$(tmdb-load --help)
@@ -740,12 +739,10 @@ many_options() {
 	else
 		OPTIONS_SEEN+=("batched commits: tmdb-load --help lists no \`--batch\` and \`--batch-seconds\`, so every load is one transaction")
 	fi
-	FRESH_SINCE=0
-	if has_option "$fetch_help" --fresh-since; then
-		FRESH_SINCE=1
-		OPTIONS_SEEN+=("\`tmdb-fetch --fresh-since TIME\` (skip movies fetched since TIME): used by (c)'s resumed run")
+	if has_option "$fetch_help" --etags && has_option "$load_help" --ids; then
+		OPTIONS_SEEN+=("(c) runs \`pipelines/catalog.sh\`, whose workers read their block's state from the database (\`tmdb-load --print-state --ids\`) and fetch with \`tmdb-fetch --etags --state\`, \`--fresh-since\` the start of a run that did not finish")
 	else
-		OPTIONS_SEEN+=("\`tmdb-fetch --fresh-since\`: not in tmdb-fetch --help, so the resumed run asks again for every movie")
+		die "(c) runs pipelines/catalog.sh, whose workers need tmdb-fetch --etags and tmdb-load --ids: not in this build's --help"
 	fi
 }
 
@@ -858,75 +855,94 @@ table_digest() {
 	pg_query "COPY (SELECT $3 FROM public.\"$2\" ORDER BY $3) TO STDOUT" -d "$1" 2>>"$ERRORS" | md5sum
 }
 
-# --- 5(c): a sync killed at about half and run again -------------------------------------
+# --- 5(c): a catalog run killed at about half and run again -----------------------------
 
 section_resume() {
 	local state=$WORK/server-catalog
-	say "5/5: (c) syncs of $((RESUME_MOVIES / 10)) and $RESUME_MOVIES movies, clean and killed at half then resumed"
+	say "5/5: (c) catalog runs of $((RESUME_MOVIES / 10)) and $RESUME_MOVIES movies, clean and killed at half then resumed"
 	start_server "$state" "$ROOT/tests/fixtures/tmdb" "$BENCH_DIR/fake_catalog.py" --movies "$RESUME_MOVIES"
-	export TMDB_BASE_URL IDS STATE=$WORK/resume-state.json RSS=$WORK/rss KILLED_AT
+	export TMDB_BASE_URL EXPORT MARKER RSS=$WORK/rss RSS_BIN=$WORK/rss-bin
 	TMDB_BASE_URL=$(cat "$state/url")
-	mkdir -p "$RSS"
-	local fetch="tmdb-fetch -j $JOBS --rate 0 --state \"\$STATE\""
-	S5_C_SYNC="$(rss state)tmdb-load --print-state postgres \"\$DSN\" > \"\$STATE\" && $(rss fetch)$fetch movie < \"\$IDS\" | $(rss shape)tmdb-shape --all | $(rss load)tmdb-load -q ${LOAD_OPTS:+$LOAD_OPTS }postgres \"\$DSN\""
-	S5_C_RESUME=$S5_C_SYNC
-	if ((FRESH_SINCE)); then
-		S5_C_RESUME=${S5_C_SYNC/"$fetch"/"$fetch --fresh-since \"\$KILLED_AT\""}
-	fi
+	rss_programs "$RSS_BIN"
+	# shellcheck disable=SC2016 # expanded by the bash that runs the command
+	S5_C_RUN='TMDB_BIN=$RSS_BIN /usr/bin/time -f %M -o "$RSS/all" pipelines/catalog.sh -q -j '"$WORKERS"' --rate 0 --marker "$MARKER" "$DSN" "$EXPORT"'
 	resume_at small $((RESUME_MOVIES / 10)) "$state"
 	resume_at big "$RESUME_MOVIES" "$state"
 }
 
-# rss NAME: the words that put a process's peak RSS (KiB) into $RSS/NAME.
-# shellcheck disable=SC2016 # $RSS is expanded by the bash that runs the command
-rss() { printf '/usr/bin/time -f %%M -o "$RSS/%s" ' "$1"; }
+# rss_programs DIR: in DIR, a tmdb-fetch, tmdb-shape and tmdb-load that run this build's
+# under /usr/bin/time, each adding its peak RSS (KiB) as a line to $RSS/fetch, shape, load
+# or state (tmdb-load --print-state), however many of them the workers start.
+rss_programs() {
+	local program real
+	mkdir -p "$1"
+	for program in fetch shape load; do
+		real=$(command -v "tmdb-$program")
+		# shellcheck disable=SC2016 # the wrapper's own $RSS, $* and $@
+		printf '#!/bin/sh\nname=%s\ncase " $* " in *" --print-state "*) name=state ;; esac\nexec /usr/bin/time -f %%M -a -o "$RSS/$name" %q "$@"\n' \
+			"$program" "$real" >"$1/tmdb-$program"
+		chmod +x "$1/tmdb-$program"
+	done
+}
 
-# resume_at SIZE COUNT SERVER_STATE: a clean sync of COUNT movies into the database clean_SIZE;
-# one into resumed_SIZE killed once the server has answered half of its requests, then run again.
+# resume_at SIZE COUNT SERVER_STATE: a clean catalog run of an export of COUNT movies into the
+# database clean_SIZE; one into resumed_SIZE killed once the server has answered half as many
+# requests as there are movies, then the same command again, which resumes it.
 resume_at() {
 	local size=$1 count=$2 server=$3 key=s5.c.$1
-	IDS=$WORK/ids-$size.jsonl
-	python3 "$BENCH_DIR/make_movies.py" people "$count" | tmdb-director --sync >"$IDS"
+	EXPORT=$WORK/export-$size.json.gz
+	awk -v n="$count" -v first=10000000 'BEGIN { for (i = 0; i < n; i++)
+		printf "{\"adult\":false,\"id\":%d,\"original_title\":\"Movie %d\",\"popularity\":%.3f,\"video\":false}\n", first + i, i, (i % 997) / 10 }' |
+		gzip >"$EXPORT"
 	record "$key.movies" "$count"
 
 	new_database "clean_$size"
-	DSN=$(pg_dsn "clean_$size")
+	DSN=$(pg_dsn "clean_$size") MARKER=$WORK/clean-$size.started
 	forget_requests "$server"
-	timed "$key.clean" "$TIMEOUT" "$S5_C_SYNC"
+	rss_reset
+	timed "$key.clean" "$TIMEOUT" "$S5_C_RUN"
 	record "$key.clean.requests" "$(requests_logged "$server")"
 	record_rss "$key.clean"
 	record "$key.rows" "$(pg_rows_all "clean_$size")"
 
 	new_database "resumed_$size"
-	DSN=$(pg_dsn "resumed_$size")
+	DSN=$(pg_dsn "resumed_$size") MARKER=$WORK/resumed-$size.started
 	forget_requests "$server"
-	KILLED_AT=$(date -u '+%Y-%m-%dT%H:%M:%SZ')
-	run_killed "$S5_C_SYNC" "$server" $((count / 2))
+	run_killed "$S5_C_RUN" "$server" $((count / 2))
 	record "$key.killed.requests" "$(requests_logged "$server")"
 	record "$key.killed.movies" "$(pg_rows "resumed_$size" movies)"
+	[[ -s $MARKER ]] || die "the killed run left no marker: $MARKER"
 
 	forget_requests "$server"
-	timed "$key.resumed" "$TIMEOUT" "$S5_C_RESUME"
+	rss_reset
+	timed "$key.resumed" "$TIMEOUT" "$S5_C_RUN"
 	record "$key.resumed.requests" "$(requests_logged "$server")"
 	record_rss "$key.resumed"
 	record "$key.same" "$(same_rows "clean_$size" "resumed_$size")"
 }
 
+rss_reset() {
+	rm -rf "$RSS"
+	mkdir -p "$RSS"
+}
+
+# record_rss KEY: the peak of each kind of process, the largest of its runs.
 record_rss() {
 	local process
-	for process in state fetch shape load; do
-		record "$1.rss.$process" "$(cat "$RSS/$process")"
+	for process in state fetch shape load all; do
+		record "$1.rss.$process" "$(sort -n "$RSS/$process" | tail -n 1)"
 	done
 }
 
-# run_killed COMMAND SERVER_STATE AT: COMMAND in a process group of its own, every process
-# of which is killed (SIGKILL) once the fake server has logged AT requests.
+# run_killed COMMAND SERVER_STATE AT: COMMAND in a session of its own, every process of which
+# is killed (SIGKILL) once the fake server has logged AT requests. The session, not the
+# process group: GNU parallel starts each job in a group of its own.
 run_killed() {
 	local command=$1 server=$2 at=$3 pid tries=0
 	setsid bash -o pipefail -c "$command" 2>>"$ERRORS" &
 	pid=$!
-	until [[ $(ps -o pgid= -p "$pid" | tr -d ' ') == "$pid" ]]; do  # setsid has not run yet
-		((++tries <= 500)) || die "no process group of its own for: $command"
+	until [[ $(ps -o sid= -p "$pid" | tr -d ' ') == "$pid" ]]; do  # setsid has not run yet
+		((++tries <= 500)) || die "no session of its own for: $command"
 		sleep 0.01
 	done
 	KILLED_GROUP=$pid
@@ -934,9 +950,18 @@ run_killed() {
 		running "$pid" || die "ended after $(requests_logged "$server") requests, before $at, so not killed: $command"
 		sleep 0.05
 	done
-	kill -KILL -- "-$pid"
+	kill_session "$pid"
 	wait "$pid" 2>/dev/null || true
 	KILLED_GROUP=
+}
+
+# kill_session SID: every process of the session, gone before it returns.
+kill_session() {
+	local tries=0
+	while pkill -KILL -s "$1" 2>/dev/null; do
+		((++tries <= 200)) || break
+		sleep 0.05
+	done
 }
 
 # running PID: PID is a process that has not ended (not a zombie either).
@@ -947,8 +972,8 @@ report_many() {
 	a_ratio=$(calc '%.2f' "$(median s5.a.many) / $(median s5.a.one)")
 	b_ratio=$(calc '%.2f' "$(median s5.b.many) / $(median s5.b.one)")
 	d_ratio=$(calc '%.2f' "$(median s5.d.copy) / $(median s5.b.one)")
-	out "## 5. More than one machine: $WORKERS loads into one PostgreSQL, a sync killed and resumed" "" \
-		"Issue 16: several \`tmdb-load postgres\` writing into one database at once, and a catalog-sized sync" \
+	out "## 5. More than one machine: $WORKERS loads into one PostgreSQL, a catalog run killed and resumed" "" \
+		"Issue 16: several \`tmdb-load postgres\` writing into one database at once, and a catalog run" \
 		"killed and run again without asking TMDB twice for what it had committed. PostgreSQL is a throwaway" \
 		"cluster on this machine (\`tests/postgres.bash\`, the suites' own: fsync, full_page_writes and" \
 		"synchronous_commit off); the loads, PostgreSQL and the fake TMDB share its $CPUS CPUs. Another build:" \
@@ -990,8 +1015,8 @@ report_many() {
 	out "| target | measured | verdict |" "|---|---|---|" \
 		"| (a) $WORKERS loads at fetch speed ≤ 1.2 × one load's wall time | ${a_ratio}× | $(verdict "$a_ratio" '<=' 1.2) |" \
 		"| (b) $WORKERS loads against 1, input as fast as it comes | ${b_ratio}× | reported as measured |" \
-		"| (c) requests of the killed and the resumed run ≤ 1.02 × a clean sync's, $RESUME_MOVIES movies | $RESUME_RATIO× | $(verdict "$RESUME_RATIO" '<=' 1.02) |" \
-		"| (c) the resumed sync's tables equal a clean sync's, both sizes | $RESUME_SAME | $(verdict "$([[ $RESUME_SAME == "equal, equal" ]] && echo 1)" '>=' 1) |" \
+		"| (c) requests of the killed and the resumed run ≤ 1.02 × a clean run's, $RESUME_MOVIES movies | $RESUME_RATIO× | $(verdict "$RESUME_RATIO" '<=' 1.02) |" \
+		"| (c) the resumed run's tables equal a clean run's, both sizes | $RESUME_SAME | $(verdict "$([[ $RESUME_SAME == "equal, equal" ]] && echo 1)" '>=' 1) |" \
 		"| (c) peak RSS of every process flat within 10 % from $((RESUME_MOVIES / 10)) to $RESUME_MOVIES movies | ×$RSS_WORST ($RSS_WORST_WHAT) | $(verdict "$RSS_WORST" '<=' 1.10) |" \
 		"| (d) tmdb-load ≥ 0.5 × the speed of \\copy, $MANY_MOVIES movies | ${d_ratio}× | $(verdict "$d_ratio" '>=' 0.5) |" ""
 	kept_subsections
@@ -999,27 +1024,28 @@ report_many() {
 
 report_resume() {
 	local size run process small big growth row
-	out "**(c)** A sync of $RESUME_MOVIES movies, and of $((RESUME_MOVIES / 10)), as \`pipelines/sync.bash\`'s sync_director runs it: the state" \
-		"read from the destination, then fetch, shape, load. The ids (\`\$IDS\`) are \`make_movies.py people N | tmdb-director --sync\`" \
-		"(its declarations of every synthetic director's movies); the server is \`bench/fake_catalog.py --movies $RESUME_MOVIES\`," \
-		"\`tests/fake_tmdb.py\` answering make_movies.py's movies, at $LATENCY_MS ms a request. A clean sync into an empty" \
-		"database; into another, the same sync killed (SIGKILL to all its processes) once the server has logged half as" \
-		"many requests as there are movies, then run again. Requests counted in the server's log (every one a movie's);" \
-		"tables compared column by column, all but ${WHEN_COLUMNS//\'/} (when an answer came) and any date or time type." "" \
-		"- clean and killed: \`$S5_C_SYNC\`" \
-		"- resumed: $(if [[ $S5_C_RESUME == "$S5_C_SYNC" ]]; then echo "the same"; else echo "\`$S5_C_RESUME\` (\`\$KILLED_AT\`: when the killed run started, UTC, such as 2026-12-03T21:22:33Z)"; fi)" "" \
-		"| movies | clean sync | killed run | resumed run | killed + resumed / clean | tables after, against the clean sync's | wall time: clean, resumed |" \
+	out "**(c)** A catalog run of $RESUME_MOVIES movies, and of $((RESUME_MOVIES / 10)): \`pipelines/catalog.sh\` with $WORKERS workers over an" \
+		"export of that many lines (\`\$EXPORT\`, gzip, \`{\"adult\":false,\"id\":…,\"original_title\":…,\"popularity\":…,\"video\":false}\`)" \
+		"into an empty database. The server is \`bench/fake_catalog.py --movies $RESUME_MOVIES\`, \`tests/fake_tmdb.py\` answering" \
+		"make_movies.py's movies, at $LATENCY_MS ms a request. A clean run; into another database, the same run killed" \
+		"(SIGKILL to every process of its session) once the server has logged half as many requests as there are" \
+		"movies, then the same command again, which finds the killed run's marker and resumes it. Requests counted in" \
+		"the server's log; tables compared column by column, all but ${WHEN_COLUMNS//\'/} (when an answer came) and any" \
+		"date or time type. \`\$RSS_BIN\` holds a tmdb-fetch, tmdb-shape and tmdb-load that run this build's under" \
+		"\`/usr/bin/time -f %M\`, so every process the workers start reports its peak RSS." "" \
+		"- clean, killed and resumed: \`$S5_C_RUN\`" "" \
+		"| movies | clean run | killed run | resumed run | killed + resumed / clean | tables after, against the clean run's | wall time: clean, resumed |" \
 		"|---|---|---|---|---|---|---|"
 	for size in small big; do
 		out "| $(values "s5.c.$size.movies") | $(values "s5.c.$size.clean.requests") requests | $(values "s5.c.$size.killed.requests") requests, $(values "s5.c.$size.killed.movies") movies committed | $(values "s5.c.$size.resumed.requests") requests | $(calc '%.3f' "($(values "s5.c.$size.killed.requests") + $(values "s5.c.$size.resumed.requests")) / $(values "s5.c.$size.clean.requests")")× | $(values "s5.c.$size.same") | $(calc '%.1f' "$(values "s5.c.$size.clean")") s, $(calc '%.1f' "$(values "s5.c.$size.resumed")") s |"
 	done
 	RESUME_RATIO=$(calc '%.3f' "($(values s5.c.big.killed.requests) + $(values s5.c.big.resumed.requests)) / $(values s5.c.big.clean.requests)")
 	RESUME_SAME="$(values s5.c.small.same), $(values s5.c.big.same)"
-	out "" "Rows of the clean sync ($TABLES_SLASHED): $(values s5.c.small.rows) and $(values s5.c.big.rows)." "" \
-		"Peak RSS (\`/usr/bin/time -f %M\`) of each process of the clean and the resumed run:" "" \
+	out "" "Rows of the clean run ($TABLES_SLASHED): $(values s5.c.small.rows) and $(values s5.c.big.rows)." "" \
+		"Peak RSS of each kind of process (the largest of the many each run starts) in the clean and the resumed run:" "" \
 		"| process | clean, $((RESUME_MOVIES / 10)) | clean, $RESUME_MOVIES | resumed, $((RESUME_MOVIES / 10)) | resumed, $RESUME_MOVIES | growth: clean, resumed |" "|---|---|---|---|---|---|"
 	RSS_WORST=0 RSS_WORST_WHAT=
-	for process in state fetch shape load; do
+	for process in state fetch shape load all; do
 		row="| $(resume_process "$process")"
 		for run in clean resumed; do
 			small=$(values "s5.c.small.$run.rss.$process")
@@ -1037,7 +1063,8 @@ report_resume() {
 
 resume_process() {
 	case $1 in
-	state) echo "tmdb-load --print-state" ;;
+	state) echo "tmdb-load --print-state --ids" ;;
+	all) echo "the largest of all (GNU parallel's perl too)" ;;
 	load) echo "tmdb-load postgres" ;;
 	*) echo "tmdb-$1" ;;
 	esac
