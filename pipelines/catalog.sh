@@ -200,7 +200,8 @@ catalog_worker() {
 	trap "rm -f $(printf '%q ' "$ids" "$ids.state")" EXIT
 	trap 'exit 143' HUP INT TERM
 	cat >"$ids"
-	env -u TMDB_API_KEY -u TMDB_ACCESS_TOKEN tmdb-load --print-state --ids "$ids" postgres "$dsn" >"$ids.state" ||
+	# From standard input, so a line that is no ID is named as tmdb-fetch names it: -:LINE.
+	env -u TMDB_API_KEY -u TMDB_ACCESS_TOKEN tmdb-load --print-state --ids - postgres "$dsn" <"$ids" >"$ids.state" ||
 		{
 			status=$?
 			echo "$0: block $block on $host: tmdb-load exited $status (reading the state of its movies)" >&2

@@ -233,6 +233,16 @@ fetched_movies() {
 	pg_equals_reference
 }
 
+@test "a line that is no ID: 65, naming the block and the line as tmdb-fetch would; the blocks before it load" {
+	run --separate-stderr bash "$CATALOG" --rate 0 --block 8 -j 1 "$PG_DSN" < <(printf '550\n155\n{"title":"x"}\n27205\n')
+	assert_failure 65
+	# shellcheck disable=SC2154 # run --separate-stderr sets stderr
+	[[ $stderr =~ tmdb-load:\ -:[0-9]+:\  ]] || fail "$stderr"
+	[[ $stderr =~ catalog.sh:\ block\ [0-9]+\ on\ this\ machine:\ tmdb-load\ exited\ 65 ]] || fail "$stderr"
+	# The blocks before it loaded (one at a time: -j 1), none after.
+	[ "$(pg_query 'SELECT movie_id FROM movies ORDER BY 1' | paste -sd ' ')" = "155 550" ]
+}
+
 @test "a database that cannot be reached: the status of tmdb-load, named" {
 	run --separate-stderr catalog -j 2 "postgresql://tmdb@127.0.0.1:9/tmdb" "$EXPORT"
 	assert_failure 69
