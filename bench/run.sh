@@ -21,6 +21,7 @@
 #   BENCH_PACE_MS=MS     (a): fetch speed, a movie every MS ms (default 20)
 #   BENCH_MANY_MOVIES=N  (b) and (d): movies loaded (default 10000)
 #   BENCH_RESUME_MOVIES=N  (c): the catalog run killed and resumed (default 100000), also at N/10
+#   BENCH_RESUME_BLOCK=SIZE  (c): catalog.sh --block (default 64k)
 #   BENCH_BATCH=N, BENCH_BATCH_SECONDS=S  tmdb-load --batch N --batch-seconds S where the
 #                        build has them (default 500 and 10); --wait and --shared too
 #   BENCH_LABEL=TEXT     the heading of section 5's figures (default "This build"); a
@@ -70,6 +71,9 @@ JQ_TIMEOUT=${BENCH_JQ_TIMEOUT:-900}
 WORKERS=${BENCH_WORKERS:-4}
 PACE_MS=${BENCH_PACE_MS:-20}
 BATCH=${BENCH_BATCH:-500}
+# (c)'s blocks: small enough that at N/10 movies too whole blocks have committed before the
+# kill, so both sizes' resumed workers meet blocks whose movies the database all has.
+RESUME_BLOCK=${BENCH_RESUME_BLOCK:-64k}
 BATCH_SECONDS=${BENCH_BATCH_SECONDS:-10}
 LABEL=${BENCH_LABEL:-This build}
 
@@ -865,7 +869,7 @@ section_resume() {
 	TMDB_BASE_URL=$(cat "$state/url")
 	rss_programs "$RSS_BIN"
 	# shellcheck disable=SC2016 # expanded by the bash that runs the command
-	S5_C_RUN='TMDB_BIN=$RSS_BIN /usr/bin/time -f %M -o "$RSS/all" pipelines/catalog.sh -q -j '"$WORKERS"' --rate 0 --marker "$MARKER" "$DSN" "$EXPORT"'
+	S5_C_RUN='TMDB_BIN=$RSS_BIN /usr/bin/time -f %M -o "$RSS/all" pipelines/catalog.sh -q -j '"$WORKERS"' --rate 0 --block '"$RESUME_BLOCK"' --marker "$MARKER" "$DSN" "$EXPORT"'
 	resume_at small $((RESUME_MOVIES / 10)) "$state"
 	resume_at big "$RESUME_MOVIES" "$state"
 }
@@ -1032,7 +1036,9 @@ report_resume() {
 		"movies, then the same command again, which finds the killed run's marker and resumes it. Requests counted in" \
 		"the server's log; tables compared column by column, all but ${WHEN_COLUMNS//\'/} (when an answer came) and any" \
 		"date or time type. \`\$RSS_BIN\` holds a tmdb-fetch, tmdb-shape and tmdb-load that run this build's under" \
-		"\`/usr/bin/time -f %M\`, so every process the workers start reports its peak RSS." "" \
+		"\`/usr/bin/time -f %M\`, so every process the workers start reports its peak RSS. Each worker's processes hold" \
+		"one block (\`--block $RESUME_BLOCK\`, BENCH_RESUME_BLOCK): at either size, blocks wholly committed before the kill" \
+		"come again to the resumed run, whose worker then reads the state of a whole block." "" \
 		"- clean, killed and resumed: \`$S5_C_RUN\`" "" \
 		"| movies | clean run | killed run | resumed run | killed + resumed / clean | tables after, against the clean run's | wall time: clean, resumed |" \
 		"|---|---|---|---|---|---|---|"
