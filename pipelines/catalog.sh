@@ -193,9 +193,12 @@ catalog_worker() {
 	done
 	load=("${@:2}")
 	[[ $host != : ]] || host="this machine"
-	ids=$(mktemp "${TMPDIR:-/tmp}/tmdb-catalog-block.XXXXXX") || return 73
-	# The names now: the trap runs after this function's locals are gone. A worker GNU
-	# parallel stops (another block failed) leaves no files behind either.
+	# In the run's folder, which the run removes at its end: a worker GNU parallel stops
+	# with SIGKILL (another block failed, and it outlived the SIGTERMs) runs no trap. A
+	# worker on another host has no such folder and relies on its trap alone.
+	[[ -d ${TMDB_CATALOG_TMPDIR:-} ]] || local TMDB_CATALOG_TMPDIR=${TMPDIR:-/tmp}
+	ids=$(mktemp "$TMDB_CATALOG_TMPDIR/tmdb-catalog-block.XXXXXX") || return 73
+	# The names now: the trap runs after this function's locals are gone.
 	# shellcheck disable=SC2064 # expanded now on purpose
 	trap "rm -f $(printf '%q ' "$ids" "$ids.state")" EXIT
 	trap 'exit 143' HUP INT TERM
@@ -245,8 +248,11 @@ run_workers() {
 	# shellcheck disable=SC2016 # expanded by the worker's shell, not this one
 	local run_worker='eval "$TMDB_CATALOG_WORKER"'
 	local -a statuses ssh=()
-	joblog=$(mktemp "${TMPDIR:-/tmp}/tmdb-catalog.XXXXXX")
-	sync_temporaries+=("$joblog")
+	# The run's folder: its job log and this host's workers' files.
+	local -x TMDB_CATALOG_TMPDIR
+	TMDB_CATALOG_TMPDIR=$(mktemp -d "${TMPDIR:-/tmp}/tmdb-catalog.XXXXXX") || return 73
+	sync_temporaries+=("$TMDB_CATALOG_TMPDIR")
+	joblog=$TMDB_CATALOG_TMPDIR/joblog
 	for login in "${sshlogins[@]}"; do
 		ssh+=(--sshlogin "$login")
 	done

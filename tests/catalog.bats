@@ -211,6 +211,21 @@ fetched_movies() {
 	pg_equals_reference
 }
 
+@test "a worker that outlives the halt's SIGTERM is killed, and still leaves no files behind" {
+	fake_fault '{"match": "^/3/movie/7000100$", "kind": "status", "status": 500, "times": 1000}'
+	# Every load ignores SIGTERM and lingers: GNU parallel's halt must end the workers
+	# still running with SIGKILL, which no trap of theirs sees.
+	mkdir slow tmp
+	ln -s "$TMDB_BIN"/tmdb-* slow/
+	rm slow/tmdb-load
+	printf '#!/bin/bash\ntrap "" TERM\n%q "$@" || exit\nsleep 2\n' "$TMDB_BIN/tmdb-load" >slow/tmdb-load
+	chmod +x slow/tmdb-load
+	TMDB_BIN=$PWD/slow TMPDIR=$PWD/tmp run --separate-stderr catalog -j 4 "$PG_DSN" "$EXPORT"
+	assert_failure 69
+	assert_equal "$(ls -A tmp)" ""
+	pg_equals_reference <(pg_ids)
+}
+
 @test "a run killed (SIGKILL, every process) and run again asks only for what was not committed, and ends equal to the source" {
 	fake_fault '{"match": "^/3/movie/", "kind": "slow", "delay": 0.02}'
 	setsid bash "$CATALOG" --rate 0 --block 2k -j 4 "$PG_DSN" "$EXPORT" 2>err &
