@@ -277,7 +277,8 @@ fetched_movies() {
 }
 
 @test "the key is on no process's command line and only tmdb-fetch has it; 4 workers share --rate through one file" {
-	fake_fault '{"match": "^/3/movie/550$", "kind": "slow", "delay": 2}'
+	# 550's answer waits until the processes have been looked at.
+	hold_answer '^/3/movie/550$' looked
 	zcat "$EXPORT" | head -20 >some.jsonl
 	bash "$CATALOG" -j 4 --rate 40 --block 300 --batch 7 --batch-seconds 2.5 "$PG_DSN" <some.jsonl >out 2>err 3>&- &
 	pid=$!
@@ -289,6 +290,7 @@ fetched_movies() {
 		tmdb-shape* | tmdb-load*) tr '\0' '\n' <"/proc/$child/environ" >>others.environ 2>/dev/null || true ;;
 		esac
 	done
+	touch looked
 	wait "$pid" || fail "catalog.sh failed: $(cat err)"
 	grep -q 'tmdb-fetch --rate 40 --rate-file [^ ]*tmdb-catalog-rate[^ ]* .*movie' cmdlines || fail "$(cat cmdlines)"
 	[ "$(grep -o 'rate-file [^ ]*' cmdlines | sort -u | wc -l)" -eq 1 ] || fail "not one rate file: $(cat cmdlines)"

@@ -419,6 +419,18 @@ shared_tmdb() {
   wait "$slow"
 }
 
+@test "a slow answer held until a file exists is answered once it does, not before" {
+  # Held for 10 minutes unless released: curl gives up long before.
+  fake_fault "{\"match\":\"^/3/movie/550$\",\"kind\":\"slow\",\"delay\":600,\"until\":\"$BATS_TEST_TMPDIR/go\"}"
+  curl -sS --noproxy '*' --max-time 60 -o "$BATS_TEST_TMPDIR/held.json" "$FAKE_URL/3/movie/550?$KEY" 3>&- &
+  held=$!
+  sleep 0.5
+  kill -0 "$held"                    # still waiting
+  touch "$BATS_TEST_TMPDIR/go"
+  wait "$held"
+  jq -e '.id == 550' "$BATS_TEST_TMPDIR/held.json"
+}
+
 @test "--latency-ms delays every API answer" {
   start_fake_tmdb --latency-ms 300
   EXTRA_PID="$FAKE_PID"

@@ -32,7 +32,9 @@ Fault kinds (each rule answers at most "times" matching requests, default 1):
                   "retry_after" sets Retry-After
     reset         the connection is reset before any answer
     truncate      the full Content-Length, half the body, then close
-    slow          the normal answer after "delay" seconds (default 5)
+    slow          the normal answer after "delay" seconds (default 5), or as soon
+                  as the file "until" names exists, if sooner: a test holds the
+                  answer for as long as it looks at the client, however slow it is
     invalid_json  200 with a body that is not JSON (or "body", a string)
     body          200 with "json", any JSON value, as the body: a well-formed
                   answer that is not what was asked (another id, a part missing)
@@ -375,6 +377,14 @@ def validate_fault(rule):
     return rule
 
 
+def hold(rule):
+    """A slow answer's wait: "delay" seconds, or until the file "until" names exists."""
+    deadline = time.time() + rule["delay"]
+    until = rule.get("until")
+    while time.time() < deadline and not (until and os.path.exists(until)):
+        time.sleep(min(0.02, max(0.0, deadline - time.time())))
+
+
 # ---------------------------------------------------------------------------
 # HTTP
 # ---------------------------------------------------------------------------
@@ -567,7 +577,7 @@ class Handler(BaseHTTPRequestHandler):
             self.abort_connection()
             return
         if kind == "slow":
-            time.sleep(resp.fault["delay"])
+            hold(resp.fault)
         self.send_response(resp.status)
         for name, value in headers:
             self.send_header(name, value)

@@ -108,11 +108,13 @@ fetch() {
 @test "a credential is in no process's argument list while a request is in flight: tmdb-fetch, debug.sh, deploy.sh" {
 	# tmdb-fetch alone, the key in the environment.
 	use_credential env-key
-	fake_fault '{"match": "^/3/movie/550$", "kind": "slow", "delay": 2}'
+	# Each slow answer waits until the processes have been looked at.
+	hold_answer '^/3/movie/550$' looked-fetch
 	tmdb-fetch -vvv movie 550 >out/fetch.out 2>out/fetch.err 3>&- &
 	pid=$!
 	wait_for_request '^/3/movie/550$'
 	cmdlines_of "$pid" >out/fetch.cmdlines
+	touch looked-fetch
 	wait "$pid"
 	grep -q 'tmdb-fetch -vvv movie 550' out/fetch.cmdlines
 
@@ -120,11 +122,12 @@ fetch() {
 	fake_reset
 	use_credential config-key
 	unset TMDB_API_KEY
-	fake_fault '{"match": "^/3/movie/27205$", "kind": "slow", "delay": 2}'
+	hold_answer '^/3/movie/27205$' looked-debug
 	bash "$DEBUG" >out/debug.out 2>out/debug.err 3>&- &
 	pid=$!
 	wait_for_request '^/3/movie/27205$'
 	cmdlines_of "$pid" >out/debug.cmdlines
+	touch looked-debug
 	wait "$pid"
 	grep -q 'tmdb-fetch --config configuration.json --summary .*movie' out/debug.cmdlines
 	grep -q 'tmdb-load sqlite files/warehouse.db' out/debug.cmdlines
@@ -136,12 +139,13 @@ fetch() {
 		'{tmdb: {access_tokens: {acme: $token}}, destinations: {lite: {type: "sqlite", path: "w.db"}}}' \
 		>project/config.json
 	chmod 600 project/config.json
-	fake_fault '{"match": "^/3/movie/27205$", "kind": "slow", "delay": 2}'
+	hold_answer '^/3/movie/27205$' looked-deploy
 	(cd project && TMDB_DEPLOY_HOME="$BATS_TEST_TMPDIR/home" bash "$DEPLOY" --account acme \
 		--destination lite --connection c1 </dev/null >../out/deploy.out 2>../out/deploy.err 3>&-) &
 	pid=$!
 	wait_for_request '^/3/movie/27205$'
 	cmdlines_of "$pid" >out/deploy.cmdlines
+	touch looked-deploy
 	wait "$pid"
 	grep -q 'tmdb-fetch .*movie' out/deploy.cmdlines
 

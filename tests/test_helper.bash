@@ -156,18 +156,20 @@ $(diff <(printf '%s\n' "$a") <(printf '%s\n' "$b"))"
   fi
 }
 
-# tree_pids PID: PID and every process below it, one a line.
+# tree_pids PID: PID and every process below it, one a line. One snapshot of the process
+# table: a walk with a ps per process takes seconds on a loaded machine, and the
+# processes it looks for may be gone by its end.
 tree_pids() {
-  local -a todo=("$1")
-  local pid child
-  while ((${#todo[@]})); do
-    pid=${todo[0]}
-    todo=("${todo[@]:1}")
-    echo "$pid"
-    for child in $(ps -o pid= --ppid "$pid" 2>/dev/null); do
-      todo+=("$child")
-    done
-  done
+  ps -e -o pid= -o ppid= | awk -v root="$1" '
+    { parent[$1] = $2 }
+    END {
+      for (pid in parent) {
+        for (up = pid; up != root && up in parent && up > 1; up = parent[up])
+          ;
+        if (up == root)
+          print pid
+      }
+    }'
 }
 
 # cmdlines_of PID: the argument lists of PID and every process below it, one a line.
@@ -177,6 +179,14 @@ cmdlines_of() {
     tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null && echo
   done
   return 0  # a process that ended meanwhile has no list
+}
+
+# hold_answer REGEX FILE: the fake answers the next request to a matching path only once
+# FILE (relative to the current folder) exists, or after 20 s: a test looks at the client
+# while it waits, however slow the machine.
+hold_answer() {
+  fake_fault "$(jq -cn --arg match "$1" --arg until "$PWD/$2" \
+    '{match: $match, kind: "slow", delay: 20, until: $until}')"
 }
 
 # wait_for_request REGEX: until the fake server has logged a request to a matching path.
