@@ -379,10 +379,11 @@ def validate_fault(rule):
 
 def hold(rule):
     """A slow answer's wait: "delay" seconds, or until the file "until" names exists."""
-    deadline = time.time() + rule["delay"]
+    # The monotonic clock: the wall clock of a VM may be stepped while it waits.
+    deadline = time.monotonic() + rule["delay"]
     until = rule.get("until")
-    while time.time() < deadline and not (until and os.path.exists(until)):
-        time.sleep(min(0.02, max(0.0, deadline - time.time())))
+    while time.monotonic() < deadline and not (until and os.path.exists(until)):
+        time.sleep(min(0.02, max(0.0, deadline - time.monotonic())))
 
 
 # ---------------------------------------------------------------------------
