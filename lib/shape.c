@@ -75,13 +75,38 @@ static int write_typed_value(struct buf *out, const struct column *column, int k
 	}
 }
 
-/* When this run marks rows deleted: one time for the whole run, as Singer taps do. */
-static const char *deleted_at(void)
+/* This run's time, one for the whole run as Singer taps do: when it marks rows deleted
+ * and when a movie without a fetch time was extracted. */
+static const char *run_time(void)
 {
 	static char when[UTC_TEXT_SIZE];
 	if (!when[0])
 		utc_format(time(NULL), when);
 	return when;
+}
+
+/* When the movie was extracted, for a RECORD's "time_extracted": when its first request
+ * was answered as a sync records it (_sync.etags[0].fetched_at), else this run's time.
+ * Written into when, which must hold UTC_TEXT_SIZE bytes. */
+static const char *extracted_at(const struct jdoc *doc, const struct jdoc_node *movie,
+				char when[UTC_TEXT_SIZE])
+{
+	const struct jdoc_node *etags = lookup(doc, movie, "_sync.etags");
+	const struct jdoc_node *first = etags && etags->type == JDOC_ARRAY && etags->count
+						? jdoc_first(etags) : NULL;
+	const struct jdoc_node *fetched = first && first->type == JDOC_OBJECT
+						  ? jdoc_get(doc, first, "fetched_at") : NULL;
+	char text[64];
+	time_t t;
+	if (fetched && fetched->type == JDOC_STRING && fetched->len < sizeof text) {
+		memcpy(text, fetched->text, fetched->len);
+		text[fetched->len] = '\0';
+		if (utc_parse(text, &t) == 0) {
+			utc_format(t, when);
+			return when;
+		}
+	}
+	return run_time();
 }
 
 /* Says which field of the movie a column's value came from and what is wrong with it:
@@ -101,13 +126,14 @@ static void explain_value(const struct table *table, const struct column *column
 			 value_kind_noun(column->kind), where);
 }
 
-/* One row as a JSON line: {"column":value,...}, or inside a RECORD message; a deleted
- * row carries the Singer mark "_sdc_deleted_at". index: the item's place in its list. */
+/* One row as a JSON line: {"column":value,...}, or with extracted (when the movie was
+ * extracted) inside a RECORD message; a deleted row carries the Singer mark
+ * "_sdc_deleted_at". index: the item's place in its list. */
 static int write_row(const struct table *table, const struct jdoc *doc, const struct jdoc_node *movie,
-		     const struct jdoc_node *item, size_t index, int singer, int deleted,
+		     const struct jdoc_node *item, size_t index, const char *extracted, int deleted,
 		     struct buf *out, struct buf *why)
 {
-	if (singer) {
+	if (extracted) {
 		buf_puts(out, "{\"type\":\"RECORD\",\"stream\":");
 		json_write_string(out, table->name, strlen(table->name));
 		buf_puts(out, ",\"record\":");
@@ -127,10 +153,17 @@ static int write_row(const struct table *table, const struct jdoc *doc, const st
 	}
 	if (deleted) {
 		buf_puts(out, ",\"_sdc_deleted_at\":\"");
-		buf_puts(out, deleted_at());
+		buf_puts(out, run_time());
 		buf_putc(out, '"');
 	}
-	buf_puts(out, singer ? "}}\n" : "}\n");
+	buf_putc(out, '}');
+	if (extracted) {
+		buf_puts(out, ",\"time_extracted\":\"");
+		buf_puts(out, extracted);
+		buf_putc(out, '"');
+		buf_putc(out, '}');
+	}
+	buf_putc(out, '\n');
 	return 0;
 }
 
@@ -215,13 +248,15 @@ int shape_movie(const struct table *table, const struct jdoc *doc, const struct 
 	if (!has_rows_of(table, mark))
 		return 0;
 	int deleted = mark == SYNC_DELETED;
+	char when[UTC_TEXT_SIZE];
+	const char *extracted = singer ? extracted_at(doc, movie, when) : NULL;
 	const struct jdoc_node *items;
 	if (find_items(table, doc, movie, &items, why) < 0)
 		return -1;
 	size_t before = out->len;
 	int status = 0;
 	if (!table->items)
-		status = write_row(table, doc, movie, movie, 0, singer, deleted, out, why);
+		status = write_row(table, doc, movie, movie, 0, extracted, deleted, out, why);
 	size_t count = items ? items->count : 0;
 	const struct jdoc_node *item = count ? jdoc_first(items) : NULL;
 	for (size_t i = 0; i < count && !status; i++, item = jdoc_next(doc, item)) {
@@ -229,7 +264,7 @@ int shape_movie(const struct table *table, const struct jdoc *doc, const struct 
 			buf_printf(why, ".%s[%zu] is not an object", table->items, i);
 			status = -1;
 		} else {
-			status = write_row(table, doc, movie, item, i, singer, deleted, out, why);
+			status = write_row(table, doc, movie, item, i, extracted, deleted, out, why);
 		}
 	}
 	if (status)

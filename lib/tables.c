@@ -5,54 +5,54 @@
 /* The seed's three tables (its names, column order and keys, typed), then the crew and
  * the genres. */
 static const struct column movie_columns[] = {
-	{"movie_id", KIND_STRING, FROM_MOVIE, "id", 0, 1},
-	{"title", KIND_STRING, FROM_MOVIE, "title", 0, 0},
-	{"overview", KIND_STRING, FROM_MOVIE, "overview", 0, 0},
-	{"release_date", KIND_STRING, FROM_MOVIE, "release_date", 1, 0},
-	{"runtime", KIND_INTEGER, FROM_MOVIE, "runtime", 0, 0},
-	{"budget", KIND_INTEGER, FROM_MOVIE, "budget", 0, 0},
-	{"revenue", KIND_INTEGER, FROM_MOVIE, "revenue", 0, 0},
-	{"vote_average", KIND_NUMBER, FROM_MOVIE, "vote_average", 0, 0},
-	{"vote_count", KIND_INTEGER, FROM_MOVIE, "vote_count", 0, 0},
-	{"popularity", KIND_NUMBER, FROM_MOVIE, "popularity", 0, 0},
+	{"movie_id", KIND_STRING, FROM_MOVIE, "id", 0, 1, NULL},
+	{"title", KIND_STRING, FROM_MOVIE, "title", 0, 0, NULL},
+	{"overview", KIND_STRING, FROM_MOVIE, "overview", 0, 0, NULL},
+	{"release_date", KIND_STRING, FROM_MOVIE, "release_date", 1, 0, "date"},
+	{"runtime", KIND_INTEGER, FROM_MOVIE, "runtime", 0, 0, NULL},
+	{"budget", KIND_INTEGER, FROM_MOVIE, "budget", 0, 0, NULL},
+	{"revenue", KIND_INTEGER, FROM_MOVIE, "revenue", 0, 0, NULL},
+	{"vote_average", KIND_NUMBER, FROM_MOVIE, "vote_average", 0, 0, NULL},
+	{"vote_count", KIND_INTEGER, FROM_MOVIE, "vote_count", 0, 0, NULL},
+	{"popularity", KIND_NUMBER, FROM_MOVIE, "popularity", 0, 0, NULL},
 };
 
 static const struct column credit_columns[] = {
-	{"credit_id", KIND_STRING, FROM_ITEM, "credit_id", 0, 0},
-	{"movie_id", KIND_STRING, FROM_MOVIE, "id", 0, 1},
-	{"title", KIND_STRING, FROM_MOVIE, "title", 0, 0},
-	{"person_id", KIND_STRING, FROM_ITEM, "id", 0, 1},
-	{"person_name", KIND_STRING, FROM_ITEM, "name", 0, 0},
-	{"character", KIND_STRING, FROM_ITEM, "character", 0, 0},
-	{"order", KIND_INTEGER, FROM_ITEM, "order", 0, 0},
-	{"cast_id", KIND_INTEGER, FROM_ITEM, "cast_id", 0, 0},
+	{"credit_id", KIND_STRING, FROM_ITEM, "credit_id", 0, 0, NULL},
+	{"movie_id", KIND_STRING, FROM_MOVIE, "id", 0, 1, NULL},
+	{"title", KIND_STRING, FROM_MOVIE, "title", 0, 0, NULL},
+	{"person_id", KIND_STRING, FROM_ITEM, "id", 0, 1, NULL},
+	{"person_name", KIND_STRING, FROM_ITEM, "name", 0, 0, NULL},
+	{"character", KIND_STRING, FROM_ITEM, "character", 0, 0, NULL},
+	{"order", KIND_INTEGER, FROM_ITEM, "order", 0, 0, NULL},
+	{"cast_id", KIND_INTEGER, FROM_ITEM, "cast_id", 0, 0, NULL},
 };
 
 static const struct column review_columns[] = {
-	{"review_id", KIND_STRING, FROM_ITEM, "id", 0, 0},
-	{"movie_id", KIND_STRING, FROM_MOVIE, "id", 0, 1},
-	{"title", KIND_STRING, FROM_MOVIE, "title", 0, 0},
-	{"author", KIND_STRING, FROM_ITEM, "author", 0, 0},
-	{"content", KIND_STRING, FROM_ITEM, "content", 0, 0},
-	{"created_at", KIND_STRING, FROM_ITEM, "created_at", 0, 0},
-	{"updated_at", KIND_STRING, FROM_ITEM, "updated_at", 0, 0},
-	{"rating", KIND_NUMBER, FROM_ITEM, "author_details.rating", 0, 0},
+	{"review_id", KIND_STRING, FROM_ITEM, "id", 0, 0, NULL},
+	{"movie_id", KIND_STRING, FROM_MOVIE, "id", 0, 1, NULL},
+	{"title", KIND_STRING, FROM_MOVIE, "title", 0, 0, NULL},
+	{"author", KIND_STRING, FROM_ITEM, "author", 0, 0, NULL},
+	{"content", KIND_STRING, FROM_ITEM, "content", 0, 0, NULL},
+	{"created_at", KIND_STRING, FROM_ITEM, "created_at", 0, 0, "date-time"},
+	{"updated_at", KIND_STRING, FROM_ITEM, "updated_at", 0, 0, "date-time"},
+	{"rating", KIND_NUMBER, FROM_ITEM, "author_details.rating", 0, 0, NULL},
 };
 
 static const struct column crew_columns[] = {
-	{"credit_id", KIND_STRING, FROM_ITEM, "credit_id", 0, 0},
-	{"movie_id", KIND_STRING, FROM_MOVIE, "id", 0, 1},
-	{"person_id", KIND_STRING, FROM_ITEM, "id", 0, 1},
-	{"person_name", KIND_STRING, FROM_ITEM, "name", 0, 0},
-	{"department", KIND_STRING, FROM_ITEM, "department", 0, 0},
-	{"job", KIND_STRING, FROM_ITEM, "job", 0, 0},
+	{"credit_id", KIND_STRING, FROM_ITEM, "credit_id", 0, 0, NULL},
+	{"movie_id", KIND_STRING, FROM_MOVIE, "id", 0, 1, NULL},
+	{"person_id", KIND_STRING, FROM_ITEM, "id", 0, 1, NULL},
+	{"person_name", KIND_STRING, FROM_ITEM, "name", 0, 0, NULL},
+	{"department", KIND_STRING, FROM_ITEM, "department", 0, 0, NULL},
+	{"job", KIND_STRING, FROM_ITEM, "job", 0, 0, NULL},
 };
 
 /* A genre has no id of its own per movie: the pair is the key. */
 static const struct column genre_columns[] = {
-	{"movie_id", KIND_STRING, FROM_MOVIE, "id", 0, 1},
-	{"genre_id", KIND_INTEGER, FROM_ITEM, "id", 0, 0},
-	{"name", KIND_STRING, FROM_ITEM, "name", 0, 0},
+	{"movie_id", KIND_STRING, FROM_MOVIE, "id", 0, 1, NULL},
+	{"genre_id", KIND_INTEGER, FROM_ITEM, "id", 0, 0, NULL},
+	{"name", KIND_STRING, FROM_ITEM, "name", 0, 0, NULL},
 };
 
 /* Sync bookkeeping, shaped from the "_sync" member tmdb-fetch adds in a sync (see
@@ -61,16 +61,16 @@ static const struct column genre_columns[] = {
  * commit with the rows. A warehouse made before a column here existed gets it without
  * --alter (layout_is_bookkeeping). */
 static const struct column membership_columns[] = {
-	{"person_id", KIND_STRING, FROM_ITEM, "person_id", 0, 0},
-	{"job", KIND_STRING, FROM_ITEM, "job", 0, 0},
-	{"movie_id", KIND_STRING, FROM_MOVIE, "id", 0, 1},
+	{"person_id", KIND_STRING, FROM_ITEM, "person_id", 0, 0, NULL},
+	{"job", KIND_STRING, FROM_ITEM, "job", 0, 0, NULL},
+	{"movie_id", KIND_STRING, FROM_MOVIE, "id", 0, 1, NULL},
 };
 
 static const struct column sync_state_columns[] = {
-	{"request", KIND_STRING, FROM_ITEM, "request", 0, 0},
-	{"movie_id", KIND_STRING, FROM_MOVIE, "id", 0, 1},
-	{"etag", KIND_STRING, FROM_ITEM, "etag", 0, 0},
-	{"fetched_at", KIND_STRING, FROM_ITEM, "fetched_at", 0, 0},
+	{"request", KIND_STRING, FROM_ITEM, "request", 0, 0, NULL},
+	{"movie_id", KIND_STRING, FROM_MOVIE, "id", 0, 1, NULL},
+	{"etag", KIND_STRING, FROM_ITEM, "etag", 0, 0, NULL},
+	{"fetched_at", KIND_STRING, FROM_ITEM, "fetched_at", 0, 0, "date-time"},
 };
 
 #define KEY(...) {__VA_ARGS__}
@@ -129,6 +129,7 @@ const char *value_kind_noun(enum value_kind kind)
 	case KIND_BOOLEAN: return "a boolean";
 	case KIND_OBJECT: return "an object";
 	case KIND_ARRAY: return "an array";
+	case KIND_JSON: return "any JSON value";
 	default: return "a value";
 	}
 }
@@ -142,7 +143,10 @@ json_t *table_singer_schema(const struct table *table)
 		json_t *type = table_is_key(table, c->name)
 				       ? json_string(value_kind_json(c->kind))
 				       : json_pack("[s s]", value_kind_json(c->kind), "null");
-		json_object_set_new(properties, c->name, json_pack("{s o}", "type", type));
+		json_t *property = json_pack("{s o}", "type", type);
+		if (c->format)
+			json_object_set_new(property, "format", json_string(c->format));
+		json_object_set_new(properties, c->name, property);
 	}
 	for (size_t k = 0; k < TABLE_KEY_MAX && table->key[k]; k++)
 		json_array_append_new(key, json_string(table->key[k]));

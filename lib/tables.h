@@ -16,6 +16,8 @@ enum value_kind {
 	KIND_OBJECT,	/* TEXT holding compact JSON */
 	KIND_ARRAY,	/* TEXT holding compact JSON */
 	KIND_ANY,	/* a column of unknown type (a CSV header, an untyped SQL column) */
+	KIND_JSON,	/* TEXT holding any value as compact JSON: an untyped Singer property, or
+			   one typed as a union of kinds */
 };
 
 /* JSON Schema's name of the kind: "string", ... "array"; NULL for KIND_ANY. */
@@ -34,6 +36,7 @@ struct column {
 	int empty_is_null;	/* TMDB sends "" for an unknown date */
 	int numeric_id;		/* a text key TMDB gives as a number (a movie's or person's id):
 				   a number is written as text; any other text column wants a string */
+	const char *format;	/* JSON Schema's format of a text column ("date", "date-time"), or NULL */
 };
 
 /* Columns in a table's primary key, at most. */

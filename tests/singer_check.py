@@ -4,19 +4,43 @@
 message written out as explicit checks (python3's standard library has no jsonschema):
 
   SCHEMA  {type, stream: non-empty string, schema: {type: "object", properties: {NAME:
-          {type: T or [T, ...]}}, required?: [NAME]}, key_properties: [NAME],
+          {type: T or [T, ...], format?: "date" or "date-time"}}, required?: [NAME]},
+          key_properties: [NAME],
           bookmark_properties?: [NAME]}
   RECORD  {type, stream: a stream whose SCHEMA came before, record: object,
-          version?: integer, time_extracted?: string}
+          version?: integer, time_extracted?: an RFC 3339 date-time}
   STATE   {type, value: any JSON}
 
 and, across messages, that every record's keys are properties of its stream's schema,
-every value is of a type the property declares, and required and key properties have
+every value is of a type the property declares (a string of a property with a format
+in that format: YYYY-MM-DD, or an RFC 3339 date-time), and required and key properties have
 values. Reads the files named (or standard input); prints each problem as
 "NAME:LINE: what" on standard error and exits 1 if there was any.
 """
+import datetime
 import json
+import re
 import sys
+
+# RFC 3339 section 5.6's date-time: a T (or t) between date and time, seconds with
+# optional fractions, an offset or Z.
+DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})\Z")
+DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
+FORMATS = {"date", "date-time"}
+
+
+def is_in_format(text, name):
+    """Whether the string is a real date ("date") or RFC 3339 date-time ("date-time")."""
+    pattern = DATE if name == "date" else DATE_TIME
+    if not isinstance(text, str) or not pattern.match(text):
+        return False
+    try:
+        datetime.date.fromisoformat(text[:10])
+        hour, minute, second = (int(text[11:13]), int(text[14:16]), int(text[17:19])) \
+            if name == "date-time" else (0, 0, 0)
+    except ValueError:
+        return False
+    return hour < 24 and minute < 60 and second < 61
 
 JSON_TYPES = {"null", "boolean", "integer", "number", "string", "object", "array"}
 MESSAGE_MEMBERS = {
@@ -70,12 +94,18 @@ def check_schema(message, problem):
     properties = schema.get("properties")
     if not isinstance(properties, dict) or not properties:
         return problem("SCHEMA: schema.properties is not a non-empty object")
-    declared = {}
+    declared, formats = {}, {}
     for name, prop in properties.items():
         types = property_types(prop)
         if types is None:
             problem(f"SCHEMA: property {name!r}: type is not a JSON Schema type or list of them")
         declared[name] = types or []
+        if isinstance(prop, dict) and "format" in prop:
+            if prop["format"] not in FORMATS or "string" not in declared[name]:
+                problem(f"SCHEMA: property {name!r}: format {json.dumps(prop['format'])} "
+                        "is not date or date-time of a string")
+            else:
+                formats[name] = prop["format"]
     names = set(properties)
     if not is_name_list(message["key_properties"], names):
         problem("SCHEMA: key_properties is not a list of distinct property names")
@@ -85,7 +115,7 @@ def check_schema(message, problem):
         problem("SCHEMA: bookmark_properties is not a list of property names")
     keys = message["key_properties"] if is_name_list(message["key_properties"]) else []
     required = schema.get("required", []) if is_name_list(schema.get("required", [])) else []
-    return {"types": declared, "must_have": set(keys) | set(required)}
+    return {"types": declared, "formats": formats, "must_have": set(keys) | set(required)}
 
 
 def check_record(message, schemas, problem):
@@ -98,8 +128,8 @@ def check_record(message, schemas, problem):
         return problem("RECORD: record is not an object")
     if "version" in message and not is_of_type(message["version"], "integer"):
         problem("RECORD: version is not an integer")
-    if "time_extracted" in message and not isinstance(message["time_extracted"], str):
-        problem("RECORD: time_extracted is not a string")
+    if "time_extracted" in message and not is_in_format(message["time_extracted"], "date-time"):
+        problem("RECORD: time_extracted is not an RFC 3339 date-time")
     schema = schemas[stream]
     for name, value in record.items():
         types = schema["types"].get(name)
@@ -107,6 +137,9 @@ def check_record(message, schemas, problem):
             problem(f"RECORD of {stream}: {name!r} is not a property of its schema")
         elif not any(is_of_type(value, t) for t in types):
             problem(f"RECORD of {stream}: {name!r} = {json.dumps(value)} is not {' or '.join(types)}")
+        elif isinstance(value, str) and name in schema["formats"] \
+                and not is_in_format(value, schema["formats"][name]):
+            problem(f"RECORD of {stream}: {name!r} = {json.dumps(value)} is not a {schema['formats'][name]}")
     for name in sorted(schema["must_have"]):
         if record.get(name) is None:
             problem(f"RECORD of {stream}: key or required property {name!r} has no value")

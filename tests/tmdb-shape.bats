@@ -145,10 +145,36 @@ fixture_movie_ids() {
 		'(.[] | select(.type == "RECORD" and .stream == "crew")) |= (.record.extra = 1)' \
 		'(.[] | select(.type == "RECORD" and .stream == "movies")) |= (.record.movie_id = null)' \
 		'(.[] | select(.type == "SCHEMA" and .stream == "movies")) |= (.key_properties = ["id"])' \
-		'del(.[] | select(.type == "SCHEMA" and .stream == "reviews"))'; do
+		'del(.[] | select(.type == "SCHEMA" and .stream == "reviews"))' \
+		'(.[] | select(.type == "RECORD" and .stream == "movies")) |= (.record.release_date = "2010-13-01")' \
+		'(.[] | select(.type == "RECORD" and .stream == "reviews")) |= (.record.created_at = "2010-07-16")' \
+		'(.[] | select(.type == "RECORD")) |= (.time_extracted = "yesterday")'; do
 		run --separate-stderr python3 "$BATS_TEST_DIRNAME/singer_check.py" <(jq -s -c "$broken | .[]" "$stream")
 		[ "$status" -eq 1 ] || fail "not caught: $broken"
 	done
+}
+
+@test "SCHEMA says which strings are dates and date-times; each RECORD says when its movie was fetched" {
+	run --separate-stderr tmdb-shape --schema
+	assert_success
+	jq -e -s 'map({(.stream): (.schema.properties | map_values(.format) | with_entries(select(.value)))}) | add
+		== {movies: {release_date: "date"}, credits: {}, reviews: {created_at: "date-time", updated_at: "date-time"},
+		    crew: {}, genres: {}, memberships: {}, sync_state: {fetched_at: "date-time"}}' <<<"$output"
+	# A sync's movie was fetched when its first request was answered: every record of
+	# it says so. A movie without a fetch time was extracted when this run read it.
+	fight_club | jq -c '. + {_sync: {members: [], etags: [{request: "/movie/550", etag: "W/\"a\"",
+		fetched_at: "2026-11-28T09:30:00Z"}]}}' >"$BATS_TEST_TMPDIR/movie.json"
+	run --separate-stderr tmdb-shape --all "$BATS_TEST_TMPDIR/movie.json"
+	assert_success
+	jq -e -s '[.[] | select(.type == "RECORD") | .time_extracted] | unique == ["2026-11-28T09:30:00Z"]' <<<"$output"
+	before=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+	run --separate-stderr tmdb-shape --all < <(fight_club)
+	after=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+	jq -e -s --arg before "$before" --arg after "$after" '[.[] | select(.type == "RECORD") | .time_extracted] | unique
+		| length == 1 and .[0] >= $before and .[0] <= $after' <<<"$output"
+	# Schema-less rows (a TABLE) stay bare: no message, no time.
+	run --separate-stderr tmdb-shape movies "$BATS_TEST_TMPDIR/movie.json"
+	jq -e 'has("time_extracted") | not' <<<"$output"
 }
 
 @test "--schema prints JSON Schema types, nullable except the key" {
