@@ -87,6 +87,9 @@ static int type_cell(struct cell *cell, enum value_kind kind, const struct jdoc 
 			return -1;
 		set_json(cell, doc, value);
 		return 0;
+	case KIND_JSON:
+		set_json(cell, doc, value);
+		return 0;
 	default:
 		return -1;
 	}
@@ -191,8 +194,8 @@ int cells_from_row(struct cells *cells, const struct layout *layout, const struc
 		/* Whatever else a deletion holds does not matter; a null mark is no mark. */
 		if (is_deletion(doc, row))
 			return key_cells(cells, layout, doc, row, why);
-		if (i == LAYOUT_NONE && is_deletion_mark(member))
-			continue;
+		if (i == LAYOUT_NONE && (is_deletion_mark(member) || layout->from_schema))
+			continue;	/* a field its SCHEMA does not declare is left out */
 		describe_member(layout, member, i, i != LAYOUT_NONE && cells->given[i] > 1, why);
 		return -1;
 	}

@@ -13,6 +13,8 @@ static struct layout *layout_new(const char *name)
 	struct layout *layout = xcalloc(1, sizeof *layout);
 	layout->name = xstrdup(name);
 	layout->parent = LAYOUT_NONE;
+	layout->new_columns = LAYOUT_NONE;
+	layout->extracted_at = LAYOUT_NONE;
 	return layout;
 }
 
@@ -58,35 +60,94 @@ static int kind_of_type_name(const char *name, enum value_kind *kind)
 	return -1;
 }
 
-/* A property's "type": one JSON Schema type, or a list of one type and "null";
- * "integer" with "number" is a number. Anything else is not a column type. */
-static int kind_of_property(const json_t *property, enum value_kind *kind)
+/* The JSON Schema types a property allows, as bits (1 << kind, and TYPE_NULL), or
+ * TYPE_UNTYPED when a branch allows any value. */
+enum { TYPE_NULL = 1 << 16, TYPE_UNTYPED = 1 << 17, TYPE_UNKNOWN = 1 << 18 };
+
+static unsigned type_bits_of_name(const json_t *name)
 {
+	enum value_kind kind;
+	if (!json_is_string(name))
+		return TYPE_UNKNOWN;
+	if (strcmp(json_string_value(name), "null") == 0)
+		return TYPE_NULL;
+	return kind_of_type_name(json_string_value(name), &kind) < 0 ? TYPE_UNKNOWN : 1u << kind;
+}
+
+/* "type" (one name or a list), or the union of "anyOf" or "oneOf" branches, as taps
+ * write them: {"anyOf": [{"type": "string", "format": "date-time"}, {"type": "null"}]}.
+ * A property with neither (`{}`) allows any value. */
+static unsigned type_bits(const json_t *property, int depth)
+{
+	if (!json_is_object(property) || depth > 8)
+		return TYPE_UNKNOWN;
 	const json_t *type = json_object_get(property, "type");
-	if (json_is_string(type))
-		return kind_of_type_name(json_string_value(type), kind);
-	if (!json_is_array(type))
-		return -1;
-	int found = 0, integer = 0, number = 0;
+	const json_t *branches = json_object_get(property, "anyOf");
+	if (!branches)
+		branches = json_object_get(property, "oneOf");
+	unsigned bits = 0;
 	size_t i;
 	const json_t *item;
-	json_array_foreach(type, i, item) {
-		if (!json_is_string(item))
-			return -1;
-		const char *name = json_string_value(item);
-		if (strcmp(name, "null") == 0)
-			continue;
-		if (kind_of_type_name(name, kind) < 0)
-			return -1;
-		found++;
-		integer |= *kind == KIND_INTEGER;
-		number |= *kind == KIND_NUMBER;
+	if (json_is_array(type)) {
+		json_array_foreach(type, i, item)
+			bits |= type_bits_of_name(item);
+	} else if (type) {
+		bits = type_bits_of_name(type);
 	}
-	if (found == 2 && integer && number) {
-		*kind = KIND_NUMBER;
-		return 0;
+	if (json_is_array(branches) && json_array_size(branches)) {
+		unsigned any = 0;
+		json_array_foreach(branches, i, item)
+			any |= type_bits(item, depth + 1);
+		bits = type ? bits & (any | TYPE_UNTYPED) : any;
+	} else if (branches) {
+		return TYPE_UNKNOWN;
 	}
-	return found == 1 ? 0 : -1;
+	return type || branches ? bits : TYPE_UNTYPED;
+}
+
+/* The column a property makes: its one kind besides null ("integer" with "number" is a
+ * number), else any JSON value, kept as JSON text (an untyped property, a union of
+ * kinds); -1 for a type that is no JSON Schema type. */
+static int kind_of_property(const json_t *property, enum value_kind *kind)
+{
+	unsigned bits = type_bits(property, 0);
+	unsigned kinds = bits & ~(unsigned)(TYPE_NULL | TYPE_UNTYPED);
+	if (bits & TYPE_UNKNOWN)
+		return -1;
+	if (kinds == (1u << KIND_INTEGER | 1u << KIND_NUMBER))
+		kinds = 1u << KIND_NUMBER;
+	*kind = KIND_JSON;
+	if (!(bits & TYPE_UNTYPED) && kinds && !(kinds & (kinds - 1)))
+		for (*kind = KIND_STRING; !(kinds & 1u << *kind); (*kind)++)
+			;
+	return 0;
+}
+
+/* Checks one property of a SCHEMA; returns 0 with its kind, or -1 with why filled in. */
+static int schema_property(const char *name, const json_t *property, enum value_kind *kind,
+			   struct buf *why)
+{
+	if (!*name) {
+		buf_puts(why, "SCHEMA has a property with an empty name");
+		return -1;
+	}
+	if (kind_of_property(property, kind) < 0) {
+		buf_puts(why, "SCHEMA: column ");
+		layout_quote_name(why, name);
+		buf_puts(why, ": unsupported type (JSON Schema's are string, integer, number, "
+			      "boolean, object, array and null)");
+		return -1;
+	}
+	return 0;
+}
+
+static size_t add_declared_column(struct layout *layout, const char *name, enum value_kind kind)
+{
+	size_t column = layout_add_column(layout, name, kind);
+	layout->columns[column].declared = 1;
+	if (strcasecmp(name, LAYOUT_EXTRACTED_AT) == 0)
+		layout->extracted_at = column;
+	return column;
 }
 
 static int add_schema_columns(struct layout *layout, const json_t *properties, struct buf *why)
@@ -95,26 +156,17 @@ static int add_schema_columns(struct layout *layout, const json_t *properties, s
 	const json_t *property;
 	json_object_foreach((json_t *)properties, name, property) {
 		enum value_kind kind;
-		if (!*name) {
-			buf_puts(why, "SCHEMA has a property with an empty name");
-			return -1;
-		}
 		if (strcmp(name, LAYOUT_DELETION_MARK) == 0)
 			continue;	/* taps declare it; it marks rows, it holds no data */
+		if (schema_property(name, property, &kind, why) < 0)
+			return -1;
 		if (layout_column_index(layout, name) != LAYOUT_NONE) {
 			buf_puts(why, "SCHEMA names column ");
 			layout_quote_name(why, name);
 			buf_puts(why, " twice (column names ignore case)");
 			return -1;
 		}
-		if (kind_of_property(property, &kind) < 0) {
-			buf_puts(why, "SCHEMA: column ");
-			layout_quote_name(why, name);
-			buf_puts(why, ": unsupported type (expected one of string, integer, number, "
-				      "boolean, object, array, optionally with null)");
-			return -1;
-		}
-		layout_add_column(layout, name, kind);
+		add_declared_column(layout, name, kind);
 	}
 	return 0;
 }
@@ -159,6 +211,7 @@ struct layout *layout_for_schema(const char *name, const json_t *message, struct
 		return NULL;
 	}
 	struct layout *layout = layout_new(name);
+	layout->from_schema = 1;
 	if (add_schema_columns(layout, properties, why) < 0 ||
 	    set_schema_key(layout, json_object_get(message, "key_properties"), why) < 0) {
 		layout_free(layout);
@@ -178,6 +231,47 @@ int layout_same_key(const struct layout *layout, const json_t *message)
 			return 0;
 	}
 	return 1;
+}
+
+int layout_take_schema(struct layout *layout, const json_t *message, struct buf *why)
+{
+	const json_t *properties = json_object_get(json_object_get(message, "schema"), "properties");
+	if (!json_is_object(properties)) {
+		buf_puts(why, "SCHEMA without a \"schema\" object with \"properties\"");
+		return -1;
+	}
+	if (!layout_same_key(layout, message)) {
+		buf_puts(why, "a second SCHEMA with another key_properties");
+		return -1;
+	}
+	const char *name;
+	const json_t *property;
+	json_object_foreach((json_t *)properties, name, property) {
+		enum value_kind kind;
+		if (strcmp(name, LAYOUT_DELETION_MARK) == 0)
+			continue;
+		if (schema_property(name, property, &kind, why) < 0)
+			return -1;
+		size_t column = layout_column_index(layout, name);
+		struct layout_column *c = column == LAYOUT_NONE ? NULL : &layout->columns[column];
+		if (!c) {
+			column = add_declared_column(layout, name, kind);
+			if (layout->new_columns == LAYOUT_NONE)
+				layout->new_columns = column;
+		} else if (c->declared && c->kind != kind) {
+			buf_puts(why, "a second SCHEMA changes column ");
+			layout_quote_name(why, name);
+			buf_printf(why, " from %s to %s", value_kind_noun(c->kind), value_kind_noun(kind));
+			return -1;
+		} else if (!c->declared) {
+			/* A column the destination has, now declared: the SCHEMA types it. */
+			c->declared = 1;
+			c->kind = kind;
+			if (strcasecmp(name, LAYOUT_EXTRACTED_AT) == 0)
+				layout->extracted_at = column;
+		}
+	}
+	return 0;
 }
 
 int layout_is_bookkeeping(const struct layout *layout)
@@ -214,7 +308,7 @@ size_t layout_add_column(struct layout *layout, const char *name, enum value_kin
 {
 	layout->columns = xgrow(layout->columns, &layout->column_cap, layout->column_count,
 				sizeof *layout->columns);
-	layout->columns[layout->column_count] = (struct layout_column){xstrdup(name), strlen(name), kind};
+	layout->columns[layout->column_count] = (struct layout_column){xstrdup(name), strlen(name), kind, 0};
 	return layout->column_count++;
 }
 

@@ -21,7 +21,11 @@ struct layout_column {
 	char *name;
 	size_t name_len;
 	enum value_kind kind;
+	int declared;			/* a Singer SCHEMA declared it */
 };
+
+/* The column a Singer record's "time_extracted" goes in when its SCHEMA declares it. */
+#define LAYOUT_EXTRACTED_AT "_sdc_extracted_at"
 
 struct load_counts {
 	long inserted, updated, unchanged, deleted;
@@ -36,6 +40,14 @@ struct layout {
 	size_t key_count;
 	size_t parent;			/* a child table's column naming its parent; else LAYOUT_NONE */
 	int is_parent;			/* its key is what child tables' parent column holds */
+	/* A Singer stream's own table (not one of the toolkit's), as its SCHEMA messages
+	 * declare it: a column they declare joins the destination without --alter, and a
+	 * record's field they do not is left out, with one warning (--alter keeps it). */
+	int from_schema;
+	int undeclared_noted;		/* that warning was given */
+	size_t new_columns;		/* the first of the columns a later SCHEMA added that the
+					   sink has yet to add; LAYOUT_NONE when none */
+	size_t extracted_at;		/* the declared LAYOUT_EXTRACTED_AT column, or LAYOUT_NONE */
 	int loaded;			/* the sink took this table (for the summary) */
 	struct load_counts counts;
 };
@@ -49,6 +61,11 @@ struct layout *layout_for_schema(const char *name, const json_t *message, struct
 
 /* The key a Singer SCHEMA message declares equals the layout's. */
 int layout_same_key(const struct layout *layout, const json_t *message);
+
+/* A later SCHEMA message for a stream's table (layout->from_schema): the key must stay
+ * and a declared column keep its type; a column it adds joins the layout, from
+ * layout->new_columns on. Returns 0, or -1 with why saying what changed. */
+int layout_take_schema(struct layout *layout, const json_t *message, struct buf *why);
 
 /* Column names compare as SQL identifiers do: ASCII case does not matter. */
 size_t layout_column_index(const struct layout *layout, const char *name);

@@ -28,6 +28,46 @@ static int add_new_columns(struct sink *sink, struct layout *layout, const struc
 	return status;
 }
 
+/* Columns a later SCHEMA declared join the destination as they join the layout. */
+static int add_declared_columns(struct sink *sink, struct layout *layout, struct buf *why)
+{
+	int status = 0;
+	for (size_t i = layout->new_columns; i < layout->column_count && !status; i++)
+		status = sink->ops->add_column(sink, layout, i, why);
+	layout->new_columns = LAYOUT_NONE;
+	return status;
+}
+
+/* A stream's record may carry fields its SCHEMA does not declare: they are left out, and
+ * said once per stream. */
+static void note_undeclared_field(struct layout *layout, const struct jdoc *doc, const struct jdoc_node *row)
+{
+	const struct jdoc_node *member = cells_unknown_column(layout, doc, row);
+	if (!member)
+		return;
+	struct buf name = {0}, quoted = {0}, stream = {0};
+	buf_append(&name, member->key, member->key_len);
+	layout_quote_name(&quoted, name.data ? name.data : "");
+	layout_quote_name(&stream, layout->name);
+	log_warn("stream %s: a RECORD has field %s, which its SCHEMA does not declare: fields such as "
+		 "this are left out (--alter adds them as columns)", stream.data, quoted.data);
+	layout->undeclared_noted = 1;
+	buf_free(&name);
+	buf_free(&quoted);
+	buf_free(&stream);
+}
+
+/* A record's "time_extracted" fills the column its SCHEMA declared for it, if the record
+ * did not. */
+static void fill_extracted_at(const struct layout *layout, const struct row_item *item, struct cells *cells)
+{
+	size_t column = layout->extracted_at;
+	if (column == LAYOUT_NONE || !item->extracted || cells->cell[column].type != CELL_NULL)
+		return;
+	cells->cell[column] = (struct cell){.type = CELL_TEXT, .text = item->extracted->text,
+					    .len = item->extracted->len, .json = cells->cell[column].json};
+}
+
 /* A run's progress: the batch it is in, and whether it deletes (a --shared load keeps
  * each movie's deletion a batch of its own: one movie locked, then committed). */
 struct load_run {
@@ -76,10 +116,14 @@ static int load_row(struct load_run *run, const struct row_item *item, struct ce
 	int status = run->options->alter ? add_new_columns(sink, item->layout, item->doc, item->row, why) : 0;
 	if (status)
 		return status;
+	if (item->layout->from_schema && !item->layout->undeclared_noted && !run->options->alter)
+		note_undeclared_field(item->layout, item->doc, item->row);
 	int kind = cells_from_row(cells, item->layout, item->doc, item->row, why);
 	if (kind < 0)
 		return EXIT_DATAERR;
 	int deletion = kind == CELLS_DELETION;
+	if (!deletion)
+		fill_extracted_at(item->layout, item, cells);
 	if (batch_ends_before(run, item->layout, cells, deletion) && (status = commit_batch(run, why)))
 		return status;
 	batch_add_row(&run->batch, item->layout, cells);
@@ -107,6 +151,8 @@ int load_input(struct row_reader *rows, struct sink *sink, const struct sink_opt
 			status = sink->ops->open_table(sink, item.layout, &problem);
 		else if (item.event == ROWS_ROW && item.layout->loaded)
 			status = load_row(&run, &item, &cells, &problem);
+		else if (item.event == ROWS_COLUMNS && item.layout->loaded)
+			status = add_declared_columns(sink, item.layout, &problem);
 		if (status || item.event == ROWS_END)
 			break;
 	}

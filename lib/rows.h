@@ -15,6 +15,7 @@ enum row_event {
 	ROWS_END,	/* no more input */
 	ROWS_TABLE,	/* a table met for the first time: its layout */
 	ROWS_ROW,	/* a row of a table met before */
+	ROWS_COLUMNS,	/* a later SCHEMA added columns to a table: from layout->new_columns on */
 };
 
 struct row_item {
@@ -22,6 +23,7 @@ struct row_item {
 	struct layout *layout;
 	const struct jdoc *doc;		/* ROWS_ROW: the row, an object of doc, valid until */
 	const struct jdoc_node *row;	/* the next call */
+	const struct jdoc_node *extracted;	/* a RECORD's "time_extracted" string, or NULL */
 };
 
 struct row_reader {

@@ -106,7 +106,9 @@ static int adopt_header(struct csv_sink *s, struct csv_table *t, const struct cs
 		same = header->fields[j] && strcmp(header->fields[j], layout->columns[j].name) == 0;
 	if (same)
 		return 0;
-	if (!s->alter && !(layout_is_bookkeeping(layout) && header_within_layout(header, layout))) {
+	/* A stream's table takes the file's columns as it takes a database table's. */
+	if (!s->alter && !layout->from_schema &&
+	    !(layout_is_bookkeeping(layout) && header_within_layout(header, layout))) {
 		buf_printf(why, "%s: the header (", t->path);
 		describe_columns(why, (const char *const *)header->fields, header->count);
 		buf_printf(why, ") is not the columns of table %s (--alter merges them)", layout->name);

@@ -183,14 +183,15 @@ static int key_mismatch(const struct warehouse *w, const struct layout *layout, 
 }
 
 /* Each of the layout's first columns the table lacks is added with --alter (always to
- * the toolkit's bookkeeping, made perhaps by an older version), else refused naming it. */
+ * the toolkit's bookkeeping, made perhaps by an older version, and to a Singer stream's
+ * table, whose SCHEMA declared it), else refused naming it. */
 static int add_missing_columns(struct warehouse *w, const struct table_reading *r, struct buf *why)
 {
 	int status = 0;
 	for (size_t i = 0; i < r->declared && !status; i++) {
 		if (r->present[i])
 			continue;
-		if (!w->alter && !layout_is_bookkeeping(r->layout)) {
+		if (!w->alter && !layout_is_bookkeeping(r->layout) && !r->layout->from_schema) {
 			layout_describe_unknown_column(why, r->layout, r->layout->columns[i].name);
 			status = EXIT_DATAERR;
 		} else {

@@ -421,6 +421,78 @@ o2|2|"
 	[ -z "$output" ]
 }
 
+# What real taps send (tests/fixtures/singer/tap-github.jsonl, in tap-github's style):
+# type unions and anyOf, an untyped property, a field the SCHEMA does not declare, a
+# second SCHEMA that adds a column, time_extracted, and a column that asks for it.
+GITHUB="$BATS_TEST_DIRNAME/fixtures/singer/tap-github.jsonl"
+
+# The issues as the stream leaves them: 1001 twice, its second record wins.
+github_rows() {
+	cat <<-'EOF'
+		1001|1|Crash on empty input|closed|{"login":"ada","id":7}|[{"name":"bug"}]|2026-11-30T09:00:00Z|{"+1":3}|3.0|acme/tool|2026-11-30T09:00:05Z|2026-11-30T09:00:00Z
+		1002|2||closed||[]|||0.5|acme/tool|2026-11-30T08:00:01Z|
+		1003|3|Docs: "quoted", comma|closed|{"login":"bob","id":8}|[{"name":"docs"},{"name":"good first issue"}]|2026-11-29T12:30:00Z|"none"|7.0|acme/tool|2026-11-30T07:59:59Z|2026-11-29T12:30:00Z
+	EOF
+}
+
+@test "a tap's stream as taps write it loads row by row: unions, anyOf, untyped, undeclared fields, a growing SCHEMA" {
+	run --separate-stderr tmdb-load sqlite "$DB" <"$GITHUB"
+	assert_success
+	assert_equal "$output" "$(tail -1 "$GITHUB" | jq -c .value)"
+	# One warning for the stream's undeclared field, then the counts.
+	assert_equal "$stderr" 'tmdb-load: stream "issues": a RECORD has field "performed_via_github_app", which its SCHEMA does not declare: fields such as this are left out (--alter adds them as columns)
+tmdb-load: issues: 3 inserted, 1 updated, 0 unchanged, 0 deleted'
+	# A union of kinds (integer or number) is a number; one kind and null is that kind;
+	# anyOf the same; untyped is JSON text; the column the second SCHEMA added is last.
+	assert_equal "$(sqlite3 "$DB" "SELECT group_concat(name || ':' || type, ' ') FROM pragma_table_info('issues')")" \
+		"id:INTEGER number:INTEGER title:TEXT state:TEXT user:TEXT labels:TEXT updated_at:TEXT reactions:TEXT score:REAL _sdc_repository:TEXT _sdc_extracted_at:TEXT closed_at:TEXT"
+	sqlite3 "$DB" "SELECT * FROM issues ORDER BY id" | diff - <(github_rows)
+	# Untyped values are JSON text, whatever they are: a string keeps its quotes.
+	assert_equal "$(sqlite3 "$DB" "SELECT json_type(reactions) FROM issues ORDER BY id")" "object
+
+text"
+	# Loading it again ends the same (1001's first record updates it, its second back),
+	# and needs no --alter for the added column.
+	run --separate-stderr tmdb-load sqlite "$DB" <"$GITHUB"
+	assert_success
+	[[ $stderr == *"issues: 0 inserted, 2 updated, 2 unchanged, 0 deleted" ]] || fail "$stderr"
+	sqlite3 "$DB" "SELECT * FROM issues ORDER BY id" | diff - <(github_rows)
+	# With --alter the undeclared field is kept, as a column of its own.
+	run --separate-stderr tmdb-load --alter sqlite "$BATS_TEST_TMPDIR/alter.db" <"$GITHUB"
+	assert_success
+	[[ $stderr != *"does not declare"* ]] || fail "$stderr"
+	sqlite3 "$BATS_TEST_TMPDIR/alter.db" "SELECT name FROM pragma_table_info('issues')" | grep -qx performed_via_github_app
+}
+
+@test "a tap's stream into CSV: the same rows, twice without --alter" {
+	for _ in 1 2; do
+		run --separate-stderr tmdb-load csv "$DIR" <"$GITHUB"
+		assert_success
+	done
+	# The CSV read back by SQLite's own CSV reader is the database's rows.
+	sqlite3 "$BATS_TEST_TMPDIR/back.db" ".import --csv $DIR/issues.csv issues" \
+		"SELECT id, number, title, state, user, labels, updated_at, reactions, score, _sdc_repository, _sdc_extracted_at, closed_at FROM issues ORDER BY id" |
+		diff - <(github_rows)
+	assert_equal "$(head -1 "$DIR/issues.csv" | tr -d '\r')" "id,number,title,state,user,labels,updated_at,reactions,score,_sdc_repository,_sdc_extracted_at,closed_at"
+}
+
+@test "a later SCHEMA that changes a column's type or the key is refused: 65 naming the stream, nothing loaded" {
+	tmdb-load -q sqlite "$DB" <"$GITHUB" >/dev/null
+	dump >"$BATS_TEST_TMPDIR/before"
+	second=$(grep -n '"SCHEMA"' "$GITHUB" | sed -n 2p | cut -d: -f1)
+	for change in '.schema.properties.score = {type: "string"}' '.schema.properties.number = {type: ["null", "number"]}' \
+		'.key_properties = ["number"]' '.key_properties = []' '.schema.properties.reactions = {type: "object"}'; do
+		run -65 --separate-stderr tmdb-load sqlite "$DB" < <(head -$((second - 1)) "$GITHUB"
+			sed -n "${second}p" "$GITHUB" | jq -c "$change"; tail -n +$((second + 1)) "$GITHUB")
+		# The last line says it; the one before is the undeclared field's warning.
+		[[ ${stderr##*$'\n'} == "tmdb-load: -:$second: stream \"issues\": a second SCHEMA "* ]] || fail "$change: $stderr"
+		[ -z "$output" ] || fail "a STATE after a failure: $output"
+		dump | cmp - "$BATS_TEST_TMPDIR/before" || fail "the database changed: $change"
+	done
+	run -65 --separate-stderr tmdb-load sqlite "$DB" < <(sed "${second}s/\"score\": {[^}]*}/\"score\": {\"type\": \"date\"}/" "$GITHUB")
+	[[ $stderr == *'stream "issues": SCHEMA: column "score": unsupported type'* ]] || fail "$stderr"
+}
+
 @test "a failed run prints no STATE and commits nothing" {
 	tap_stream | head -5 | tmdb-load -q sqlite "$DB" >/dev/null
 	dump >"$BATS_TEST_TMPDIR/before"
