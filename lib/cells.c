@@ -176,6 +176,12 @@ static int key_cells(struct cells *cells, const struct layout *layout, const str
 		describe_member(layout, member, i, cells->given[i] > 1, why);
 		return -1;
 	}
+	if (!layout->key_count) {
+		/* No key would match every row. */
+		buf_printf(why, "%s: a deletion (%s) in a table without key_properties names no row",
+			   layout->name, deletion_mark);
+		return -1;
+	}
 	return check_key(cells, layout, why) < 0 ? -1 : CELLS_DELETION;
 }
 

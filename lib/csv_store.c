@@ -158,11 +158,14 @@ int csv_store_add_table(struct csv_store *store, size_t width, const size_t *key
 	buf_printf(&sql, "CREATE TABLE t%zu (seq INTEGER PRIMARY KEY, deleted INTEGER NOT NULL", table->id);
 	for (size_t i = 0; i < width; i++)
 		buf_printf(&sql, ", c%zu", i);
-	buf_printf(&sql, "); CREATE UNIQUE INDEX t%zu_key", table->id);
-	buf_printf(&sql, " ON t%zu (", table->id);
-	for (size_t k = 0; k < key_count; k++)
-		buf_printf(&sql, k ? ", c%zu" : "c%zu", key[k]);
 	buf_puts(&sql, ")");
+	/* Without a key (a stream appended to) no row is another's. */
+	for (size_t k = 0; k < key_count; k++) {
+		if (k == 0)
+			buf_printf(&sql, "; CREATE UNIQUE INDEX t%zu_key ON t%zu (", table->id, table->id);
+		buf_printf(&sql, k ? ", c%zu" : "c%zu", key[k]);
+	}
+	buf_puts(&sql, key_count ? ")" : "");
 	int status = exec(store, sql.data, why);
 	buf_free(&sql);
 	return status;

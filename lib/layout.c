@@ -173,11 +173,12 @@ static int add_schema_columns(struct layout *layout, const json_t *properties, s
 
 static int set_schema_key(struct layout *layout, const json_t *key_properties, struct buf *why)
 {
-	if (!json_is_array(key_properties) || json_array_size(key_properties) == 0) {
-		buf_puts(why, "SCHEMA needs a non-empty key_properties list");
+	/* An empty list (or none) makes a table appended to, as Singer targets do. */
+	if (key_properties && !json_is_array(key_properties)) {
+		buf_puts(why, "SCHEMA: key_properties is not a list");
 		return -1;
 	}
-	layout->key = xcalloc(json_array_size(key_properties), sizeof *layout->key);
+	layout->key = xcalloc(json_array_size(key_properties) + 1, sizeof *layout->key);
 	size_t i;
 	const json_t *item;
 	json_array_foreach(key_properties, i, item) {

@@ -348,8 +348,9 @@ static int upsert_row(struct csv_table *t, const struct csv_row *row, struct buf
 	struct csv_store_row found;
 	long long taken = 0;
 	int status = 0;
-	/* With no file, a key is new unless the run put it before: one look, not two. */
-	if (!csv_store_file_rows(t->rows)) {
+	/* With no file, a key is new unless the run put it before: one look, not two.
+	 * Without a key, every row is new. */
+	if (!csv_store_file_rows(t->rows) || !t->layout->key_count) {
 		status = csv_store_append(t->rows, cells_of(row), 1, &taken, why);
 		if (status || !taken) {
 			counts->inserted += !status;

@@ -363,7 +363,7 @@ static int flush_rows(struct pg_sink *s, struct buf *why)
  * apart: at worst the slow merge. */
 static void note_key(struct pg_table *t, const struct cells *row)
 {
-	if (t->repeated)
+	if (t->repeated || !t->layout->key_count)
 		return;
 	const struct layout *layout = t->layout;
 	buf_clear(&t->key);
@@ -501,6 +501,22 @@ static void sql_merge(struct pg_sink *s, struct buf *sql, const struct pg_table 
 	} else {
 		sql_puts(sql, ") DO NOTHING");
 	}
+}
+
+/* A table without a key (a stream appended to): every staged row is a new one. */
+static int append_stage(struct pg_sink *s, const struct pg_table *t, struct buf *why)
+{
+	struct buf sql = {0};
+	sql_printf(&sql, "INSERT INTO %s (", t->target);
+	sql_columns(s, &sql, t->layout, "", ALL_COLUMNS);
+	sql_puts(&sql, ") SELECT ");
+	sql_stage_columns(&sql, t->layout, "s.", ALL_COLUMNS);
+	sql_printf(&sql, " FROM %s s WHERE s.seq > %ld ORDER BY s.seq", t->stage, t->merged_seq);
+	int status = pg_exec(&s->db, sql.data, t->layout->name, why);
+	buf_free(&sql);
+	if (!status)
+		t->layout->counts.inserted += t->staged - t->merged;
+	return status;
 }
 
 static int merge_stage(struct pg_sink *s, const struct pg_table *t, struct buf *why)
@@ -647,17 +663,24 @@ static int insert_new_children(struct pg_sink *s, const struct pg_table *t, int 
 /* Merges the rows staged since the last merge: at the end, or before a deletion, which
  * must see (and may delete) every row that came before it. The stage keeps them all
  * for replacing children. */
+static int upsert_stage(struct pg_sink *s, struct pg_table *t, int *inserted, struct buf *why)
+{
+	int status = 0;
+	if (!t->repeated && t->layout->parent != LAYOUT_NONE)
+		status = insert_new_children(s, t, inserted, why);
+	if (!status && !*inserted && !t->repeated)
+		status = merge_counted(s, t, why);
+	else if (!status && !*inserted && !(status = count_outcomes(s, t, why)))
+		status = merge_stage(s, t, why);
+	return status;
+}
+
 static int merge_table(struct pg_sink *s, struct pg_table *t, struct buf *why)
 {
 	if (t->staged == t->merged)
 		return 0;
-	int status = 0, inserted = 0;
-	if (!t->repeated && t->layout->parent != LAYOUT_NONE)
-		status = insert_new_children(s, t, &inserted, why);
-	if (!status && !inserted && !t->repeated)
-		status = merge_counted(s, t, why);
-	else if (!status && !inserted && !(status = count_outcomes(s, t, why)))
-		status = merge_stage(s, t, why);
+	int inserted = 0;
+	int status = t->layout->key_count ? upsert_stage(s, t, &inserted, why) : append_stage(s, t, why);
 	if (status)
 		return status;
 	t->fresh = inserted && t->merged == 0;

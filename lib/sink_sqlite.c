@@ -208,10 +208,14 @@ static int prepare_insert(struct sqlite_sink *s, struct sqlite_table *t, struct 
 	sql_puts(&sql, ") VALUES (");
 	for (size_t i = 0; i < layout->column_count; i++)
 		sql_number(&sql, i ? ", " : "", i + 1);
-	/* A conflict target, so that another unique constraint of the table still fails. */
-	sql_puts(&sql, ") ON CONFLICT (");
-	sql_key_list(&sql, layout);
-	sql_puts(&sql, ") DO NOTHING");
+	sql_puts(&sql, ")");
+	/* A conflict target, so that another unique constraint of the table still fails.
+	 * Without a key every row is a new one. */
+	if (layout->key_count) {
+		sql_puts(&sql, " ON CONFLICT (");
+		sql_key_list(&sql, layout);
+		sql_puts(&sql, ") DO NOTHING");
+	}
 	int status = prepare(s, sql.data, &t->insert, why);
 	buf_free(&sql);
 	return status;
@@ -235,7 +239,7 @@ static int prepare_update(struct sqlite_sink *s, struct sqlite_table *t, struct 
 		sql_number(&differs, " IS NOT ", i + 1);
 	}
 	int status = 0;
-	if (set.len) {
+	if (set.len && layout->key_count) {
 		sql_puts(&sql, "UPDATE ");
 		sql_table(s, &sql, layout);
 		sql_puts(&sql, " SET ");

@@ -55,16 +55,16 @@ static int create_table(struct warehouse *w, const struct layout *layout, struct
 	warehouse_table(w, &sql, layout->name);
 	sql_puts(&sql, " (");
 	for (size_t i = 0; i < layout->column_count; i++) {
+		sql_puts(&sql, i ? ", " : "");
 		sql_identifier(w, &sql, layout->columns[i].name);
 		sql_type(w, &sql, layout->columns[i].kind);
-		sql_puts(&sql, ", ");
 	}
-	sql_puts(&sql, "PRIMARY KEY (");
+	/* A stream without key_properties is appended to: no key. */
 	for (size_t k = 0; k < layout->key_count; k++) {
-		sql_puts(&sql, k ? ", " : "");
+		sql_puts(&sql, k ? ", " : ", PRIMARY KEY (");
 		sql_identifier(w, &sql, layout->columns[layout->key[k]].name);
 	}
-	sql_puts(&sql, "))");
+	sql_puts(&sql, layout->key_count ? "))" : ")");
 	return exec_sql(w, &sql, "cannot create a table", why);
 }
 

@@ -738,3 +738,19 @@ sync_stream() {
 		to_char(score, 'FM999990.0'), _sdc_repository, _sdc_extracted_at, closed_at FROM issues ORDER BY id" -F '|' |
 		diff - <(sqlite3 "$DB" "SELECT * FROM issues ORDER BY id")
 }
+
+@test "a stream with empty key_properties (tests/fixtures/singer/tap-csv.jsonl) is appended to, each run again, as in SQLite" {
+	csv_tap="$BATS_TEST_DIRNAME/fixtures/singer/tap-csv.jsonl"
+	for _ in 1 2; do
+		run --separate-stderr tmdb-load postgres "$PG_DSN" <"$csv_tap"
+		assert_success
+		assert_equal "$stderr" "tmdb-load: visits: 5 inserted, 0 updated, 0 unchanged, 0 deleted"
+		tmdb-load -q sqlite "$DB" <"$csv_tap" >/dev/null
+	done
+	assert_equal "$(pg_query "SELECT count(*) FROM information_schema.table_constraints
+		WHERE table_name = 'visits' AND constraint_type = 'PRIMARY KEY'")" 0
+	# Row by row: the same rows as SQLite, each as many times.
+	pg_query "SELECT coalesce(day, 'NULL') COLLATE \"C\" AS d, page COLLATE \"C\" AS p, visitors COLLATE \"C\" AS v FROM visits ORDER BY d, p, v" -F '|' |
+		diff - <(sqlite3 "$DB" "SELECT ifnull(day, 'NULL'), page, visitors FROM visits ORDER BY 1, 2, 3")
+	[ "$(pg_query "SELECT count(*) FROM visits")" -eq 10 ]
+}

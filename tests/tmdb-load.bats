@@ -476,6 +476,35 @@ text"
 	assert_equal "$(head -1 "$DIR/issues.csv" | tr -d '\r')" "id,number,title,state,user,labels,updated_at,reactions,score,_sdc_repository,_sdc_extracted_at,closed_at"
 }
 
+# A CSV tap's stream (tests/fixtures/singer/tap-csv.jsonl): strings, no key_properties.
+TAP_CSV="$BATS_TEST_DIRNAME/fixtures/singer/tap-csv.jsonl"
+
+@test "a stream with empty key_properties is appended to: every record a new row, each run again, in SQLite and CSV" {
+	cd "$BATS_TEST_TMPDIR" || return
+	for _ in 1 2; do
+		run --separate-stderr tmdb-load sqlite "$DB" <"$TAP_CSV"
+		assert_success
+		assert_equal "$stderr" "tmdb-load: visits: 5 inserted, 0 updated, 0 unchanged, 0 deleted"
+		run --separate-stderr tmdb-load csv "$DIR" <"$TAP_CSV"
+		assert_success
+	done
+	# No primary key; the records in order, twice (the same record twice stays twice).
+	assert_equal "$(sqlite3 "$DB" "SELECT count(*) FROM pragma_table_info('visits') WHERE pk > 0")" 0
+	jq -r 'select(.type == "RECORD") | .record | [.day, .page, .visitors] | map(. // "NULL") | join("|")' "$TAP_CSV" >once
+	cat once once >twice
+	sqlite3 "$DB" "SELECT ifnull(day, 'NULL'), ifnull(page, 'NULL'), ifnull(visitors, 'NULL') FROM visits ORDER BY rowid" | diff - twice
+	# The CSV file the same, read back by SQLite's CSV reader (an empty field is null,
+	# an empty string "").
+	sqlite3 back.db ".import --csv $DIR/visits.csv visits" \
+		"SELECT CASE WHEN day = '' THEN 'NULL' ELSE day END, page, visitors FROM visits ORDER BY rowid" | diff - twice
+	assert_equal "$(tail -1 "$DIR/visits.csv" | tr -d '\r')" ',"/""odd"", page",""'
+	# A deletion there would name no row (it would match every one): refused.
+	run -65 --separate-stderr tmdb-load sqlite "$DB" < <(head -1 "$TAP_CSV"
+		jq -nc '{type: "RECORD", stream: "visits", record: {day: "2026-11-28", _sdc_deleted_at: "2026-11-30T00:00:00Z"}}')
+	assert_equal "$stderr" "tmdb-load: -:2: visits: a deletion (_sdc_deleted_at) in a table without key_properties names no row"
+	sqlite3 "$DB" "SELECT ifnull(day, 'NULL'), ifnull(page, 'NULL'), ifnull(visitors, 'NULL') FROM visits ORDER BY rowid" | diff - twice
+}
+
 @test "a later SCHEMA that changes a column's type or the key is refused: 65 naming the stream, nothing loaded" {
 	tmdb-load -q sqlite "$DB" <"$GITHUB" >/dev/null
 	dump >"$BATS_TEST_TMPDIR/before"
