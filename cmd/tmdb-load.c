@@ -23,7 +23,7 @@ static const char usage_text[] =
 	"       tmdb-load --print-state [--ids FILE] sqlite DB | postgres DSN | csv DIR\n"
 	"\n"
 	"Reads standard input: plain rows of TABLE, one JSON object per line, or a Singer\n"
-	"stream (SCHEMA, RECORD, STATE messages; other types are ignored) that names its\n"
+	"stream (SCHEMA, RECORD, STATE, ACTIVATE_VERSION; other types are ignored) that names its\n"
 	"tables; a tap's table grows as its SCHEMA does. Rows are upserted by key;\n"
 	"re-loading a movie replaces its credits, reviews, crew, genres and sync_state.\n"
 	"A row with a non-null \"_sdc_deleted_at\" (Singer's deletion) deletes the row of\n"

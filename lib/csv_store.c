@@ -411,6 +411,26 @@ static int step_matching(struct csv_store_table *table, const char *head, const 
 	return 0;
 }
 
+int csv_store_delete_older(struct csv_store_table *table, size_t cell, long long version, long *count,
+			   struct buf *why)
+{
+	struct buf sql = {0};
+	sqlite3_stmt *stmt;
+	*count = 0;
+	buf_printf(&sql, "UPDATE t%zu SET deleted = 1 WHERE deleted = 0 AND c%zu <> ''"
+		   " AND CAST(c%zu AS INTEGER) < ?", table->id, cell, cell);
+	int status = prepare(table->store, &sql, &stmt, why);
+	if (status)
+		return status;
+	int rc = sqlite3_bind_int64(stmt, 1, version);
+	rc = rc == SQLITE_OK ? sqlite3_step(stmt) : rc;
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE)
+		return failed(table->store, "cannot write", why);
+	*count = sqlite3_changes(table->store->db);
+	return 0;
+}
+
 int csv_store_delete_matching(struct csv_store_table *table, const char *const *wanted, long *count,
 			      struct buf *why)
 {

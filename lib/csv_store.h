@@ -51,6 +51,9 @@ int csv_store_mark_seen(struct csv_store_table *table, long long number, struct 
 
 /* Marks deleted every row not deleted yet that has each non-null cell of wanted; *count
  * says how many. */
+/* Marks deleted every row whose cell (a table version) is a number below version. */
+int csv_store_delete_older(struct csv_store_table *table, size_t cell, long long version, long *count,
+			   struct buf *why);
 int csv_store_delete_matching(struct csv_store_table *table, const char *const *wanted, long *count,
 			      struct buf *why);
 /* Whether a row not deleted has each non-null cell of wanted. */

@@ -15,6 +15,7 @@ static struct layout *layout_new(const char *name)
 	layout->parent = LAYOUT_NONE;
 	layout->new_columns = LAYOUT_NONE;
 	layout->extracted_at = LAYOUT_NONE;
+	layout->table_version = LAYOUT_NONE;
 	return layout;
 }
 

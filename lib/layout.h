@@ -26,6 +26,8 @@ struct layout_column {
 
 /* The column a Singer record's "time_extracted" goes in when its SCHEMA declares it. */
 #define LAYOUT_EXTRACTED_AT "_sdc_extracted_at"
+/* The column that keeps the "version" a record came with (Singer's ACTIVATE_VERSION). */
+#define LAYOUT_TABLE_VERSION "_sdc_table_version"
 
 struct load_counts {
 	long inserted, updated, unchanged, deleted;
@@ -48,6 +50,7 @@ struct layout {
 	size_t new_columns;		/* the first of the columns a later SCHEMA added that the
 					   sink has yet to add; LAYOUT_NONE when none */
 	size_t extracted_at;		/* the declared LAYOUT_EXTRACTED_AT column, or LAYOUT_NONE */
+	size_t table_version;		/* the LAYOUT_TABLE_VERSION column, once a version came */
 	int loaded;			/* the sink took this table (for the summary) */
 	struct load_counts counts;
 };

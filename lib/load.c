@@ -68,6 +68,35 @@ static void fill_extracted_at(const struct layout *layout, const struct row_item
 					    .len = item->extracted->len, .json = cells->cell[column].json};
 }
 
+/* The column a stream's table keeps its rows' versions in: the destination's own, or
+ * one added now (no --alter needed: the stream's versions ask for it). */
+static int version_column(struct sink *sink, struct layout *layout, size_t *column, struct buf *why)
+{
+	int status = 0;
+	if (layout->table_version == LAYOUT_NONE) {
+		size_t found = layout_column_index(layout, LAYOUT_TABLE_VERSION);
+		if (found == LAYOUT_NONE) {
+			found = layout_add_column(layout, LAYOUT_TABLE_VERSION, KIND_INTEGER);
+			status = sink->ops->add_column(sink, layout, found, why);
+		}
+		layout->table_version = found;
+	}
+	*column = layout->table_version;
+	return status;
+}
+
+/* ACTIVATE_VERSION: the rows of older versions go; rows that came with no version stay,
+ * so a table none came to has nothing to drop. */
+static int activate_version(struct sink *sink, const struct row_item *item, struct buf *why)
+{
+	struct layout *layout = item->layout;
+	if (layout->table_version == LAYOUT_NONE)
+		layout->table_version = layout_column_index(layout, LAYOUT_TABLE_VERSION);
+	if (layout->table_version == LAYOUT_NONE)
+		return 0;
+	return sink->ops->drop_versions(sink, layout, layout->table_version, item->version->integer, why);
+}
+
 /* A run's progress: the batch it is in, and whether it deletes (a --shared load keeps
  * each movie's deletion a batch of its own: one movie locked, then committed). */
 struct load_run {
@@ -118,12 +147,18 @@ static int load_row(struct load_run *run, const struct row_item *item, struct ce
 		return status;
 	if (item->layout->from_schema && !item->layout->undeclared_noted && !run->options->alter)
 		note_undeclared_field(item->layout, item->doc, item->row);
+	size_t version = LAYOUT_NONE;
+	if (item->version && (status = version_column(sink, item->layout, &version, why)))
+		return status;
 	int kind = cells_from_row(cells, item->layout, item->doc, item->row, why);
 	if (kind < 0)
 		return EXIT_DATAERR;
 	int deletion = kind == CELLS_DELETION;
 	if (!deletion)
 		fill_extracted_at(item->layout, item, cells);
+	if (!deletion && version != LAYOUT_NONE)
+		cells->cell[version] = (struct cell){.type = CELL_INTEGER, .integer = item->version->integer,
+						     .json = cells->cell[version].json};
 	if (batch_ends_before(run, item->layout, cells, deletion) && (status = commit_batch(run, why)))
 		return status;
 	batch_add_row(&run->batch, item->layout, cells);
@@ -153,6 +188,8 @@ int load_input(struct row_reader *rows, struct sink *sink, const struct sink_opt
 			status = load_row(&run, &item, &cells, &problem);
 		else if (item.event == ROWS_COLUMNS && item.layout->loaded)
 			status = add_declared_columns(sink, item.layout, &problem);
+		else if (item.event == ROWS_ACTIVATE && item.layout->loaded)
+			status = activate_version(sink, &item, &problem);
 		if (status || item.event == ROWS_END)
 			break;
 	}

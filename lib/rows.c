@@ -47,6 +47,14 @@ static const struct jdoc_node *string_member(const struct jdoc *doc, const struc
 	return member && member->type == JDOC_STRING ? member : NULL;
 }
 
+/* The member key of object when it is an integer, else NULL. */
+static const struct jdoc_node *integer_member(const struct jdoc *doc, const struct jdoc_node *object,
+					      const char *key)
+{
+	const struct jdoc_node *member = jdoc_get(doc, object, key);
+	return member && member->type == JDOC_INTEGER ? member : NULL;
+}
+
 static int is_word(const struct jdoc_node *string, const char *word)
 {
 	return string && string->len == strlen(word) && memcmp(string->text, word, string->len) == 0;
@@ -140,7 +148,30 @@ static int take_record(struct row_reader *reader, const struct jdoc_node *messag
 		return -1;
 	}
 	*item = (struct row_item){ROWS_ROW, layout, &reader->doc, record,
-				  string_member(&reader->doc, message, "time_extracted")};
+				  string_member(&reader->doc, message, "time_extracted"),
+				  layout->from_schema ? integer_member(&reader->doc, message, "version") : NULL};
+	return 0;
+}
+
+/* ACTIVATE_VERSION: the stream's table at this version is whole; the toolkit's own
+ * tables keep no versions, so it means nothing to them. */
+static int take_activate_version(struct row_reader *reader, const struct jdoc_node *message,
+				 const char *stream, struct row_item *item, struct buf *why)
+{
+	struct layout *layout = find_layout(reader, stream);
+	const struct jdoc_node *version = integer_member(&reader->doc, message, "version");
+	if (!version) {
+		buf_puts(why, "ACTIVATE_VERSION without an integer \"version\"");
+		return -1;
+	}
+	if (!layout) {
+		buf_puts(why, "ACTIVATE_VERSION of ");
+		describe_stream(why, stream);
+		buf_puts(why, " before its SCHEMA");
+		return -1;
+	}
+	if (layout->from_schema)
+		*item = (struct row_item){.event = ROWS_ACTIVATE, .layout = layout, .version = version};
 	return 0;
 }
 
@@ -163,8 +194,6 @@ static int take_singer_message(struct row_reader *reader, const char *text, size
 		take_state(reader, text, len);
 		return 0;
 	}
-	if (strcmp(type, "ACTIVATE_VERSION") == 0)
-		return 0;
 	const struct jdoc_node *stream = string_member(&reader->doc, message, "stream");
 	buf_clear(&reader->stream);
 	buf_append(&reader->stream, stream->text, stream->len);
@@ -172,6 +201,8 @@ static int take_singer_message(struct row_reader *reader, const char *text, size
 		buf_printf(why, "%s with an empty \"stream\"", type);
 		return -1;
 	}
+	if (strcmp(type, "ACTIVATE_VERSION") == 0)
+		return take_activate_version(reader, message, reader->stream.data, item, why);
 	if (strcmp(type, "SCHEMA") != 0)
 		return take_record(reader, message, reader->stream.data, item, why);
 	json_t *schema = line_as_json(text, len);
@@ -190,7 +221,8 @@ static int take_plain_row(struct row_reader *reader, struct row_item *item, stru
 			      "memberships, sync_state) and no Singer SCHEMA declared it");
 		return -1;
 	}
-	*item = (struct row_item){ROWS_ROW, layout, &reader->doc, jdoc_root(&reader->doc), NULL};
+	*item = (struct row_item){.event = ROWS_ROW, .layout = layout, .doc = &reader->doc,
+				  .row = jdoc_root(&reader->doc)};
 	return 0;
 }
 
@@ -258,9 +290,9 @@ static int take_line(struct row_reader *reader, const char *text, size_t len,
 
 int rows_next(struct row_reader *reader, struct row_item *item, struct buf *why)
 {
-	*item = (struct row_item){ROWS_END, NULL, NULL, NULL, NULL};
+	*item = (struct row_item){.event = ROWS_END};
 	if (reader->announce) {
-		*item = (struct row_item){ROWS_TABLE, reader->announce, NULL, NULL, NULL};
+		*item = (struct row_item){.event = ROWS_TABLE, .layout = reader->announce};
 		reader->announce = NULL;
 		return 0;
 	}

@@ -16,6 +16,7 @@ enum row_event {
 	ROWS_TABLE,	/* a table met for the first time: its layout */
 	ROWS_ROW,	/* a row of a table met before */
 	ROWS_COLUMNS,	/* a later SCHEMA added columns to a table: from layout->new_columns on */
+	ROWS_ACTIVATE,	/* ACTIVATE_VERSION: rows of versions before item->version go */
 };
 
 struct row_item {
@@ -24,6 +25,8 @@ struct row_item {
 	const struct jdoc *doc;		/* ROWS_ROW: the row, an object of doc, valid until */
 	const struct jdoc_node *row;	/* the next call */
 	const struct jdoc_node *extracted;	/* a RECORD's "time_extracted" string, or NULL */
+	const struct jdoc_node *version;	/* a RECORD's or ACTIVATE_VERSION's integer "version",
+						   for a stream's own table (layout->from_schema); or NULL */
 };
 
 struct row_reader {

@@ -37,6 +37,11 @@ struct sink_ops {
 	/* A batch ended (between movies): replaces the children of the parents it had and
 	 * commits it, then goes on with the next. NULL: the sink commits once, at finish. */
 	int (*commit)(struct sink *sink, struct buf *why);
+	/* Singer's ACTIVATE_VERSION: deletes every row whose column (the table version its
+	 * record came with) is below version (not one that came with none), counting them in
+	 * layout->counts.deleted, once every row before it is in. */
+	int (*drop_versions)(struct sink *sink, struct layout *layout, size_t column, long long version,
+			     struct buf *why);
 };
 
 struct sink {

@@ -407,6 +407,17 @@ static int csv_delete_rows(struct sink *sink, struct layout *layout, const struc
 	return status;
 }
 
+static int csv_drop_versions(struct sink *sink, struct layout *layout, size_t column, long long version,
+			     struct buf *why)
+{
+	struct csv_table *t = table_of((struct csv_sink *)sink, layout);
+	long deleted;
+	int status = csv_store_delete_older(t->rows, t->position[column], version, &deleted, why);
+	layout->counts.deleted += deleted;
+	t->changed |= deleted > 0;
+	return status;
+}
+
 static int csv_has_rows(struct sink *sink, struct layout *layout, const struct cells *match, int *found,
 			struct buf *why)
 {
@@ -538,6 +549,7 @@ static void csv_close(struct sink *sink)
 static const struct sink_ops csv_ops = {
 	csv_open_table, csv_add_column, csv_put_row, csv_delete_rows, csv_has_rows, csv_finish, csv_close,
 	NULL,	/* one commit, at finish */
+	csv_drop_versions,
 };
 
 int sink_csv_open(const char *dir, const struct sink_options *options, struct sink **sink,
@@ -638,6 +650,17 @@ static int stdout_delete_rows(struct sink *sink, struct layout *layout, const st
 	return EXIT_DATAERR;
 }
 
+static int stdout_drop_versions(struct sink *sink, struct layout *layout, size_t column,
+				long long version, struct buf *why)
+{
+	(void)sink;
+	(void)column;
+	(void)version;
+	buf_printf(why, "%s: ACTIVATE_VERSION deletes rows, which CSV on standard output cannot take back",
+		   layout->name);
+	return EXIT_DATAERR;
+}
+
 /* Never asked: only a deletion leads here, and it was refused. */
 static int stdout_has_rows(struct sink *sink, struct layout *layout, const struct cells *match,
 			   int *found, struct buf *why)
@@ -670,6 +693,7 @@ static const struct sink_ops stdout_ops = {
 	stdout_open_table, stdout_add_column, stdout_put_row, stdout_delete_rows, stdout_has_rows,
 	stdout_finish, stdout_close,
 	NULL,	/* one commit, at finish */
+	stdout_drop_versions,
 };
 
 int sink_csv_stdout_open(const char *table_name, struct sink **sink, struct buf *why)

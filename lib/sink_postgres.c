@@ -791,6 +791,31 @@ static int pg_delete_rows(struct sink *sink, struct layout *layout, const struct
 	return 0;
 }
 
+static int pg_drop_versions(struct sink *sink, struct layout *layout, size_t column, long long version,
+			    struct buf *why)
+{
+	struct pg_sink *s = (struct pg_sink *)sink;
+	const struct pg_table *t = &s->tables[table_index(s, layout)];
+	int status = merge_tables(s, why);
+	if (status)
+		return status;
+	struct buf sql = {0}, value = {0};
+	sql_printf(&sql, "DELETE FROM %s WHERE ", t->target);
+	sql_identifier(s, &sql, layout->columns[column].name);
+	sql_puts(&sql, " < $1");
+	json_write_integer(&value, version);
+	const char *params[] = {value.data};
+	PGresult *res;
+	status = pg_run(&s->db, sql.data, 1, params, PGRES_COMMAND_OK, &res, layout->name, why);
+	if (!status) {
+		layout->counts.deleted += atol(PQcmdTuples(res));
+		PQclear(res);
+	}
+	buf_free(&sql);
+	buf_free(&value);
+	return status;
+}
+
 static int pg_has_rows(struct sink *sink, struct layout *layout, const struct cells *match, int *found,
 		       struct buf *why)
 {
@@ -1022,7 +1047,7 @@ static void pg_close(struct sink *sink)
 
 static const struct sink_ops postgres_ops = {
 	pg_open_table, pg_add_column, pg_put_row, pg_delete_rows, pg_has_rows, pg_commit, pg_close,
-	pg_commit,
+	pg_commit, pg_drop_versions,
 };
 
 /* The load lock's holder as pg_locks and pg_stat_activity show it: a bigint advisory

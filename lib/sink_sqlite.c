@@ -547,6 +547,30 @@ static int sqlite_delete_rows(struct sink *sink, struct layout *layout, const st
 	return status;
 }
 
+static int sqlite_drop_versions(struct sink *sink, struct layout *layout, size_t column, long long version,
+				struct buf *why)
+{
+	struct sqlite_sink *s = (struct sqlite_sink *)sink;
+	struct buf sql = {0};
+	sql_puts(&sql, "DELETE FROM ");
+	sql_table(s, &sql, layout);
+	sql_puts(&sql, " WHERE ");
+	sql_identifier(&sql, layout->columns[column].name);
+	sql_puts(&sql, " < ?1");
+	sqlite3_stmt *stmt;
+	int status = prepare(s, sql.data, &stmt, why);
+	buf_free(&sql);
+	if (status)
+		return status;
+	int rc = sqlite3_bind_int64(stmt, 1, version);
+	status = rc == SQLITE_OK ? step_once(s, stmt, NULL, layout->name, why)
+				 : sqlite_failed(s, rc, "cannot bind a value", why);
+	if (!status)
+		layout->counts.deleted += sqlite3_changes(s->db);
+	sqlite3_finalize(stmt);
+	return status;
+}
+
 static int sqlite_has_rows(struct sink *sink, struct layout *layout, const struct cells *match,
 			   int *found, struct buf *why)
 {
@@ -770,6 +794,7 @@ static const struct sink_ops sqlite_ops = {
 	sqlite_open_table, sqlite_add_column, sqlite_put_row, sqlite_delete_rows, sqlite_has_rows,
 	sqlite_finish, sqlite_close,
 	NULL,	/* one commit, at finish */
+	sqlite_drop_versions,
 };
 
 /* Pragmas, and why these: busy_timeout, so a database another writer is writing is

@@ -37,6 +37,17 @@ in_readme() {
 	  round(roi, 2) AS roi FROM movie_analysis_view ORDER BY release_date LIMIT 3" | sed 's/ *$//' | in_readme
 }
 
+@test "the Singer section's tap stream, its summary, state and rows" {
+	set -o pipefail
+	tmdb-load sqlite gh.db <"$PROJECT_ROOT/tests/fixtures/singer/tap-github.jsonl" >state.json 2>summary
+	in_readme <summary
+	in_readme <state.json
+	sqlite3 -header -column gh.db 'SELECT id, state, score, reactions, closed_at FROM issues ORDER BY id' |
+		sed 's/ *$//' | in_readme
+	# The commands as the README shows them.
+	grep -qF '    $ tmdb-load sqlite gh.db <tests/fixtures/singer/tap-github.jsonl >state.json' "$PROJECT_ROOT/README.md"
+}
+
 @test "the tour's search" {
 	set -o pipefail
 	people=$(tmdb-fetch --replay "$S" search Christopher Nolan | jq -r '[.id, .name, .known_for_department] | @tsv')

@@ -754,3 +754,16 @@ sync_stream() {
 		diff - <(sqlite3 "$DB" "SELECT ifnull(day, 'NULL'), page, visitors FROM visits ORDER BY 1, 2, 3")
 	[ "$(pg_query "SELECT count(*) FROM visits")" -eq 10 ]
 }
+
+@test "ACTIVATE_VERSION (tests/fixtures/singer/tap-postgres-N.jsonl): the older version's rows go, as in SQLite" {
+	tap_pg="$BATS_TEST_DIRNAME/fixtures/singer/tap-postgres"
+	for sync in 1 2; do
+		run --separate-stderr tmdb-load postgres "$PG_DSN" <"$tap_pg-$sync.jsonl"
+		assert_success
+		tmdb-load -q sqlite "$DB" <"$tap_pg-$sync.jsonl" >/dev/null
+	done
+	assert_equal "$stderr" "tmdb-load: public-customers: 0 inserted, 2 updated, 0 unchanged, 1 deleted"
+	pg_query 'SELECT id, name, to_char(balance, '"'FM999990.0'"'), since, _sdc_table_version FROM "public-customers" ORDER BY id' -F '|' |
+		diff - <(sqlite3 "$DB" 'SELECT * FROM "public-customers" ORDER BY id')
+	[ "$(pg_query 'SELECT count(*) FROM "public-customers"')" -eq 2 ]
+}

@@ -306,7 +306,7 @@ k3 Director"
 		'{"type":"RECORD","stream":"movies","record":{"movie_id":null}}'
 		'{"type":"RECORD","stream":"movies","record":{"movie_id":"5","tagline":"new"}}'
 		'{"movie_id":"5"}'
-		'{"type":"SCHEMA","stream":"people","schema":{"properties":{"id":{"type":"integer"}}},"key_properties":[]}'
+		'{"type":"SCHEMA","stream":"people","schema":{"properties":{"id":{"type":"integer"}}},"key_properties":["nope"]}'
 	)
 	for bad in "${bad_lines[@]}"; do
 		run -65 --separate-stderr tmdb-load sqlite "$DB" < <(printf '%s\n' "$good" "$bad")
@@ -503,6 +503,43 @@ TAP_CSV="$BATS_TEST_DIRNAME/fixtures/singer/tap-csv.jsonl"
 		jq -nc '{type: "RECORD", stream: "visits", record: {day: "2026-11-28", _sdc_deleted_at: "2026-11-30T00:00:00Z"}}')
 	assert_equal "$stderr" "tmdb-load: -:2: visits: a deletion (_sdc_deleted_at) in a table without key_properties names no row"
 	sqlite3 "$DB" "SELECT ifnull(day, 'NULL'), ifnull(page, 'NULL'), ifnull(visitors, 'NULL') FROM visits ORDER BY rowid" | diff - twice
+}
+
+# tap-postgres's full-table syncs (tests/fixtures/singer/tap-postgres-N.jsonl): records
+# with a version, ACTIVATE_VERSION when the table at that version is whole. The second
+# sync no longer has customer 2 and changed customer 3.
+TAP_PG="$BATS_TEST_DIRNAME/fixtures/singer/tap-postgres"
+
+@test "ACTIVATE_VERSION (tap-postgres): rows of older versions go once the new version is activated, in SQLite and CSV" {
+	run --separate-stderr tmdb-load sqlite "$DB" <"$TAP_PG-1.jsonl"
+	assert_success
+	assert_equal "$stderr" "tmdb-load: public-customers: 3 inserted, 0 updated, 0 unchanged, 0 deleted"
+	assert_equal "$(sqlite3 "$DB" 'SELECT id, _sdc_table_version FROM "public-customers" ORDER BY id' | paste -sd ' ')" \
+		"1|1733300000000 2|1733300000000 3|1733300000000"
+	# The second sync's rows, before its ACTIVATE_VERSION: the old version's stay.
+	tmdb-load -q sqlite "$BATS_TEST_TMPDIR/cut.db" <"$TAP_PG-1.jsonl" >/dev/null
+	grep -v ACTIVATE_VERSION "$TAP_PG-2.jsonl" | tmdb-load -q sqlite "$BATS_TEST_TMPDIR/cut.db" >/dev/null
+	assert_equal "$(sqlite3 "$BATS_TEST_TMPDIR/cut.db" 'SELECT id FROM "public-customers" ORDER BY id' | paste -sd ' ')" "1 2 3"
+	# With it, customer 2 is gone: what the source has, row by row.
+	run --separate-stderr tmdb-load sqlite "$DB" <"$TAP_PG-2.jsonl"
+	assert_success
+	assert_equal "$stderr" "tmdb-load: public-customers: 0 inserted, 2 updated, 0 unchanged, 1 deleted"
+	expected="1|Ada|10.5|2024-01-01T00:00:00+00:00|1733400000000
+3|Cy|99.0|2024-06-30T12:00:00+00:00|1733400000000"
+	assert_equal "$(sqlite3 "$DB" 'SELECT * FROM "public-customers" ORDER BY id')" "$expected"
+	# CSV the same.
+	tmdb-load -q csv "$DIR" <"$TAP_PG-1.jsonl" >/dev/null
+	run --separate-stderr tmdb-load csv "$DIR" <"$TAP_PG-2.jsonl"
+	assert_success
+	assert_equal "$stderr" "tmdb-load: public-customers: 0 inserted, 2 updated, 0 unchanged, 1 deleted"
+	assert_equal "$(tail -n +2 "$DIR/public-customers.csv" | tr -d '\r' | tr , '|')" "$expected"
+	# An ACTIVATE_VERSION before its SCHEMA, or without an integer version: 65.
+	run -65 --separate-stderr tmdb-load sqlite "$DB" < <(sed -n 2p "$TAP_PG-1.jsonl")
+	assert_equal "$stderr" 'tmdb-load: -:1: ACTIVATE_VERSION of stream "public-customers" before its SCHEMA'
+	run -65 --separate-stderr tmdb-load sqlite "$DB" < <(head -1 "$TAP_PG-1.jsonl"
+		echo '{"type": "ACTIVATE_VERSION", "stream": "public-customers", "version": "2"}')
+	assert_equal "$stderr" 'tmdb-load: -:2: ACTIVATE_VERSION without an integer "version"'
+	assert_equal "$(sqlite3 "$DB" 'SELECT * FROM "public-customers" ORDER BY id')" "$expected"
 }
 
 @test "a later SCHEMA that changes a column's type or the key is refused: 65 naming the stream, nothing loaded" {
