@@ -174,9 +174,9 @@ static int add_schema_columns(struct layout *layout, const json_t *properties, s
 
 static int set_schema_key(struct layout *layout, const json_t *key_properties, struct buf *why)
 {
-	/* An empty list (or none) makes a table appended to, as Singer targets do. */
-	if (key_properties && !json_is_array(key_properties)) {
-		buf_puts(why, "SCHEMA: key_properties is not a list");
+	/* Singer requires the list; an empty one makes a table appended to. */
+	if (!json_is_array(key_properties)) {
+		buf_puts(why, "SCHEMA without a key_properties list (an empty list: rows appended)");
 		return -1;
 	}
 	layout->key = xcalloc(json_array_size(key_properties) + 1, sizeof *layout->key);

@@ -279,7 +279,7 @@ CREATE INDEX reviews_movie_id ON public.reviews USING btree (movie_id)"
 		'{"type":"RECORD","stream":"movies","record":{"movie_id":null}}'
 		'{"type":"RECORD","stream":"movies","record":{"movie_id":"5","tagline":"new"}}'
 		'{"movie_id":"5"}'
-		'{"type":"SCHEMA","stream":"people","schema":{"properties":{"id":{"type":"integer"}}},"key_properties":[]}'
+		'{"type":"SCHEMA","stream":"people","schema":{"properties":{"id":{"type":"integer"}}},"key_properties":["nope"]}'
 	)
 	for bad in "${bad_lines[@]}"; do
 		run -65 --separate-stderr load_pg < <(printf '%s\n' "$good" "$bad")
@@ -766,4 +766,12 @@ sync_stream() {
 	pg_query 'SELECT id, name, to_char(balance, '"'FM999990.0'"'), since, _sdc_table_version FROM "public-customers" ORDER BY id' -F '|' |
 		diff - <(sqlite3 "$DB" 'SELECT * FROM "public-customers" ORDER BY id')
 	[ "$(pg_query 'SELECT count(*) FROM "public-customers"')" -eq 2 ]
+}
+
+@test "--config FILE with a postgres destination: the load its DSN names, which no message prints" {
+	jq -n --arg dsn "$PG_DSN" '{type: "postgres", dsn: $dsn, batch: 1, wait: true}' >"$BATS_TEST_TMPDIR/target.json"
+	run --separate-stderr tmdb-load --config "$BATS_TEST_TMPDIR/target.json" <"$BATS_TEST_DIRNAME/fixtures/singer/tap-csv.jsonl"
+	assert_success
+	assert_equal "$stderr" "tmdb-load: visits: 5 inserted, 0 updated, 0 unchanged, 0 deleted"
+	[ "$(pg_query 'SELECT count(*) FROM visits')" -eq 5 ]
 }
