@@ -14,17 +14,19 @@
 #include "log.h"
 #include "rows.h"
 #include "sink.h"
+#include "target_config.h"
 
 static const char usage_text[] =
 	"usage: tmdb-load [options] sqlite DB [TABLE]     upsert into the SQLite database DB\n"
 	"       tmdb-load [options] postgres DSN [TABLE]  upsert into the PostgreSQL database DSN\n"
 	"       tmdb-load [options] csv DIR [TABLE]       merge into DIR/TABLE.csv, one file per table\n"
 	"       tmdb-load [options] csv - TABLE           TABLE's rows as CSV on standard output\n"
+	"       tmdb-load [options] --config FILE         into the destination FILE names\n"
 	"       tmdb-load --print-state [--ids FILE] sqlite DB | postgres DSN | csv DIR\n"
 	"\n"
 	"Reads standard input: plain rows of TABLE, one JSON object per line, or a Singer\n"
-	"stream (SCHEMA, RECORD, STATE, ACTIVATE_VERSION; other types are ignored) that names its\n"
-	"tables; a tap's table grows as its SCHEMA does. Rows are upserted by key;\n"
+	"stream (SCHEMA, RECORD, STATE, ACTIVATE_VERSION; other types are ignored) that\n"
+	"names its tables; a tap's table grows as its SCHEMA does. Rows are upserted by key;\n"
 	"re-loading a movie replaces its credits, reviews, crew, genres and sync_state.\n"
 	"A row with a non-null \"_sdc_deleted_at\" (Singer's deletion) deletes the row of\n"
 	"its key instead, and a movie's rows with the movie; a movie whose last memberships\n"
@@ -48,6 +50,12 @@ static const char usage_text[] =
 	"                         limit; both 0: the run is one commit)\n"
 	"      --busy-timeout MS  wait up to MS milliseconds for a database another writer\n"
 	"                         locks (default 30000)\n"
+	"      --config FILE      the destination from a Singer target's JSON configuration,\n"
+	"                         as Meltano runs targets, instead of a command:\n"
+	"                         {\"type\":\"sqlite\",\"path\":DB} | {\"type\":\"postgres\",\"dsn\":DSN}\n"
+	"                         | {\"type\":\"csv\",\"dir\":DIR}, and optionally alter, wait,\n"
+	"                         batch, batch_seconds, busy_timeout_ms (the options); the\n"
+	"                         command line's options win\n"
 	"      --print-state      print the destination's sync state, one JSON line, and exit:\n"
 	"                         {\"version\":1,\"etags\":{...},\"fetched\":{...},\"members\":[...]}\n"
 	"                         of the movies it holds (fetched: when each request was\n"
@@ -70,7 +78,7 @@ static const char usage_text[] =
 	"exit: 0 ok, 64 usage, 65 bad input (the message names the line), 69 database\n"
 	"unreachable, 70 internal error, 73 cannot create the database or folder, 74 I/O or\n"
 	"database error, 75 the destination is in use by another load (named; --wait waits),\n"
-	"77 the database refused the credentials\n";
+	"77 the database refused the credentials, 78 a --config file that cannot be used\n";
 
 static int parse_busy_timeout(const char *text)
 {
@@ -109,10 +117,16 @@ struct state_request {
 	const char *ids;	/* --ids FILE, or NULL */
 };
 
+/* --config FILE, and which of the options it may set the command line gave. */
+struct config_request {
+	const char *file;
+	int given[TARGET_OPTIONS];
+};
+
 static int parse_options(int argc, char **argv, struct sink_options *options,
-			 struct state_request *state)
+			 struct state_request *state, struct config_request *config)
 {
-	enum { OPT_ALTER = 256, OPT_BATCH, OPT_BATCH_SECONDS, OPT_BUSY_TIMEOUT, OPT_IDS,
+	enum { OPT_ALTER = 256, OPT_BATCH, OPT_BATCH_SECONDS, OPT_BUSY_TIMEOUT, OPT_CONFIG, OPT_IDS,
 	       OPT_PRINT_STATE, OPT_SHARED, OPT_WAIT };
 	static const struct option long_options[] = {
 		{"alter", no_argument, NULL, OPT_ALTER},
@@ -120,6 +134,7 @@ static int parse_options(int argc, char **argv, struct sink_options *options,
 		{"batch-seconds", required_argument, NULL, OPT_BATCH_SECONDS},
 		{"shared", no_argument, NULL, OPT_SHARED},
 		{"busy-timeout", required_argument, NULL, OPT_BUSY_TIMEOUT},
+		{"config", required_argument, NULL, OPT_CONFIG},
 		{"ids", required_argument, NULL, OPT_IDS},
 		{"print-state", no_argument, NULL, OPT_PRINT_STATE},
 		{"wait", no_argument, NULL, OPT_WAIT},
@@ -131,21 +146,26 @@ static int parse_options(int argc, char **argv, struct sink_options *options,
 		if (cli_common_option(c, usage_text))
 			continue;
 		if (c == OPT_ALTER)
-			options->alter = 1;
+			options->alter = config->given[TARGET_ALTER] = 1;
 		else if (c == OPT_BUSY_TIMEOUT)
 			options->busy_timeout_ms = parse_busy_timeout(optarg);
+		else if (c == OPT_CONFIG)
+			config->file = optarg;
 		else if (c == OPT_PRINT_STATE)
 			state->wanted = 1;
 		else if (c == OPT_IDS)
 			state->ids = optarg;
 		else if (c == OPT_WAIT)
-			options->wait = 1;
+			options->wait = config->given[TARGET_WAIT] = 1;
 		else if (c == OPT_BATCH)
 			options->batch_movies = parse_batch(optarg);
 		else if (c == OPT_BATCH_SECONDS)
 			options->batch_seconds = parse_batch_seconds(optarg);
 		else if (c == OPT_SHARED)
 			options->shared = 1;
+		config->given[TARGET_BUSY_TIMEOUT] |= c == OPT_BUSY_TIMEOUT;
+		config->given[TARGET_BATCH] |= c == OPT_BATCH;
+		config->given[TARGET_BATCH_SECONDS] |= c == OPT_BATCH_SECONDS;
 	}
 	if (state->ids && !state->wanted)
 		cli_usage_error(usage_text, "--ids: only with --print-state");
@@ -270,20 +290,40 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);	/* a closed pipe shows up as EPIPE, handled quietly */
 	struct sink_options options = {.busy_timeout_ms = 30000, .batch_movies = -1, .batch_seconds = -1};
 	struct state_request state = {0};
-	int first = parse_options(argc, argv, &options, &state);
-	check_arguments(argc - first, argv + first, state.wanted);
+	struct config_request config_request = {0};
+	int first = parse_options(argc, argv, &options, &state, &config_request);
+	struct target_config config = {0};
+	struct buf why = {0};
 	char **args = argv + first;
-	if (state.wanted)
-		return print_sync_state(args, &options, state.ids);
+	if (config_request.file) {
+		if (argc > first)
+			cli_usage_error(usage_text, "--config names the destination: no command too, not '%s'",
+					argv[first]);
+		int status = target_config_read(config_request.file, &config, &options, config_request.given,
+						&why);
+		if (status) {
+			log_error("%s", why.data);
+			buf_free(&why);
+			return status;
+		}
+		args = config.args;
+		argc = first + 2;
+	}
+	check_arguments(argc - first, args, state.wanted);
+	if (state.wanted) {
+		int status = print_sync_state(args, &options, state.ids);
+		target_config_free(&config);
+		return status;
+	}
 	const char *table = argc - first > 2 ? args[2] : NULL;
 	default_batches(&options, args[0]);
 
-	struct buf why = {0};
 	struct sink *sink = NULL;
 	int status = open_sink(args, &options, &sink, &why);
 	if (status) {
 		log_error("%s", why.data);
 		buf_free(&why);
+		target_config_free(&config);
 		return status;
 	}
 	struct row_reader rows;
@@ -309,5 +349,6 @@ int main(int argc, char **argv)
 	deletions_free(&deletions);
 	rows_close(&rows);
 	buf_free(&why);
+	target_config_free(&config);
 	return status;
 }

@@ -542,6 +542,44 @@ TAP_PG="$BATS_TEST_DIRNAME/fixtures/singer/tap-postgres"
 	assert_equal "$(sqlite3 "$DB" 'SELECT * FROM "public-customers" ORDER BY id')" "$expected"
 }
 
+@test "--config FILE names the destination as Meltano runs a target: the same load as the command, its errors 78" {
+	cd "$BATS_TEST_TMPDIR" || return
+	jq -n --arg db "$PWD/by-config.db" '{type: "sqlite", path: $db}' >sqlite.json
+	run --separate-stderr tmdb-load --config sqlite.json <"$GITHUB"
+	assert_success
+	assert_equal "$output" "$(tail -1 "$GITHUB" | jq -c .value)"
+	tmdb-load -q sqlite by-command.db <"$GITHUB" >/dev/null
+	diff <(sqlite3 by-config.db .dump) <(sqlite3 by-command.db .dump)
+	# Options from the file: alter keeps the undeclared field; the command line's win.
+	jq -n '{type: "csv", dir: "out", alter: true}' >csv.json
+	tmdb-load -q --config csv.json <"$GITHUB" >/dev/null
+	head -1 out/issues.csv | grep -q performed_via_github_app
+	jq -n '{type: "sqlite", path: "batched.db", batch: 5}' >batched.json
+	run -64 --separate-stderr tmdb-load --config batched.json </dev/null
+	[[ $stderr == *"--batch, --batch-seconds: sqlite commits once, at the end"* ]] || fail "$stderr"
+	run --separate-stderr tmdb-load --batch 0 --config batched.json <"$TAP_CSV"
+	assert_success
+	# --print-state reads the destination the file names.
+	run --separate-stderr tmdb-load --print-state --config sqlite.json
+	assert_success
+	jq -e '.version == 1' <<<"$output"
+	# A command too is a usage error; a bad file is 78 naming it and what is wrong, and
+	# never prints a DSN's value.
+	run -64 --separate-stderr tmdb-load --config sqlite.json sqlite other.db </dev/null
+	for bad in '{"type": "mysql", "path": "x"}' '{"type": "sqlite"}' '{"type": "postgres", "dsn": ""}' \
+		'{"type": "sqlite", "path": "x.db", "colour": 1}' '{"type": "sqlite", "path": "x.db", "batch": -1}' \
+		'{"type": "sqlite", "path": "x.db", "alter": "yes"}' '[1]' 'not json' \
+		'{"type": "postgres", "dsn": "postgresql://u:s3cret@127.0.0.1:9/x", "wait": 1}'; do
+		printf '%s\n' "$bad" >bad.json
+		run -78 --separate-stderr tmdb-load --config bad.json </dev/null
+		[[ $stderr == "tmdb-load: bad.json"* && $stderr != *s3cret* ]] || fail "$bad: $stderr"
+		[ "$(wc -l <<<"$stderr")" -eq 1 ] || fail "$bad: $stderr"
+	done
+	run -78 --separate-stderr tmdb-load --config missing.json </dev/null
+	assert_equal "$stderr" "tmdb-load: missing.json: cannot read the configuration: No such file or directory"
+	[ ! -e x.db ]
+}
+
 @test "a later SCHEMA that changes a column's type or the key is refused: 65 naming the stream, nothing loaded" {
 	tmdb-load -q sqlite "$DB" <"$GITHUB" >/dev/null
 	dump >"$BATS_TEST_TMPDIR/before"
