@@ -118,27 +118,32 @@ demo:
 # link to each, and the scripts find the programs in bin/ beside them. report.sh finds its
 # query, chart scripts and templates in report/ beside it.
 PIPELINES = debug deploy report catalog
+# Singer taps keep Singer's names: pipelines/tap-NAME.sh is bin/tap-NAME.
+TAPS = tap-tmdb
 REPORT_FILES = $(wildcard pipelines/report/*)
 install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(DATADIR)/pipelines/report \
 		$(DESTDIR)$(COMPLETIONDIR)
 	install -m 755 $(PROGRAMS:%=$(BIN)/%) $(DESTDIR)$(BINDIR)/
-	install -m 644 $(PROGRAMS:%=man/%.1) $(PIPELINES:%=man/tmdb-%.1) $(DESTDIR)$(MANDIR)/
-	install -m 755 $(PIPELINES:%=pipelines/%.sh) $(DESTDIR)$(DATADIR)/pipelines/
+	install -m 644 $(PROGRAMS:%=man/%.1) $(PIPELINES:%=man/tmdb-%.1) $(TAPS:%=man/%.1) $(DESTDIR)$(MANDIR)/
+	install -m 755 $(PIPELINES:%=pipelines/%.sh) $(TAPS:%=pipelines/%.sh) $(DESTDIR)$(DATADIR)/pipelines/
 	install -m 644 pipelines/sync.bash pipelines/VERSION pipelines/spec.json pipelines/config.example.json \
 		$(DESTDIR)$(DATADIR)/pipelines/
 	install -m 644 $(REPORT_FILES) $(DESTDIR)$(DATADIR)/pipelines/report/
 	cp -R pipelines/sample $(DESTDIR)$(DATADIR)/pipelines/
 	for name in $(PIPELINES); do \
 		ln -sf ../share/tmdb-toolkit/pipelines/$$name.sh $(DESTDIR)$(BINDIR)/tmdb-$$name; done
+	for name in $(TAPS); do \
+		ln -sf ../share/tmdb-toolkit/pipelines/$$name.sh $(DESTDIR)$(BINDIR)/$$name; done
 	install -m 644 pipelines/completion.bash $(DESTDIR)$(COMPLETIONDIR)/tmdb-fetch
-	for name in $(filter-out tmdb-fetch,$(PROGRAMS)) $(PIPELINES:%=tmdb-%); do \
+	for name in $(filter-out tmdb-fetch,$(PROGRAMS)) $(PIPELINES:%=tmdb-%) $(TAPS); do \
 		ln -sf tmdb-fetch $(DESTDIR)$(COMPLETIONDIR)/$$name; done
 
 uninstall:
-	rm -f $(PROGRAMS:%=$(DESTDIR)$(BINDIR)/%) $(PIPELINES:%=$(DESTDIR)$(BINDIR)/tmdb-%)
-	rm -f $(PROGRAMS:%=$(DESTDIR)$(MANDIR)/%.1) $(PIPELINES:%=$(DESTDIR)$(MANDIR)/tmdb-%.1)
-	rm -f $(PROGRAMS:%=$(DESTDIR)$(COMPLETIONDIR)/%) $(PIPELINES:%=$(DESTDIR)$(COMPLETIONDIR)/tmdb-%)
+	rm -f $(PROGRAMS:%=$(DESTDIR)$(BINDIR)/%) $(PIPELINES:%=$(DESTDIR)$(BINDIR)/tmdb-%) $(TAPS:%=$(DESTDIR)$(BINDIR)/%)
+	rm -f $(PROGRAMS:%=$(DESTDIR)$(MANDIR)/%.1) $(PIPELINES:%=$(DESTDIR)$(MANDIR)/tmdb-%.1) $(TAPS:%=$(DESTDIR)$(MANDIR)/%.1)
+	rm -f $(PROGRAMS:%=$(DESTDIR)$(COMPLETIONDIR)/%) $(PIPELINES:%=$(DESTDIR)$(COMPLETIONDIR)/tmdb-%) \
+		$(TAPS:%=$(DESTDIR)$(COMPLETIONDIR)/%)
 	rm -rf $(DESTDIR)$(DATADIR)
 
 clean:

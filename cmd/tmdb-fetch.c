@@ -589,7 +589,12 @@ int main(int argc, char **argv)
 	jsonl_finish();
 	if (s.summary)
 		print_summary(&run, &s);
-	/* Only a run that got everything it asked for may move the state on. */
+	/* Only a run that got everything it asked for may move the state on. A sync's
+	 * state holds its memberships too: whoever keeps it (a tap) finds departures. */
+	if (s.state_out && syncing(&run)) {
+		json_decref(next.members);
+		next.members = sync_members_after(&run.sync);
+	}
 	if (s.state_out && !(run.not_found && run.strict))
 		state_save(&next, s.state_out);
 

@@ -95,6 +95,8 @@ void state_save(const struct state *state, const char *path)
 	if (root && json_object_size(state->fetched) &&
 	    json_object_set(root, "fetched", state->fetched) < 0)
 		die(EXIT_SOFTWARE, "out of memory");
+	if (root && state->members && json_object_set(root, "members", state->members) < 0)
+		die(EXIT_SOFTWARE, "out of memory");
 	int failed = !root || json_dump_file(root, temp.data, JSON_INDENT(1) | JSON_SORT_KEYS) < 0;
 	json_decref(root);
 	if (failed || rename(temp.data, path) < 0) {

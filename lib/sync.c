@@ -147,6 +147,32 @@ void sync_departures(const struct sync *sync, void (*print)(json_t *mark))
 	}
 }
 
+json_t *sync_members_after(const struct sync *sync)
+{
+	json_t *members = json_array();
+	if (!members)
+		die(EXIT_SOFTWARE, "out of memory");
+	size_t i;
+	json_t *old, *movie;
+	json_array_foreach(sync->old_members, i, old) {
+		const char *person_id = json_string_value(json_object_get(old, "person_id"));
+		const char *job = json_string_value(json_object_get(old, "job"));
+		if (person_id && job && !find_scope((struct sync *)sync, person_id, job))
+			append(members, json_incref(old));
+	}
+	for (size_t s = 0; s < sync->count; s++) {
+		json_array_foreach(sync->scopes[s].movies, i, movie) {
+			char id[24];
+			snprintf(id, sizeof id, "%lld", (long long)json_integer_value(movie));
+			json_t *m = member(sync->scopes[s].person_id, sync->scopes[s].job);
+			if (json_object_set_new(m, "movie_id", json_string(id)) < 0)
+				die(EXIT_SOFTWARE, "out of memory");
+			append(members, m);
+		}
+	}
+	return members;
+}
+
 void sync_free(struct sync *sync)
 {
 	for (size_t i = 0; i < sync->count; i++) {

@@ -51,6 +51,10 @@ long long sync_first_missing(const struct sync *sync, const struct idset *seen,
  * scope that the declaration no longer lists. */
 void sync_departures(const struct sync *sync, void (*print)(json_t *mark));
 
+/* The memberships after this sync, for --state-out: the state's own of scopes not
+ * declared here, and every declared scope's movies, as [{person_id, job, movie_id}]. */
+json_t *sync_members_after(const struct sync *sync);
+
 void sync_free(struct sync *sync);
 
 #endif

@@ -5,7 +5,8 @@
 load test_helper
 
 # Every program in cmd/ and every pipeline must have its page: man/NAME.1 for a
-# program, man/tmdb-NAME.1 for pipelines/NAME.sh (installed as tmdb-NAME).
+# program, man/tmdb-NAME.1 for pipelines/NAME.sh (installed as tmdb-NAME), man/tap-NAME.1
+# for pipelines/tap-NAME.sh (installed as tap-NAME, as Singer names taps).
 mapfile -t PROGRAMS < <(cd "$PROJECT_ROOT/cmd" && printf '%s\n' *.c | sed 's/\.c$//')
 mapfile -t PIPELINES < <(cd "$PROJECT_ROOT/pipelines" && printf '%s\n' *.sh | sed 's/\.sh$//')
 
@@ -16,7 +17,11 @@ commands_and_pages() {
 		echo "$program $PROJECT_ROOT/man/$program.1"
 	done
 	for pipeline in "${PIPELINES[@]}"; do
-		echo "$PROJECT_ROOT/pipelines/$pipeline.sh $PROJECT_ROOT/man/tmdb-$pipeline.1"
+		if [[ $pipeline == tap-* ]]; then
+			echo "$PROJECT_ROOT/pipelines/$pipeline.sh $PROJECT_ROOT/man/$pipeline.1"
+		else
+			echo "$PROJECT_ROOT/pipelines/$pipeline.sh $PROJECT_ROOT/man/tmdb-$pipeline.1"
+		fi
 	done
 }
 

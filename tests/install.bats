@@ -11,7 +11,7 @@ setup() {
 }
 
 @test "install puts programs, pipelines, man pages and completion under DESTDIR/PREFIX" {
-	for name in tmdb-fetch tmdb-director tmdb-shape tmdb-load tmdb-debug tmdb-deploy tmdb-report tmdb-catalog; do
+	for name in tmdb-fetch tmdb-director tmdb-shape tmdb-load tmdb-debug tmdb-deploy tmdb-report tmdb-catalog tap-tmdb; do
 		[ -x "$ROOT/usr/bin/$name" ] || fail "no $name"
 		[ -f "$ROOT/usr/share/man/man1/$name.1" ] || fail "no $name.1"
 		man -l "$ROOT/usr/share/man/man1/$name.1" >/dev/null 2>&1 || fail "man -l $name.1"
@@ -59,6 +59,16 @@ setup() {
 	make -C "$PROJECT_ROOT" --no-print-directory uninstall DESTDIR="$ROOT" PREFIX=/usr >/dev/null
 	run find "$ROOT" -type f -o -type l
 	assert_output ""
+}
+
+@test "the installed tap-tmdb discovers with the installed programs, and says its name" {
+	unset TMDB_BIN
+	echo '{"people": [525]}' >"$BATS_TEST_TMPDIR/tap.json"
+	PATH="$ROOT/usr/bin:/usr/bin:/bin" run --separate-stderr "$ROOT/usr/bin/tap-tmdb" --config "$BATS_TEST_TMPDIR/tap.json" --discover
+	assert_success
+	jq -e '.streams | length == 7' <<<"$output"
+	PATH="$ROOT/usr/bin:/usr/bin:/bin" run "$ROOT/usr/bin/tap-tmdb" --version
+	assert_output --regexp '^tap-tmdb [0-9.]+$'
 }
 
 @test "installed as tmdb-debug, tmdb-deploy, tmdb-report and tmdb-catalog, they say so in --help, --version and errors" {
