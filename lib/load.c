@@ -28,12 +28,18 @@ static int add_new_columns(struct sink *sink, struct layout *layout, const struc
 	return status;
 }
 
-/* Columns a later SCHEMA declared join the destination as they join the layout. */
+/* Columns a later SCHEMA declared join the destination one by one, each the layout's
+ * last while the sink adds it, as --alter adds them (a sink prepares its statements
+ * over the layout's columns). */
 static int add_declared_columns(struct sink *sink, struct layout *layout, struct buf *why)
 {
+	size_t count = layout->column_count;
 	int status = 0;
-	for (size_t i = layout->new_columns; i < layout->column_count && !status; i++)
+	for (size_t i = layout->new_columns; i < count && !status; i++) {
+		layout->column_count = i + 1;
 		status = sink->ops->add_column(sink, layout, i, why);
+	}
+	layout->column_count = count;
 	layout->new_columns = LAYOUT_NONE;
 	return status;
 }
@@ -68,18 +74,31 @@ static void fill_extracted_at(const struct layout *layout, const struct row_item
 					    .len = item->extracted->len, .json = cells->cell[column].json};
 }
 
-/* The column a stream's table keeps its rows' versions in: the destination's own, or
- * one added now (no --alter needed: the stream's versions ask for it). */
+/* The column a stream's table keeps its rows' versions in, if it has one: LAYOUT_NONE,
+ * or 65 when the column holds something else than integers. */
+static int find_version_column(struct layout *layout, struct buf *why)
+{
+	if (layout->table_version != LAYOUT_NONE)
+		return 0;
+	size_t found = layout_column_index(layout, LAYOUT_TABLE_VERSION);
+	enum value_kind kind = found == LAYOUT_NONE ? KIND_INTEGER : layout->columns[found].kind;
+	if (kind != KIND_INTEGER && kind != KIND_ANY) {
+		buf_printf(why, "%s: column %s is %s: it keeps the records' versions, integers",
+			   layout->name, LAYOUT_TABLE_VERSION, value_kind_noun(kind));
+		return EXIT_DATAERR;
+	}
+	layout->table_version = found;
+	return 0;
+}
+
+/* The same column, added now when the table has none (no --alter needed: the stream's
+ * versions ask for it). */
 static int version_column(struct sink *sink, struct layout *layout, size_t *column, struct buf *why)
 {
-	int status = 0;
-	if (layout->table_version == LAYOUT_NONE) {
-		size_t found = layout_column_index(layout, LAYOUT_TABLE_VERSION);
-		if (found == LAYOUT_NONE) {
-			found = layout_add_column(layout, LAYOUT_TABLE_VERSION, KIND_INTEGER);
-			status = sink->ops->add_column(sink, layout, found, why);
-		}
-		layout->table_version = found;
+	int status = find_version_column(layout, why);
+	if (!status && layout->table_version == LAYOUT_NONE) {
+		layout->table_version = layout_add_column(layout, LAYOUT_TABLE_VERSION, KIND_INTEGER);
+		status = sink->ops->add_column(sink, layout, layout->table_version, why);
 	}
 	*column = layout->table_version;
 	return status;
@@ -90,10 +109,9 @@ static int version_column(struct sink *sink, struct layout *layout, size_t *colu
 static int activate_version(struct sink *sink, const struct row_item *item, struct buf *why)
 {
 	struct layout *layout = item->layout;
-	if (layout->table_version == LAYOUT_NONE)
-		layout->table_version = layout_column_index(layout, LAYOUT_TABLE_VERSION);
-	if (layout->table_version == LAYOUT_NONE)
-		return 0;
+	int status = find_version_column(layout, why);
+	if (status || layout->table_version == LAYOUT_NONE)
+		return status;
 	return sink->ops->drop_versions(sink, layout, layout->table_version, item->version->integer, why);
 }
 

@@ -540,6 +540,29 @@ TAP_PG="$BATS_TEST_DIRNAME/fixtures/singer/tap-postgres"
 		echo '{"type": "ACTIVATE_VERSION", "stream": "public-customers", "version": "2"}')
 	assert_equal "$stderr" 'tmdb-load: -:2: ACTIVATE_VERSION without an integer "version"'
 	assert_equal "$(sqlite3 "$DB" 'SELECT * FROM "public-customers" ORDER BY id')" "$expected"
+	# A stream that declares the version column as text cannot keep versions in it.
+	run -65 --separate-stderr tmdb-load sqlite "$BATS_TEST_TMPDIR/v.db" < <(head -1 "$TAP_PG-1.jsonl" |
+		jq -c '.schema.properties._sdc_table_version = {type: "string"}'; sed -n 3p "$TAP_PG-1.jsonl")
+	assert_equal "$stderr" "tmdb-load: -:2: public-customers: column _sdc_table_version is a string: it keeps the records' versions, integers"
+}
+
+@test "a later SCHEMA that adds several columns at once: each joins the table, in SQLite, CSV and CSV again" {
+	{
+		jq -nc '{type: "SCHEMA", stream: "t", key_properties: ["id"], schema: {properties: {id: {type: "integer"}}}}'
+		jq -nc '{type: "RECORD", stream: "t", record: {id: 1}}'
+		jq -nc '{type: "SCHEMA", stream: "t", key_properties: ["id"],
+			schema: {properties: {id: {type: "integer"}, a: {type: "string"}, b: {type: ["null", "number"]}, c: {}}}}'
+		jq -nc '{type: "RECORD", stream: "t", record: {id: 2, a: "x", b: 1.5, c: [1]}}'
+	} >"$IN"
+	run --separate-stderr tmdb-load sqlite "$DB" <"$IN"
+	assert_success
+	assert_equal "$(sqlite3 "$DB" "SELECT group_concat(name || ':' || type, ' ') FROM pragma_table_info('t')")" "id:INTEGER a:TEXT b:REAL c:TEXT"
+	assert_equal "$(sqlite3 "$DB" "SELECT id, quote(a), quote(b), quote(c) FROM t ORDER BY id" | paste -sd ' ')" "1|NULL|NULL|NULL 2|'x'|1.5|'[1]'"
+	for _ in 1 2; do
+		run --separate-stderr tmdb-load csv "$DIR" <"$IN"
+		assert_success
+	done
+	assert_equal "$(tr -d '\r' <"$DIR/t.csv" | paste -sd ' ')" "id,a,b,c 1,,, 2,x,1.5,[1]"
 }
 
 @test "--config FILE names the destination as Meltano runs a target: the same load as the command, its errors 78" {
