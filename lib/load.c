@@ -70,6 +70,10 @@ static void fill_extracted_at(const struct layout *layout, const struct row_item
 	size_t column = layout->extracted_at;
 	if (column == LAYOUT_NONE || !item->extracted || cells->cell[column].type != CELL_NULL)
 		return;
+	/* A time is text: a column declared otherwise is left as the record has it. */
+	enum value_kind kind = layout->columns[column].kind;
+	if (kind != KIND_STRING && kind != KIND_ANY)
+		return;
 	cells->cell[column] = (struct cell){.type = CELL_TEXT, .text = item->extracted->text,
 					    .len = item->extracted->len, .json = cells->cell[column].json};
 }

@@ -457,6 +457,11 @@ text"
 	assert_success
 	[[ $stderr == *"issues: 0 inserted, 2 updated, 2 unchanged, 0 deleted" ]] || fail "$stderr"
 	sqlite3 "$DB" "SELECT * FROM issues ORDER BY id" | diff - <(github_rows)
+	# A _sdc_extracted_at declared as something else than text is not filled.
+	run --separate-stderr tmdb-load sqlite "$BATS_TEST_TMPDIR/int.db" < <(head -1 "$GITHUB" |
+		jq -c '.schema.properties._sdc_extracted_at = {type: ["null", "integer"]}'; sed -n 2p "$GITHUB")
+	assert_success
+	assert_equal "$(sqlite3 "$BATS_TEST_TMPDIR/int.db" "SELECT quote(_sdc_extracted_at) FROM issues")" NULL
 	# With --alter the undeclared field is kept, as a column of its own.
 	run --separate-stderr tmdb-load --alter sqlite "$BATS_TEST_TMPDIR/alter.db" <"$GITHUB"
 	assert_success
