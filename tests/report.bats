@@ -215,18 +215,25 @@ setup_file() {
 	printf '%s\n' "$texts" | cut -f2 | grep -qx 'no ratings'
 }
 
-@test "counters.json holds the seed's six metrics as sqlite3 computes them on the view" {
-	run sqlite3 "$DB" "SELECT json_object('total_films', count(title),
-		'average_budget', round(avg(budget), 2), 'average_revenue', round(avg(revenue), 2),
-		'average_rating', round(avg(vote_average), 2), 'total_profit', round(sum(profit), 2),
-		'average_cast_size', round(avg(cast_size), 0)) FROM movie_analysis_view"
+@test "counters.json holds the seed's six metrics over the released films that have each figure, as sqlite3 computes them" {
+	released="release_date <= date('now') AND (vote_count > 0 OR revenue > 0)"
+	run sqlite3 "$DB" "SELECT json_object(
+		'total_films', (SELECT count(*) FROM movie_analysis_view WHERE $released),
+		'average_budget', (SELECT round(avg(budget), 2) FROM movie_analysis_view WHERE $released AND budget > 0),
+		'average_revenue', (SELECT round(avg(revenue), 2) FROM movie_analysis_view WHERE $released AND revenue > 0),
+		'average_rating', (SELECT round(avg(vote_average), 2) FROM movie_analysis_view WHERE $released AND vote_count > 0),
+		'total_profit', (SELECT round(sum(revenue - budget), 2) FROM movie_analysis_view
+			WHERE $released AND budget > 0 AND revenue > 0),
+		'average_cast_size', (SELECT round(avg(cast_size), 0) FROM movie_analysis_view WHERE $released))"
 	assert_success
 	json_eq "$OUT/counters.json" <(printf '%s' "$output")
 }
 
 @test "counters.json matches the numbers worked out by hand from the fixture" {
-	json_eq "$OUT/counters.json" <(printf '%s' '{"total_films": 6, "average_budget": 13833333.33,
-		"average_revenue": 89678427.83, "average_rating": 5.77, "total_profit": 455070567,
+	# Released: films 1-5 (the undated one is not). Budgets 22M, 10M, 50M, 1M (Dr. Q has
+	# none); revenues of all five; votes of all five; profit of the four with both.
+	json_eq "$OUT/counters.json" <(printf '%s' '{"total_films": 5, "average_budget": 20750000,
+		"average_revenue": 107614113.4, "average_rating": 6.92, "total_profit": 455065567,
 		"average_cast_size": 2}')
 }
 
@@ -235,7 +242,9 @@ setup_file() {
 	local label
 	# shellcheck disable=SC2016 # dollar amounts, not expansions
 	for label in 'Total Films' 'Average Budget' 'Average Revenue' 'Average Rating' 'Total Profit' 'Average Cast Size' \
-		6 '$13.8M' '$89.7M' 5.77 '$455.1M' 2; do
+		5 '$20.8M' '$107.6M' 6.92 '$455.1M' 2 'released, of 6 in the warehouse' '4 released films with a budget' \
+		'5 released films with revenue' '5 released films with votes' '4 released films with budget and revenue' \
+		'5 released films'; do
 		printf '%s\n' "$output" | cut -f2 | grep -qxF -- "$label" || fail "no counter text '$label'"
 	done
 }

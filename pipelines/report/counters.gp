@@ -1,4 +1,4 @@
-# The six headline numbers, each in its box (data: counters.tsv).
+# The six headline numbers, each in its box with what it counts under it (data: counters.tsv).
 dir = ARG1; name = ARG2; data = ARG3; out = ARG4; png_kind = ARG5; films = int(ARG6)
 load dir . "/common.gp"
 width = 1200; height = 800
@@ -19,7 +19,8 @@ if (films == 0) {
 }
 do for [pass = 1:2] {
   load dir . "/terminal.gp"
-  plot data using ($1 + 0.5):($2 + 0.44):3 with labels center font ",40" textcolor rgb "#1f4e79", \
-       data using ($1 + 0.5):($2 + 0.72):4 with labels center font ",16" textcolor rgb "#475569"
+  plot data using ($1 + 0.5):($2 + 0.40):3 with labels center font ",40" textcolor rgb "#1f4e79", \
+       data using ($1 + 0.5):($2 + 0.66):4 with labels center font ",16" textcolor rgb "#475569", \
+       data using ($1 + 0.5):($2 + 0.82):5 with labels center font ",12" textcolor rgb "#64748b"
   set output
 }

@@ -20,14 +20,24 @@ CREATE TEMP VIEW film AS
 SELECT row_number() OVER (ORDER BY release_date IS NULL, release_date, title, movie_id) - 1 AS idx, *
 FROM movie_analysis_view;
 
+-- The headline numbers count released films that have the figure: an unreleased film's zero
+-- votes and revenue would drag every average down. Released: dated, not after today, and
+-- with votes or revenue on TMDB (a date alone may be a plan that slipped). Each number's
+-- count of films goes under it.
 CREATE TEMP VIEW metric AS
-SELECT count(title) AS total_films,
-  round(avg(budget), 2) AS average_budget,
-  round(avg(revenue), 2) AS average_revenue,
-  round(avg(vote_average), 2) AS average_rating,
-  round(sum(profit), 2) AS total_profit,
-  round(avg(cast_size), 0) AS average_cast_size
-FROM movie_analysis_view;
+SELECT count(*) FILTER (WHERE released) AS total_films, count(*) AS all_films,
+  round(avg(budget) FILTER (WHERE released AND budget > 0), 2) AS average_budget,
+  count(*) FILTER (WHERE released AND budget > 0) AS budget_films,
+  round(avg(revenue) FILTER (WHERE released AND revenue > 0), 2) AS average_revenue,
+  count(*) FILTER (WHERE released AND revenue > 0) AS revenue_films,
+  round(avg(vote_average) FILTER (WHERE released AND vote_count > 0), 2) AS average_rating,
+  count(*) FILTER (WHERE released AND vote_count > 0) AS rating_films,
+  round(sum(profit) FILTER (WHERE released AND budget > 0 AND revenue > 0), 2) AS total_profit,
+  count(*) FILTER (WHERE released AND budget > 0 AND revenue > 0) AS profit_films,
+  round(avg(cast_size) FILTER (WHERE released), 0) AS average_cast_size
+FROM (SELECT *, release_date IS NOT NULL AND release_date <= date('now')
+        AND (coalesce(vote_count, 0) > 0 OR coalesce(revenue, 0) > 0) AS released
+      FROM movie_analysis_view);
 
 -- Every amount shown, as money: $950, $12.3K, $123.4M, $1.08B, -$5.0M; null as a dash. By
 -- owner (a film's idx, or -1 for the metrics) and name.
@@ -67,16 +77,21 @@ SELECT idx, coalesce(budget, 0), coalesce(revenue, 0), coalesce(vote_average, 0)
 FROM f ORDER BY idx;
 
 .output counters.tsv
-WITH counter(col, row, value, label) AS (
-  SELECT 0, 0, CAST(total_films AS TEXT), 'Total Films' FROM metric
-  UNION ALL SELECT 1, 0, (SELECT text FROM money WHERE owner = -1 AND name = 'average_budget'), 'Average Budget'
-  UNION ALL SELECT 2, 0, (SELECT text FROM money WHERE owner = -1 AND name = 'average_revenue'), 'Average Revenue'
+WITH counter(col, row, value, label, note) AS (
+  SELECT 0, 0, CAST(total_films AS TEXT), 'Total Films', printf('released, of %d in the warehouse', all_films)
+    FROM metric
+  UNION ALL SELECT 1, 0, (SELECT text FROM money WHERE owner = -1 AND name = 'average_budget'), 'Average Budget',
+    printf('%d released film%s with a budget', budget_films, CASE budget_films WHEN 1 THEN '' ELSE 's' END) FROM metric
+  UNION ALL SELECT 2, 0, (SELECT text FROM money WHERE owner = -1 AND name = 'average_revenue'), 'Average Revenue',
+    printf('%d released film%s with revenue', revenue_films, CASE revenue_films WHEN 1 THEN '' ELSE 's' END) FROM metric
   UNION ALL SELECT 0, 1, CASE WHEN average_rating IS NULL THEN '–' ELSE printf('%.2f', average_rating) END,
-    'Average Rating' FROM metric
-  UNION ALL SELECT 1, 1, (SELECT text FROM money WHERE owner = -1 AND name = 'total_profit'), 'Total Profit'
+    'Average Rating', printf('%d released film%s with votes', rating_films, CASE rating_films WHEN 1 THEN '' ELSE 's' END) FROM metric
+  UNION ALL SELECT 1, 1, (SELECT text FROM money WHERE owner = -1 AND name = 'total_profit'), 'Total Profit',
+    printf('%d released film%s with budget and revenue', profit_films, CASE profit_films WHEN 1 THEN '' ELSE 's' END) FROM metric
   UNION ALL SELECT 2, 1, CASE WHEN average_cast_size IS NULL THEN '–' ELSE printf('%.0f', average_cast_size) END,
-    'Average Cast Size' FROM metric)
-SELECT col, row, '"' || value || '"', '"' || label || '"' FROM counter;
+    'Average Cast Size', printf('%d released film%s', total_films, CASE total_films WHEN 1 THEN '' ELSE 's' END)
+    FROM metric)
+SELECT col, row, '"' || value || '"', '"' || label || '"', '"' || note || '"' FROM counter;
 
 .output counters.json
 SELECT json_object('total_films', total_films, 'average_budget', average_budget,
