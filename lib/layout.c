@@ -142,12 +142,19 @@ static int schema_property(const char *name, const json_t *property, enum value_
 	return 0;
 }
 
+/* A SCHEMA declares the column: it types it, and its time_extracted column is known. */
+static void declare_column(struct layout *layout, size_t column, enum value_kind kind)
+{
+	layout->columns[column].declared = 1;
+	layout->columns[column].kind = kind;
+	if (strcasecmp(layout->columns[column].name, LAYOUT_EXTRACTED_AT) == 0)
+		layout->extracted_at = column;
+}
+
 static size_t add_declared_column(struct layout *layout, const char *name, enum value_kind kind)
 {
 	size_t column = layout_add_column(layout, name, kind);
-	layout->columns[column].declared = 1;
-	if (strcasecmp(name, LAYOUT_EXTRACTED_AT) == 0)
-		layout->extracted_at = column;
+	declare_column(layout, column, kind);
 	return column;
 }
 
@@ -266,11 +273,7 @@ int layout_take_schema(struct layout *layout, const json_t *message, struct buf 
 			buf_printf(why, " from %s to %s", value_kind_noun(c->kind), value_kind_noun(kind));
 			return -1;
 		} else if (!c->declared) {
-			/* A column the destination has, now declared: the SCHEMA types it. */
-			c->declared = 1;
-			c->kind = kind;
-			if (strcasecmp(name, LAYOUT_EXTRACTED_AT) == 0)
-				layout->extracted_at = column;
+			declare_column(layout, column, kind);	/* a column the destination has */
 		}
 	}
 	return 0;
