@@ -199,6 +199,15 @@ swap_fresh() {
 	echo "Replaced $target with the fresh warehouse"
 }
 
+# What the charts say the data is: the sample is not TMDB's live data (its reviews are made up).
+data_source() {
+	if ((offline)); then
+		echo "offline sample (pipelines/sample), not live TMDB data"
+	else
+		echo "TMDB API, person $director_id"
+	fi
+}
+
 sync_into() {
 	local wait=()
 	if ((wait_for_lock)); then
@@ -231,9 +240,12 @@ main() {
 		rm -f files/sync.started
 	fi
 	copy_state "$type" "$target" files/state.json
+	local synced
+	synced=$(date -u '+%Y-%m-%d %H:%M UTC')
 	if [[ -z $csv_dir && -x $here/report.sh ]]; then
 		echo "Charts:"
-		"$here/report.sh" --director-name "${director_name:-TMDB person $director_id}" files/warehouse.db
+		"$here/report.sh" --director-name "${director_name:-TMDB person $director_id}" \
+			--source "$(data_source)" --synced "$synced" files/warehouse.db
 	fi
 	echo "Done in $(awk -v a="$started" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }') s."
 }

@@ -12,19 +12,22 @@ readonly EX_USAGE=64 EX_DATAERR=65 EX_NOINPUT=66 EX_UNAVAILABLE=69
 readonly EX_SOFTWARE=70 EX_CANTCREAT=73
 
 director_name='Christopher Nolan'
+source='TMDB API'
+synced=''
 out_dir=''
 db=''
 db_abs=''
 work=''
 share=''
 png_terminal=pngcairo
+provenance=''
 film_count=0
 longest_title=0
 
 usage() {
 	local text
 	text=$(cat <<-'EOF'
-		usage: report.sh [--director-name NAME] [--out DIR] DB
+		usage: report.sh [--director-name NAME] [--source TEXT] [--synced TIME] [--out DIR] DB
 
 		Draws the charts of the SQLite warehouse DB (its view movie_analysis_view)
 		into DIR (default: report/ in the folder of DB):
@@ -35,10 +38,14 @@ usage() {
 		  counters.json                  the same numbers, exact
 		  index.html                     a page showing the three charts and the films
 
-		and prints the paths written, one per line.
+		and prints the paths written, one per line. Each chart and the page say where the
+		data came from and when it was synced, so a printed chart of sample data is not
+		taken for TMDB's.
 
 		options:
 		  --director-name NAME  name in the chart titles (default: Christopher Nolan)
+		  --source TEXT         where the data came from (default: TMDB API)
+		  --synced TIME         when it was synced (default: when DB was last written)
 		  --out DIR             folder to write into (created if missing)
 		  -h, --help            print this help and exit
       --version         print the version and exit
@@ -73,6 +80,10 @@ parse_args() {
 		--version) echo "$PROG $(cat "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/VERSION")"; exit 0 ;;
 		--director-name) (($# > 1)) || bad_usage "$1 needs a value"; director_name=$2; shift ;;
 		--director-name=*) director_name=${1#*=} ;;
+		--source) (($# > 1)) || bad_usage "$1 needs a value"; source=$2; shift ;;
+		--source=*) source=${1#*=} ;;
+		--synced) (($# > 1)) || bad_usage "$1 needs a value"; synced=$2; shift ;;
+		--synced=*) synced=${1#*=} ;;
 		--out) (($# > 1)) || bad_usage "$1 needs a value"; out_dir=$2; shift ;;
 		--out=*) out_dir=${1#*=} ;;
 		--) shift; operands+=("$@"); break ;;
@@ -83,6 +94,8 @@ parse_args() {
 	done
 	((${#operands[@]} == 1)) || bad_usage "expected one DB, got ${#operands[@]}"
 	[[ -n $director_name ]] || bad_usage "the director name is empty"
+	[[ -n $source ]] || bad_usage "the source is empty"
+	[[ $source$synced != *[$'\n\r\t']* ]] || bad_usage "--source and --synced take one line"
 	[[ -n ${operands[0]} ]] || bad_usage "the DB path is empty"
 	db=${operands[0]}
 	[[ -n $out_dir ]] || out_dir="$(dirname -- "$db")/report"
@@ -137,6 +150,22 @@ first_line() {
 	printf '%s' "${text%%$'\n'*}"
 }
 
+# The line under every chart and atop the page: the source, the sync time (unless given, when
+# the warehouse was last written: SQLite's write-ahead log is newer than the file between
+# checkpoints) and the warehouse's file.
+set_provenance() {
+	local written wal
+	if [[ -z $synced ]]; then
+		written=$(stat -c %Y -- "$db")
+		if [[ -f $db-wal ]]; then
+			wal=$(stat -c %Y -- "$db-wal")
+			((wal <= written)) || written=$wal
+		fi
+		synced=$(date -u -d "@$written" '+%Y-%m-%d %H:%M UTC')
+	fi
+	provenance="Source: $source · synced $synced · $(basename -- "$db")"
+}
+
 # The work folder lives inside DIR, so finished files are renamed into place.
 make_work_dir() {
 	mkdir -p -- "$out_dir" 2>/dev/null || die "$EX_CANTCREAT" "$out_dir: cannot create folder"
@@ -174,7 +203,7 @@ draw() {
 	shift 2
 	# The charts are UTF-8 (common.gp): in the C locale gnuplot warns on every run.
 	if ! errors=$(LC_ALL=C.UTF-8 gnuplot -c "$share/$chart.gp" "$share" "$director_name" "$work/$data" "$work/$chart" \
-		"$png_terminal" "$film_count" "$@" 2>&1 </dev/null); then
+		"$png_terminal" "$film_count" "$provenance" "$@" 2>&1 </dev/null); then
 		printf '%s: gnuplot: %s\n' "$PROG" "$errors" >&2
 		die "$EX_SOFTWARE" "$chart.gp failed"
 	fi
@@ -183,8 +212,8 @@ draw() {
 
 # The page: report/index.html with a report/row.html per film.
 write_index() {
-	jq -njr --arg name "$director_name" --arg source "$(basename -- "$db")" --argjson films "$film_count" \
-		--rawfile page "$share/index.html" --rawfile row "$share/row.html" -f "$share/index.jq" \
+	jq -njr --arg name "$director_name" --arg source "$(basename -- "$db")" --arg provenance "$provenance" \
+		--argjson films "$film_count" --slurpfile counters "$work/counters.jsonl" --rawfile page "$share/index.html" --rawfile row "$share/row.html" -f "$share/index.jq" \
 		<"$work/films.jsonl" >"$work/index.html"
 }
 
@@ -203,6 +232,7 @@ main() {
 	check_tools
 	check_files
 	check_db
+	set_provenance
 	make_work_dir
 	export_data
 	draw financial films.tsv

@@ -22,6 +22,7 @@ test_packages=(
 	parallel # GNU parallel: pipelines/catalog.sh spreads a catalog over workers and hosts
 	sqlite-utils time # make bench: the jq + sqlite-utils baseline, /usr/bin/time -f %M
 	valgrind # make valgrind
+	chromium # tests/browser.bash: report.sh's page opened in a real browser, headless
 )
 
 case ${1:-all} in

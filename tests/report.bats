@@ -3,6 +3,7 @@
 # index.html from a warehouse that tmdb-load builds from hand-written rows.
 
 load test_helper
+load browser
 
 REPORT="$PROJECT_ROOT/pipelines/report.sh"
 NAME='Agnès "A" Varda & <Co>'
@@ -83,6 +84,30 @@ svg_texts() {
 		        print("%s\t%s" % (m.group(2) if m else "", "".join(text.itertext())))
 	PY
 }
+
+# check_page DIR: what Chromium finds on DIR's index.html (a copy, with
+# tests/browser/check_report.js added), as JSON: its images, its headline numbers, and the
+# texts of financial.svg that reach into a point.
+check_page() {
+	local page="$BATS_TEST_TMPDIR/page"
+	rm -rf "$page"
+	cp -r "$1" "$page"
+	cp "$PROJECT_ROOT/tests/browser/check_report.js" "$page/"
+	sed -i 's#</body>#<script src="check_report.js"></script>\n</body>#' "$page/index.html"
+	browser_dom "$page/index.html" >"$BATS_TEST_TMPDIR/dom.html"
+	python3 - "$BATS_TEST_TMPDIR/dom.html" <<-'PY'
+		import sys
+		from html.parser import HTMLParser
+		class Page(HTMLParser):
+		    def handle_starttag(self, tag, attrs):
+		        if tag == "body" and dict(attrs).get("data-check"):
+		            print(dict(attrs)["data-check"])
+		Page().feed(open(sys.argv[1], encoding="utf-8").read())
+	PY
+}
+
+# The folder the suites keep what a person should look at: a screenshot of the page.
+TEST_OUTPUT_DIR="${TEST_OUTPUT_DIR:-$PROJECT_ROOT/build/test-output}"
 
 # titles [ORDER BY]: the films' titles from the view, one per line.
 titles() {
@@ -363,7 +388,7 @@ setup_file() {
 @test "--help prints the usage on stdout and exits 0" {
 	run --separate-stderr "$REPORT" --help
 	assert_success
-	assert_line --index 0 "usage: report.sh [--director-name NAME] [--out DIR] DB"
+	assert_line --index 0 "usage: report.sh [--director-name NAME] [--source TEXT] [--synced TIME] [--out DIR] DB"
 	assert_output --partial "--director-name NAME"
 	assert_output --partial "--out DIR"
 	assert_equal "$stderr" ""
@@ -386,6 +411,12 @@ setup_file() {
 	assert_failure 64
 	run --separate-stderr "$REPORT" --director-name '' "$DB"
 	assert_failure 64
+	run --separate-stderr "$REPORT" --source '' "$DB"
+	assert_failure 64
+	[ "${stderr_lines[0]}" = "report.sh: the source is empty" ]
+	run --separate-stderr "$REPORT" --synced $'today\nForged line' "$DB"
+	assert_failure 64
+	[ "${stderr_lines[0]}" = "report.sh: --source and --synced take one line" ]
 }
 
 @test "report.sh is shellcheck-clean" {
@@ -425,4 +456,103 @@ setup_file() {
 	for title in Jaws "Jurassic Park" "$SCHINDLER" "E.T. the Extra-Terrestrial"; do
 		assert_line "start	$title"
 	done
+}
+
+@test "each chart and the page say the source and the sync time: as given, else TMDB API and when DB was last written" {
+	local svg
+	run --separate-stderr "$REPORT" --source 'sample <&> data' --synced '2020-01-02 03:04 UTC' \
+		--out "$BATS_TEST_TMPDIR/given" "$DB"
+	assert_success
+	for svg in financial reception counters; do
+		run svg_texts "$BATS_TEST_TMPDIR/given/$svg.svg"
+		assert_line --partial $'\tSource: sample <&> data · synced 2020-01-02 03:04 UTC · warehouse.db'
+	done
+	grep -qF '<p class="provenance">Source: sample &lt;&amp;&gt; data · synced 2020-01-02 03:04 UTC · warehouse.db</p>' \
+		"$BATS_TEST_TMPDIR/given/index.html"
+	cp "$DB" "$BATS_TEST_TMPDIR/old.db"
+	touch -d '2021-05-06 07:08:09 UTC' "$BATS_TEST_TMPDIR/old.db"
+	run --separate-stderr "$REPORT" --out "$BATS_TEST_TMPDIR/default" "$BATS_TEST_TMPDIR/old.db"
+	assert_success
+	for svg in financial reception counters; do
+		run svg_texts "$BATS_TEST_TMPDIR/default/$svg.svg"
+		assert_line --partial $'\tSource: TMDB API · synced 2021-05-06 07:08 UTC · old.db'
+	done
+	# A write still in SQLite's write-ahead log (not yet in the file) is the newer.
+	sqlite3 "$BATS_TEST_TMPDIR/old.db" 'PRAGMA journal_mode = WAL' '.dbconfig no_ckpt_on_close on' \
+		'CREATE TABLE later (x)' >/dev/null
+	[[ -s $BATS_TEST_TMPDIR/old.db-wal ]] || fail "no write-ahead log"
+	touch -d '2021-05-06 07:08:09 UTC' "$BATS_TEST_TMPDIR/old.db"
+	touch -d '2022-01-01 10:00:00 UTC' "$BATS_TEST_TMPDIR/old.db-wal"
+	run --separate-stderr "$REPORT" --source x --out "$BATS_TEST_TMPDIR/wal" "$BATS_TEST_TMPDIR/old.db"
+	assert_success
+	run svg_texts "$BATS_TEST_TMPDIR/wal/financial.svg"
+	assert_line --partial $'\tSource: x · synced 2022-01-01 10:00 UTC · old.db'
+}
+
+@test "in Chromium every chart of the page loads and the headline numbers are the ones worked out by hand" {
+	local checked
+	checked=$(check_page "$OUT")
+	jq -e '.error == null' <<<"$checked" >/dev/null || fail "$checked"
+	run jq -r '.images[] | "\(.src) \(.loaded) \(.width)x\(.height)"' <<<"$checked"
+	assert_output "counters.svg true 1200x800
+financial.svg true 1200x800
+reception.svg true 1200x800"
+	# The fixture: five released films (the undated one is not); budgets of four (Dr. Q has
+	# none): (22M + 10M + 50M + 1M) / 4; revenues of five: 538070567 / 5; votes of five:
+	# 34.6 / 5; profit of the four with both: 299365567 + 164200000 - 10000000 + 1500000;
+	# cast of the five: (3 + 1 + 2 + 4 + 0) / 5.
+	run jq -r '.headline[] | join(" | ")' <<<"$checked"
+	assert_output "Total Films | 5 | released, of 6 in the warehouse
+Average Budget | \$20.8M | 4 released films with a budget
+Average Revenue | \$107.6M | 5 released films with revenue
+Average Rating | 6.92 | 5 released films with votes
+Total Profit | \$455.1M | 4 released films with budget and revenue
+Average Cast Size | 2 | 5 released films"
+	run jq -r '.financial | "\(.points) \(.covered)"' <<<"$checked"
+	assert_output "6 []"
+}
+
+@test "in Chromium the sample's page shows the warehouse's numbers, no text covers a point in the SVG or the PNG; a screenshot is kept" {
+	local checked released figures shot="$TEST_OUTPUT_DIR/report/sample-index.png" title
+	cd "$BATS_TEST_TMPDIR"
+	run env -u TMDB_API_KEY "$PROJECT_ROOT/pipelines/debug.sh" --offline
+	assert_success
+	checked=$(check_page files/report)
+	jq -e '.error == null and ([.images[] | select(.loaded)] | length) == 3' <<<"$checked" >/dev/null ||
+		fail "$checked"
+	# The figures from the tables themselves (not the view report.sh reads), as the issue
+	# gives them for the sample: the released films' rating 7.83 and profit $4.72B.
+	released="release_date <= date('now') AND (vote_count > 0 OR revenue > 0)"
+	figures=$(sqlite3 -separator ' | ' files/warehouse.db "
+		SELECT 'Total Films', count(*) FROM movies WHERE $released;
+		SELECT 'Average Budget', printf('\$%.1fM', avg(budget) / 1e6) FROM movies WHERE $released AND budget > 0;
+		SELECT 'Average Revenue', printf('\$%.1fM', avg(revenue) / 1e6) FROM movies WHERE $released AND revenue > 0;
+		SELECT 'Average Rating', printf('%.2f', avg(vote_average)) FROM movies WHERE $released AND vote_count > 0;
+		SELECT 'Total Profit', printf('\$%.2fB', sum(revenue - budget) / 1e9) FROM movies
+			WHERE $released AND budget > 0 AND revenue > 0;
+		SELECT 'Average Cast Size', printf('%.0f', avg((SELECT count(*) FROM credits c WHERE c.movie_id = m.movie_id)))
+			FROM movies m WHERE $released;")
+	run jq -r '.headline[] | .[0:2] | join(" | ")' <<<"$checked"
+	assert_output "$figures"
+	assert_line "Average Rating | 7.83"
+	assert_line "Total Profit | \$4.72B"
+	run jq -r '.financial.covered[] | "\(.title) covers the point at \(.point)"' <<<"$checked"
+	assert_output ""
+	run jq -r '.financial.points' <<<"$checked"
+	assert_output "$(sqlite3 files/warehouse.db 'SELECT count(*) FROM movies')"
+	while IFS= read -r title; do
+		jq -e --arg title "$title" '.financial.titles | index($title)' <<<"$checked" >/dev/null ||
+			fail "financial.svg has no title $title"
+	done < <(sqlite3 files/warehouse.db 'SELECT title FROM movies')
+	run python3 "$PROJECT_ROOT/tests/png_covered.py" files/report/financial.png files/report/financial.svg
+	assert_success
+	assert_output "points 13"
+	# The sample says it is one, on the page and on every chart.
+	grep -qF 'Source: offline sample (pipelines/sample), not live TMDB data · synced ' files/report/index.html
+	run grep -lF 'Source: offline sample (pipelines/sample), not live TMDB data' files/report/{financial,reception,counters}.svg
+	assert_equal "${#lines[@]}" 3
+	mkdir -p "${shot%/*}"
+	browser_screenshot files/report/index.html "$shot" 1280 3200
+	[[ $(head -c 8 "$shot" | od -An -tx1 | tr -d ' \n') == 89504e470d0a1a0a ]] || fail "$shot: not a PNG"
+	echo "# screenshot of the sample's report page: $shot" >&3
 }

@@ -1,5 +1,6 @@
 # The six headline numbers, each in its box with what it counts under it (data: counters.tsv).
 dir = ARG1; name = ARG2; data = ARG3; out = ARG4; png_kind = ARG5; films = int(ARG6)
+provenance = ARG7
 load dir . "/common.gp"
 width = 1200; height = 800
 set title name . " Films: Headline Numbers"

@@ -3,7 +3,8 @@
 --   films.tsv      the films in release order, undated last: row (from 0), budget, revenue,
 --                  vote average, cast size, review rating, rated (0/1), rating label, title,
 --                  title shortened for the bars, title length, voted (0/1); a missing number as 0
---   counters.tsv   the headline numbers: column, row, value as text, label
+--   counters.tsv   the headline numbers: column, row, value as text, label, note (what it counts)
+--   counters.jsonl the same, an object a line, for the page
 --   counters.json  the seed's six metrics, exact
 --   films.jsonl    one object per film, as the page's table shows it
 --   meta.tsv       the number of films, the length of the longest title (at most 60)
@@ -76,7 +77,7 @@ SELECT idx, coalesce(budget, 0), coalesce(revenue, 0), coalesce(vote_average, 0)
   coalesce(length(title), 0), coalesce(vote_count, 0) > 0 AND vote_average IS NOT NULL
 FROM f ORDER BY idx;
 
-.output counters.tsv
+CREATE TEMP TABLE counter AS
 WITH counter(col, row, value, label, note) AS (
   SELECT 0, 0, CAST(total_films AS TEXT), 'Total Films', printf('released, of %d in the warehouse', all_films)
     FROM metric
@@ -91,7 +92,13 @@ WITH counter(col, row, value, label, note) AS (
   UNION ALL SELECT 2, 1, CASE WHEN average_cast_size IS NULL THEN '–' ELSE printf('%.0f', average_cast_size) END,
     'Average Cast Size', printf('%d released film%s', total_films, CASE total_films WHEN 1 THEN '' ELSE 's' END)
     FROM metric)
-SELECT col, row, '"' || value || '"', '"' || label || '"', '"' || note || '"' FROM counter;
+SELECT * FROM counter;
+
+.output counters.tsv
+SELECT col, row, '"' || value || '"', '"' || label || '"', '"' || note || '"' FROM counter ORDER BY row, col;
+
+.output counters.jsonl
+SELECT json_object('label', label, 'value', value, 'note', note) FROM counter ORDER BY row, col;
 
 .output counters.json
 SELECT json_object('total_films', total_films, 'average_budget', average_budget,

@@ -1,6 +1,7 @@
 # Budget against revenue: a point per film, sized by its cast, coloured by its vote average
 # (grey without votes), named by its title (data: films.tsv).
 dir = ARG1; name = ARG2; data = ARG3; out = ARG4; png_kind = ARG5; films = int(ARG6)
+provenance = ARG7
 load dir . "/common.gp"
 width = 1200; height = 800
 set title name . " Films: Financial Performance Matrix"
@@ -51,17 +52,17 @@ size(c) = 1.2 + 2.8 * sqrt(c / cmax)
 x(col) = column(col) / xu
 y(col) = column(col) / yu
 
-# The six places a title can take around its point, in the terminal's characters: right
-# above, right below, left above, left below, above, below.
-array DX[6] = [1.4, 1.4, -1.4, -1.4, 0, 0]
-array DY[6] = [0.6, -0.6, 0.6, -0.6, 1.5, -1.5]
+# The six places a title can take around its point: right above, right below, left above,
+# left below, above, below. DY is the height of the title's middle over its point, in the
+# terminal's characters, for the four beside it; the two over and under it clear the point.
+array DY[6] = [0.6, -0.6, 0.6, -0.6, 0, 0]
 title_font = ",10"; title_points = 10.0
 
 # Each title takes the first place where it stays in the plot and covers no point and no
 # title placed before it, else the least covered (PLACE[row + 1], 1-6). gnuplot draws a label
 # only where it is told, so this works it out in pixels, with the plot area, the axes and the
-# character size gnuplot reports after a first drawing; the size of a point and of a title
-# are estimates.
+# character size gnuplot reports after a first drawing, and puts each title at its place's
+# pixels (TX, TY) rather than at a character offset, which would not clear a large point.
 if (films > 0) {
   set terminal svg size width, height font svg_font
   set output "/dev/null"
@@ -69,30 +70,32 @@ if (films > 0) {
   set output
   left = GPVAL_TERM_XMIN; right = GPVAL_TERM_XMAX; bottom = GPVAL_TERM_YMIN; top = GPVAL_TERM_YMAX
   xlo = GPVAL_X_MIN; xhi = GPVAL_X_MAX; ylo = GPVAL_Y_MIN; yhi = GPVAL_Y_MAX
-  char_w = 1.0 * GPVAL_TERM_HCHAR / GPVAL_TERM_SCALE
   char_h = 1.0 * GPVAL_TERM_VCHAR / GPVAL_TERM_SCALE
   px(v) = left + (v - xlo) / (xhi - xlo) * (right - left)
   py(v) = bottom + (v - ylo) / (yhi - ylo) * (top - bottom)
-  radius(c) = 2.75 * size(c) + 2
-  # A title's box, about 0.6 em a character and 1.3 em high, 2 pixels clear of where its
-  # offset puts it.
-  title_w(length) = length * 0.6 * title_points + 4
+  # A point's radius with its ring: terminal.gp has both terminals draw 3 pixels per unit of size.
+  radius(c) = 3 * size(c) + 1.5
+  # A title's box, 0.7 em a character (the PNG's DejaVu Sans; the SVG's sans-serif is
+  # narrower) and 1.3 em high; it starts 3 pixels clear of its point.
+  title_w(length) = length * 0.7 * title_points + 2
   title_h = 1.3 * title_points
-  gap = 2
+  gap = 3
   min(a, b) = a < b ? a : b
   max(a, b) = a > b ? a : b
   span(a0, a1, b0, b1) = max(0, min(a1, b1) - max(a0, b0))
   cover(ax0, ax1, ay0, ay1, bx0, bx1, by0, by1) = span(ax0, ax1, bx0, bx1) * span(ay0, ay1, by0, by1)
 
   array PX[films]; array PY[films]; array PR[films]; array PW[films]
-  array PLACE[films]; array LX0[films]; array LX1[films]; array LY0[films]; array LY1[films]
+  array PLACE[films]; array TX[films]; array TY[films]
+  array LX0[films]; array LX1[films]; array LY0[films]; array LY1[films]
   stats data using (n_ = int($1) + 1, PX[n_] = px(x(2)), PY[n_] = py(y(3)), PR[n_] = radius($5), \
     PW[n_] = title_w($11), 0) nooutput
   do for [i = 1:films] {
     do for [k = 1:6] {
-      x0 = k <= 2 ? PX[i] + DX[k] * char_w + gap : k <= 4 ? PX[i] + DX[k] * char_w - gap - PW[i] : PX[i] - PW[i] / 2
+      x0 = k <= 2 ? PX[i] + PR[i] + gap : k <= 4 ? PX[i] - PR[i] - gap - PW[i] : PX[i] - PW[i] / 2
       x1 = x0 + PW[i]
-      y0 = PY[i] + DY[k] * char_h - title_h / 2
+      ym = k <= 4 ? PY[i] + DY[k] * char_h : PY[i] + (k == 5 ? 1 : -1) * (PR[i] + gap + title_h / 2)
+      y0 = ym - title_h / 2
       y1 = y0 + title_h
       cost = PW[i] * title_h - cover(x0, x1, y0, y1, left, right, bottom, top)
       do for [j = 1:films] {
@@ -103,12 +106,19 @@ if (films > 0) {
       }
       if (k == 1 || cost < best) {
         best = cost; PLACE[i] = k; LX0[i] = x0; LX1[i] = x1; LY0[i] = y0; LY1[i] = y1
+        TX[i] = k <= 2 ? x0 : k <= 4 ? x1 : PX[i]; TY[i] = ym
       }
       if (cost < 0.001) { break }  # free, but for rounding
     }
   }
 }
-at(k) = PLACE[int(column(1)) + 1] == k ? x(2) : NaN
+# A placed title's position in the axes' units, for the titles justified as place k is
+# (1-2 left, 3-4 right, 5-6 centred); NaN for the others.
+ax(p) = xlo + (p - left) / (right - left) * (xhi - xlo)
+ay(p) = ylo + (p - bottom) / (top - bottom) * (yhi - ylo)
+row_ = 0
+placed(k) = (row_ = int(column(1)) + 1, PLACE[row_] == k || PLACE[row_] == k + 1 ? ax(TX[row_]) : NaN)
+title_y(dummy) = ay(TY[int(column(1)) + 1])
 
 if (films > 0) {
   set label 3 "size: cast size" at screen 0.885, screen 0.19 left font ",10" textcolor rgb "#555555"
@@ -125,12 +135,9 @@ do for [pass = 1:2] {
     plot data using (column(12) == 1 ? x(2) : NaN):(y(3)):(size($5)):4 with points pt 7 ps variable lc palette, \
          data using (column(12) == 1 ? NaN : x(2)):(y(3)):(size($5)) with points pt 7 ps variable lc rgb "#9e9e9e", \
          data using (x(2)):(y(3)):(size($5)) with points pt 6 ps variable lw 0.8 lc rgb "#333333", \
-         for [k = 1:2] data using (at(k)):(y(3)):9 with labels left offset char DX[k], char DY[k] \
-           font title_font textcolor rgb "#1a1a1a", \
-         for [k = 3:4] data using (at(k)):(y(3)):9 with labels right offset char DX[k], char DY[k] \
-           font title_font textcolor rgb "#1a1a1a", \
-         for [k = 5:6] data using (at(k)):(y(3)):9 with labels center offset char DX[k], char DY[k] \
-           font title_font textcolor rgb "#1a1a1a"
+         data using (placed(1)):(title_y(0)):9 with labels left font title_font textcolor rgb "#1a1a1a", \
+         data using (placed(3)):(title_y(0)):9 with labels right font title_font textcolor rgb "#1a1a1a", \
+         data using (placed(5)):(title_y(0)):9 with labels center font title_font textcolor rgb "#1a1a1a"
   } else {
     plot NaN
   }

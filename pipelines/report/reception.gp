@@ -1,8 +1,9 @@
 # The average review rating of each film, a bar per film in release order, earliest at the
 # top, the title beside it (data: films.tsv).
 dir = ARG1; name = ARG2; data = ARG3; out = ARG4; png_kind = ARG5; films = int(ARG6)
-# ARG7: the length of the longest title, at most 60.
-longest = int(ARG7)
+provenance = ARG7
+# ARG8: the length of the longest title, at most 60.
+longest = int(ARG8)
 load dir . "/common.gp"
 width = 1200
 height = films > 24 ? 160 + 26 * films : 800
