@@ -24,7 +24,7 @@ browser_run() {
 	local bin profile="$BATS_TEST_TMPDIR/chromium"
 	bin=$(browser_command) || return 1
 	mkdir -p "$profile/home"
-	HOME="$profile/home" timeout 120 "$bin" --headless --no-sandbox --disable-gpu \
+	HOME="$profile/home" timeout 120 "$bin" --headless --no-sandbox --disable-gpu --disable-dev-shm-usage \
 		--user-data-dir="$profile/data" --no-first-run --no-default-browser-check \
 		--disable-background-networking --disable-component-update --disable-sync \
 		--disable-default-apps --disable-extensions --disable-breakpad \
