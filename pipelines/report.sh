@@ -152,13 +152,14 @@ first_line() {
 
 # The line under every chart and atop the page: the source, the sync time (unless given, when
 # the warehouse was last written: SQLite's write-ahead log is newer than the file between
-# checkpoints) and the warehouse's file.
+# checkpoints) and the warehouse's file. Through a symbolic link, the times are the file's.
 set_provenance() {
-	local written wal
+	local file written wal
 	if [[ -z $synced ]]; then
-		written=$(stat -c %Y -- "$db")
-		if [[ -f $db-wal ]]; then
-			wal=$(stat -c %Y -- "$db-wal")
+		file=$(readlink -f -- "$db")
+		written=$(stat -c %Y -- "$file")
+		if [[ -f $file-wal ]]; then
+			wal=$(stat -c %Y -- "$file-wal")
 			((wal <= written)) || written=$wal
 		fi
 		synced=$(date -u -d "@$written" '+%Y-%m-%d %H:%M UTC')

@@ -487,6 +487,13 @@ setup_file() {
 	assert_success
 	run svg_texts "$BATS_TEST_TMPDIR/wal/financial.svg"
 	assert_line --partial $'\tSource: x · synced 2022-01-01 10:00 UTC · old.db'
+	# Through a symbolic link, the time is the warehouse's, not the link's.
+	ln -s old.db "$BATS_TEST_TMPDIR/link.db"
+	touch -h -d '2025-03-03 03:03:03 UTC' "$BATS_TEST_TMPDIR/link.db"
+	run --separate-stderr "$REPORT" --source x --out "$BATS_TEST_TMPDIR/link" "$BATS_TEST_TMPDIR/link.db"
+	assert_success
+	run svg_texts "$BATS_TEST_TMPDIR/link/financial.svg"
+	assert_line --partial $'\tSource: x · synced 2022-01-01 10:00 UTC · link.db'
 }
 
 @test "in Chromium every chart of the page loads and the headline numbers are the ones worked out by hand" {
