@@ -77,22 +77,25 @@ SELECT idx, coalesce(budget, 0), coalesce(revenue, 0), coalesce(vote_average, 0)
   coalesce(length(title), 0), coalesce(vote_count, 0) > 0 AND vote_average IS NOT NULL
 FROM f ORDER BY idx;
 
+-- Each number's note: how many released films it counts (films, with what they have), or,
+-- under Total Films (films = NULL), how many the warehouse holds.
 CREATE TEMP TABLE counter AS
-WITH counter(col, row, value, label, note) AS (
-  SELECT 0, 0, CAST(total_films AS TEXT), 'Total Films', printf('released, of %d in the warehouse', all_films)
-    FROM metric
+WITH counter(col, row, value, label, films, what) AS (
+  SELECT 0, 0, CAST(total_films AS TEXT), 'Total Films', NULL, '' FROM metric
   UNION ALL SELECT 1, 0, (SELECT text FROM money WHERE owner = -1 AND name = 'average_budget'), 'Average Budget',
-    printf('%d released film%s with a budget', budget_films, CASE budget_films WHEN 1 THEN '' ELSE 's' END) FROM metric
+    budget_films, ' with a budget' FROM metric
   UNION ALL SELECT 2, 0, (SELECT text FROM money WHERE owner = -1 AND name = 'average_revenue'), 'Average Revenue',
-    printf('%d released film%s with revenue', revenue_films, CASE revenue_films WHEN 1 THEN '' ELSE 's' END) FROM metric
+    revenue_films, ' with revenue' FROM metric
   UNION ALL SELECT 0, 1, CASE WHEN average_rating IS NULL THEN '–' ELSE printf('%.2f', average_rating) END,
-    'Average Rating', printf('%d released film%s with votes', rating_films, CASE rating_films WHEN 1 THEN '' ELSE 's' END) FROM metric
+    'Average Rating', rating_films, ' with votes' FROM metric
   UNION ALL SELECT 1, 1, (SELECT text FROM money WHERE owner = -1 AND name = 'total_profit'), 'Total Profit',
-    printf('%d released film%s with budget and revenue', profit_films, CASE profit_films WHEN 1 THEN '' ELSE 's' END) FROM metric
+    profit_films, ' with budget and revenue' FROM metric
   UNION ALL SELECT 2, 1, CASE WHEN average_cast_size IS NULL THEN '–' ELSE printf('%.0f', average_cast_size) END,
-    'Average Cast Size', printf('%d released film%s', total_films, CASE total_films WHEN 1 THEN '' ELSE 's' END)
-    FROM metric)
-SELECT * FROM counter;
+    'Average Cast Size', total_films, '' FROM metric)
+SELECT col, row, value, label,
+  CASE WHEN films IS NULL THEN printf('released, of %d in the warehouse', (SELECT all_films FROM metric))
+       ELSE printf('%d released film%s%s', films, CASE films WHEN 1 THEN '' ELSE 's' END, what) END AS note
+FROM counter;
 
 .output counters.tsv
 SELECT col, row, '"' || value || '"', '"' || label || '"', '"' || note || '"' FROM counter ORDER BY row, col;
