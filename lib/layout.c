@@ -211,14 +211,22 @@ static int set_schema_key(struct layout *layout, const json_t *key_properties, s
 	return 0;
 }
 
-struct layout *layout_for_schema(const char *name, const json_t *message, struct buf *why)
+/* A SCHEMA message's properties, or NULL with why filled in. */
+static const json_t *schema_properties(const json_t *message, struct buf *why)
 {
-	const json_t *schema = json_object_get(message, "schema");
-	const json_t *properties = json_object_get(schema, "properties");
+	const json_t *properties = json_object_get(json_object_get(message, "schema"), "properties");
 	if (!json_is_object(properties)) {
 		buf_puts(why, "SCHEMA without a \"schema\" object with \"properties\"");
 		return NULL;
 	}
+	return properties;
+}
+
+struct layout *layout_for_schema(const char *name, const json_t *message, struct buf *why)
+{
+	const json_t *properties = schema_properties(message, why);
+	if (!properties)
+		return NULL;
 	struct layout *layout = layout_new(name);
 	layout->from_schema = 1;
 	if (add_schema_columns(layout, properties, why) < 0 ||
@@ -244,11 +252,9 @@ int layout_same_key(const struct layout *layout, const json_t *message)
 
 int layout_take_schema(struct layout *layout, const json_t *message, struct buf *why)
 {
-	const json_t *properties = json_object_get(json_object_get(message, "schema"), "properties");
-	if (!json_is_object(properties)) {
-		buf_puts(why, "SCHEMA without a \"schema\" object with \"properties\"");
+	const json_t *properties = schema_properties(message, why);
+	if (!properties)
 		return -1;
-	}
 	if (!layout_same_key(layout, message)) {
 		buf_puts(why, "a second SCHEMA with another key_properties");
 		return -1;
